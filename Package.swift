@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+//
+// fixedpoints — stochastic fixed points and stationary distributions of
+// noisy continuous-time RNNs, on GSL. Layers as in ../shared/DESIGN.md:
+// a target never imports one above it.
+import PackageDescription
+
+let package = Package(
+  name: "fixedpoints",
+  products: [
+    .executable(name: "fixedpoints", targets: ["fixedpoints"]),
+    .library(name: "GSL", targets: ["GSL"]),
+    .library(name: "GaussianMoments", targets: ["GaussianMoments"]),
+    .library(name: "SDE", targets: ["SDE"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+  ],
+  targets: [
+    // MARK: - Public API
+
+    // Safe Swift over GSL: quadrature, roots, multiroot, eigen, RNG, special
+    // functions. Owns every GSL workspace; turns every GSL status into a throw.
+    .target(name: "GSL", dependencies: ["CGSL"]),
+
+    // Moments of each activation under N(mu, s^2): closed forms and quadrature.
+    .target(name: "GaussianMoments", dependencies: ["GSL"]),
+
+    // Stochastic differential equations: problem -> scheme -> solve, ensembles,
+    // stationary statistics, 1-D Fokker–Planck and transfer-operator densities.
+    .target(name: "SDE", dependencies: ["GSL"]),
+
+    // The `verify` catalogue: named checks of every layer against an
+    // independent reference. Sits below the CLI so tests can run it too.
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE"]),
+
+    .executableTarget(
+      name: "fixedpoints",
+      dependencies: [
+        "GSL", "GaussianMoments", "SDE", "Verification",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: - Implementation details
+
+    // GSL itself (apt: libgsl-dev). shim.h exposes GSL's mutable algorithm
+    // descriptors through inline accessors, which Swift 6 accepts.
+    .systemLibrary(
+      name: "CGSL", pkgConfig: "gsl",
+      providers: [.apt(["libgsl-dev"])]),
+
+    .target(
+      name: "_TestSupport",
+      dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+
+    // MARK: - Unit test bundles
+
+    .testTarget(name: "GSLTests", dependencies: ["GSL", "_TestSupport"]),
+    .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
+    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
+    .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+    .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+  ]
+)

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A stream of uniform and standard-normal variates owned by one trajectory:
+/// Philox4x32-10 keyed by `seed`, with the counter's high half set to
+/// `stream` (the trajectory index) and its low half counting blocks.
+///
+/// Streams with different (seed, stream) never overlap (they differ in key or
+/// counter), and a stream's values depend on nothing else — in particular not
+/// on threads, chunking or the order trajectories are run in. Normals come
+/// from a 256-layer ziggurat (`Ziggurat`); GSL's MT19937 + ziggurat stays the
+/// reference it is tested against (DESIGN.md, "Random numbers").
+public struct GaussianStream: RandomNumberGenerator, Sendable {
+  public let seed: UInt64
+  public let stream: UInt64
+  @usableFromInline var block: UInt64 = 0
+  @usableFromInline var word0: UInt64 = 0
+  @usableFromInline var word1: UInt64 = 0
+  @usableFromInline var available = 0
+
+  public init(seed: UInt64, stream: UInt64) {
+    self.seed = seed
+    self.stream = stream
+  }
+
+  @inline(__always) @usableFromInline
+  mutating func refill() {
+    let out = Philox4x32.block(
+      (
+        UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
+        UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
+      ),
+      key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    block &+= 1
+    word0 = UInt64(out.0) | UInt64(out.1) << 32
+    word1 = UInt64(out.2) | UInt64(out.3) << 32
+    available = 2
+  }
+
+  /// 64 random bits.
+  @inline(__always)
+  public mutating func next() -> UInt64 {
+    if available == 0 { refill() }
+    available -= 1
+    return available == 1 ? word0 : word1
+  }
+
+  /// Uniform on [0, 1) with 53 random bits.
+  @inline(__always)
+  public mutating func uniform() -> Double {
+    Double(next() >> 11) * 0x1.0p-53
+  }
+
+  /// A standard normal variate (ziggurat).
+  @inline(__always)
+  public mutating func gaussian() -> Double {
+    gaussian(Ziggurat.shared)
+  }
+
+  /// Fills `buffer` with standard normals, in order.
+  public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>) {
+    let z = Ziggurat.shared
+    for i in buffer.indices { buffer[i] = gaussian(z) }
+  }
+
+  @inline(__always)
+  mutating func gaussian(_ z: Ziggurat) -> Double {
+    while true {
+      let r = next()
+      let layer = Int(truncatingIfNeeded: r & 0xff)
+      let abscissa = (r >> 9) & 0x000f_ffff_ffff_ffff
+      let x = (r >> 8) & 1 == 0 ? Double(abscissa) * z.w[layer] : -(Double(abscissa) * z.w[layer])
+      if abscissa < z.k[layer] { return x }
+      if layer == 0 {
+        // The tail beyond r: Marsaglia's exponential-rejection sampler
+        // (1 − U keeps log away from 0).
+        while true {
+          let xx = -Ziggurat.inverseR * log1p(-uniform())
+          let yy = -log1p(-uniform())
+          if yy + yy > xx * xx {
+            return (abscissa >> 8) & 1 == 0 ? Ziggurat.r + xx : -(Ziggurat.r + xx)
+          }
+        }
+      } else if (z.f[layer - 1] - z.f[layer]) * uniform() + z.f[layer] < exp(-0.5 * x * x) {
+        return x
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/// Running sums for batch-means estimates of the stationary mean, covariance
+/// and histogram, for a block of trajectories. One accumulator per ensemble
+/// chunk (so per thread); `StationaryStatistics.combine` reduces them in
+/// trajectory order, so the result does not depend on the thread count.
+///
+/// Sums are taken about a per-trajectory shift (its first used sample), which
+/// keeps Σ(x − s)(x − s)ᵀ free of the cancellation that raw second moments
+/// suffer when the mean is large compared with the spread.
+final class StationaryAccumulator {
+  let dimension: Int
+  let trajectories: Int
+  let layout: Layout
+  /// slots = trajectories × batches, each `layout.slotSize` doubles.
+  private var sums: [Double]
+  private var shifts: [Double]
+  private var shiftSet: [Bool]
+
+  /// How recorded samples map to batches, shared by every accumulator of a run.
+  struct Layout: Sendable {
+    let dimension: Int
+    let records: Int  // recorded samples per trajectory
+    let batches: Int  // per trajectory
+    let batchLength: Int
+    let skipped: Int  // leading records dropped so batches are equal
+    let covariance: Bool
+    let histogram: HistogramSpec?
+
+    var triangle: Int { covariance ? dimension * (dimension + 1) / 2 : 0 }
+    var bins: Int { histogram.map { $0.bins + 2 } ?? 0 }  // + below, above
+    // [Σ(x−s) (n) | Σ(x−s)² (n) | Σ(x−s)(x−s)ᵀ upper (n(n+1)/2) | bins]
+    var slotSize: Int { 2 * dimension + triangle + bins }
+
+    init(dimension: Int, records: Int, trajectories: Int, options: StationaryOptions) throws(SDEError) {
+      guard records >= 1 else {
+        throw .invalidArgument("no samples after a burn-in of \(options.burnIn) steps with thinning \(options.thin): run longer or shorten the burn-in")
+      }
+      let batches = options.batchesPerTrajectory ?? max(1, (32 + trajectories - 1) / trajectories)
+      guard batches >= 1 else { throw .invalidArgument("batchesPerTrajectory is \(batches); it must be at least 1") }
+      guard records >= batches else {
+        throw .invalidArgument("\(records) recorded samples per trajectory cannot fill \(batches) batches: run longer, thin less or use fewer batches")
+      }
+      guard trajectories * batches >= 2 else {
+        throw .invalidArgument("one batch in total gives no standard error: use at least 2 batches or 2 trajectories")
+      }
+      if let h = options.histogram {
+        guard h.bins >= 1, h.lower.isFinite, h.upper.isFinite, h.upper > h.lower else {
+          throw .invalidArgument("histogram needs bins ≥ 1 and finite lower < upper (got \(h.bins) bins on [\(h.lower), \(h.upper)])")
+        }
+        guard (0..<dimension).contains(h.coordinate) else {
+          throw .invalidArgument("histogram coordinate \(h.coordinate) is outside 0..<\(dimension)")
+        }
+      }
+      self.dimension = dimension
+      self.records = records
+      self.batches = batches
+      self.batchLength = records / batches
+      self.skipped = records - batches * (records / batches)
+      self.covariance = options.covariance
+      self.histogram = options.histogram
+      let bytes = Double(trajectories * batches) * Double(slotSize) * 8
+      guard bytes < 4e9 else {
+        throw .invalidArgument("batch sums would take \(Int(bytes / 1e6)) MB: turn off the covariance, use fewer batches or trajectories")
+      }
+    }
+  }
+
+  init(layout: Layout, trajectories: Int) {
+    self.layout = layout
+    self.dimension = layout.dimension
+    self.trajectories = trajectories
+    sums = [Double](repeating: 0, count: trajectories * layout.batches * layout.slotSize)
+    shifts = [Double](repeating: 0, count: trajectories * layout.dimension)
+    shiftSet = [Bool](repeating: false, count: trajectories)
+  }
+
+  /// Adds recorded sample `record` (0-based) of local trajectory `j`.
+  func add(trajectory j: Int, record: Int, state x: UnsafeBufferPointer<Double>) {
+    guard record >= layout.skipped else { return }
+    let n = dimension
+    let batch = (record - layout.skipped) / layout.batchLength
+    if !shiftSet[j] {
+      for i in 0..<n { shifts[j * n + i] = x[i] }
+      shiftSet[j] = true
+    }
+    let slotSize = layout.slotSize
+    let base = (j * layout.batches + batch) * slotSize
+    sums.withUnsafeMutableBufferPointer { s in
+      shifts.withUnsafeBufferPointer { sh in
+        let shift = sh.baseAddress! + j * n  // safe: j < trajectories, buffer holds trajectories·n
+        let slot = s.baseAddress! + base  // safe: base + slotSize ≤ count by construction
+        for i in 0..<n {
+          let d = x[i] - shift[i]
+          slot[i] += d
+          slot[n + i] += d * d
+        }
+        if layout.covariance {
+          var t = 2 * n
+          for a in 0..<n {
+            let da = x[a] - shift[a]
+            for b in a..<n {
+              slot[t] += da * (x[b] - shift[b])
+              t += 1
+            }
+          }
+        }
+        if let h = layout.histogram {
+          let v = x[h.coordinate]
+          let t = 2 * n + layout.triangle
+          if v < h.lower {
+            slot[t + h.bins] += 1
+          } else if v >= h.upper {
+            slot[t + h.bins + 1] += 1
+          } else {
+            let bin = min(h.bins - 1, Int((v - h.lower) / h.binWidth))
+            slot[t + bin] += 1
+          }
+        }
+      }
+    }
+  }
+
+  /// Batch slot `batch` of local trajectory `j`, and that trajectory's shift.
+  func slot(trajectory j: Int, batch: Int) -> (sums: ArraySlice<Double>, shift: ArraySlice<Double>) {
+    let base = (j * layout.batches + batch) * layout.slotSize
+    return (sums[base..<base + layout.slotSize], shifts[j * dimension..<(j + 1) * dimension])
+  }
+}

@@ -1,0 +1,157 @@
+import GSL
+
+/// Stationary mean, covariance and (optionally) a 1-D density from an
+/// ensemble after burn-in, with Monte-Carlo standard errors by batch means.
+///
+/// Each trajectory's recorded samples are cut into equal batches in time;
+/// a batch mean of a long-enough batch is nearly independent of the others,
+/// and means of different trajectories are exactly independent. The standard
+/// error of any average is then sd(batch means)/√(number of batches), which
+/// includes the autocorrelation along time — the naive sd(samples)/√N would
+/// understate it by √(2τ_int). The ratio between the two is reported as the
+/// effective sample size.
+public struct StationaryStatistics: Sendable {
+  public let dimension: Int
+  /// Trajectories that entered (non-finite ones are left out).
+  public let trajectories: Int
+  /// Samples per trajectory used (after burn-in, thinning, equal batches).
+  public let samplesPerTrajectory: Int
+  /// Batches in total (trajectories × batches per trajectory).
+  public let batches: Int
+
+  public let mean: [Double]
+  public let meanStandardError: [Double]
+  public let variance: [Double]
+  public let varianceStandardError: [Double]
+  /// n×n, row-major; nil unless `StationaryOptions.covariance`.
+  public let covariance: Matrix?
+  public let covarianceStandardError: Matrix?
+  /// variance / meanStandardError², per coordinate: how many independent
+  /// samples the correlated ones are worth.
+  public let effectiveSampleSize: [Double]
+  public let histogram: Histogram?
+
+  /// Integrated autocorrelation time per coordinate, in recorded samples:
+  /// N / effective sample size (≈ 1 for uncorrelated samples; 1 + 2Σρ_k).
+  public var integratedAutocorrelationTime: [Double] {
+    let total = Double(trajectories * samplesPerTrajectory)
+    return effectiveSampleSize.map { total / $0 }
+  }
+}
+
+extension StationaryStatistics {
+  /// Estimates from stored trajectories: `paths[j]` holds trajectory j's
+  /// samples row-major (R×n). `options.burnIn` and `options.thin` count
+  /// samples of these paths here, not solver steps.
+  public static func estimate(
+    paths: [[Double]], dimension n: Int, options: StationaryOptions
+  ) throws(SDEError) -> StationaryStatistics {
+    guard n > 0 else { throw .invalidArgument("dimension is \(n); it must be at least 1") }
+    guard let first = paths.first else { throw .invalidArgument("no trajectories given") }
+    guard options.burnIn >= 0, options.thin >= 1 else {
+      throw .invalidArgument("burn-in \(options.burnIn) must be ≥ 0 and thinning \(options.thin) ≥ 1")
+    }
+    let length = first.count / n
+    guard paths.allSatisfy({ $0.count == length * n }), first.count % n == 0 else {
+      throw .invalidArgument("every path must hold the same whole number of \(n)-dimensional samples")
+    }
+    let records = length > options.burnIn ? (length - 1 - options.burnIn) / options.thin + 1 : 0
+    let layout = try StationaryAccumulator.Layout(
+      dimension: n, records: records, trajectories: paths.count, options: options)
+    let acc = StationaryAccumulator(layout: layout, trajectories: paths.count)
+    for (j, path) in paths.enumerated() {
+      path.withUnsafeBufferPointer { p in
+        for r in 0..<records {
+          let i = options.burnIn + r * options.thin
+          acc.add(trajectory: j, record: r, state: UnsafeBufferPointer(rebasing: p[i * n..<(i + 1) * n]))
+        }
+      }
+    }
+    return try combine([(acc, [Bool](repeating: true, count: paths.count))], layout: layout)
+  }
+
+  /// Reduces chunk accumulators, in order; `alive[j]` false drops trajectory j.
+  static func combine(
+    _ parts: [(StationaryAccumulator, [Bool])], layout: StationaryAccumulator.Layout
+  ) throws(SDEError) -> StationaryStatistics {
+    let n = layout.dimension, length = Double(layout.batchLength)
+    // Per-batch estimates: means m_b, second moments about the shift.
+    var batchMeans: [[Double]] = []
+    var slots: [(sums: ArraySlice<Double>, shift: ArraySlice<Double>)] = []
+    for (acc, alive) in parts {
+      for j in 0..<acc.trajectories where alive[j] {
+        for b in 0..<layout.batches {
+          let s = acc.slot(trajectory: j, batch: b)
+          let base = s.sums.startIndex, sb = s.shift.startIndex
+          batchMeans.append((0..<n).map { s.shift[sb + $0] + s.sums[base + $0] / length })
+          slots.append(s)
+        }
+      }
+    }
+    let count = batchMeans.count
+    guard count >= 2 else {
+      throw .invalidArgument("only \(count) batch(es) left (non-finite trajectories are dropped): no standard error")
+    }
+    let mean = (0..<n).map { i in batchMeans.reduce(0) { $0 + $1[i] } / Double(count) }
+    let meanSE = (0..<n).map { i in standardError(batchMeans.map { $0[i] }) }
+
+    // Batch b's estimate of E(x_i − x̄_i)(x_k − x̄_k): its within-batch scatter
+    // about its own mean plus the offset of its mean from the overall mean.
+    func batchCovariance(_ b: Int, _ i: Int, _ k: Int, _ raw: Double) -> Double {
+      let s = slots[b], sb = s.shift.startIndex
+      let di = batchMeans[b][i] - s.shift[sb + i], dk = batchMeans[b][k] - s.shift[sb + k]
+      return raw / length - di * dk + (batchMeans[b][i] - mean[i]) * (batchMeans[b][k] - mean[k])
+    }
+    var variance = [Double](repeating: 0, count: n), varianceSE = variance
+    for i in 0..<n {
+      let values = (0..<count).map { b in batchCovariance(b, i, i, slots[b].sums[slots[b].sums.startIndex + n + i]) }
+      variance[i] = values.reduce(0, +) / Double(count)
+      varianceSE[i] = standardError(values)
+    }
+    var covariance: Matrix?, covarianceSE: Matrix?
+    if layout.covariance {
+      var c = Matrix(rows: n, columns: n), se = Matrix(rows: n, columns: n)
+      var t = 2 * n
+      for i in 0..<n {
+        for k in i..<n {
+          let values = (0..<count).map { b in batchCovariance(b, i, k, slots[b].sums[slots[b].sums.startIndex + t]) }
+          c[i, k] = values.reduce(0, +) / Double(count)
+          c[k, i] = c[i, k]
+          se[i, k] = standardError(values)
+          se[k, i] = se[i, k]
+          t += 1
+        }
+      }
+      covariance = c
+      covarianceSE = se
+    }
+    var histogram: Histogram?
+    if let h = layout.histogram {
+      let t = 2 * n + layout.triangle
+      var density = [Double](repeating: 0, count: h.bins), densitySE = density
+      for bin in 0..<h.bins {
+        let values = slots.map { $0.sums[$0.sums.startIndex + t + bin] / (length * h.binWidth) }
+        density[bin] = values.reduce(0, +) / Double(count)
+        densitySE[bin] = standardError(values)
+      }
+      let below = slots.reduce(0) { $0 + $1.sums[$1.sums.startIndex + t + h.bins] } / (length * Double(count))
+      let above = slots.reduce(0) { $0 + $1.sums[$1.sums.startIndex + t + h.bins + 1] } / (length * Double(count))
+      histogram = Histogram(
+        coordinate: h.coordinate, edges: h.edges, density: density, densityStandardError: densitySE,
+        fractionBelow: below, fractionAbove: above)
+    }
+    let ess = (0..<n).map { i in meanSE[i] > 0 ? variance[i] / (meanSE[i] * meanSE[i]) : .infinity }
+    return StationaryStatistics(
+      dimension: n, trajectories: count / layout.batches, samplesPerTrajectory: layout.batches * layout.batchLength,
+      batches: count, mean: mean, meanStandardError: meanSE, variance: variance, varianceStandardError: varianceSE,
+      covariance: covariance, covarianceStandardError: covarianceSE, effectiveSampleSize: ess, histogram: histogram)
+  }
+
+  /// sd(values)/√count with the unbiased (count − 1) variance.
+  static func standardError(_ values: [Double]) -> Double {
+    let c = Double(values.count)
+    let m = values.reduce(0, +) / c
+    let ss = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+    return (ss / (c - 1) / c).squareRoot()
+  }
+}

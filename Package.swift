@@ -35,10 +35,13 @@ let package = Package(
     // independent reference. Sits below the CLI so tests can run it too.
     .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE"]),
 
+    // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
+    .target(name: "Reports"),
+
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "Verification",
+        "GSL", "GaussianMoments", "SDE", "Verification", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -60,6 +63,7 @@ let package = Package(
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
   ]
 )

@@ -1,0 +1,108 @@
+import Foundation
+import GSL
+
+/// Computes `ActivationMoments`, choosing the method per activation and (μ, s):
+///
+/// - s = 0: exact (f(μ), f(μ)², 0, f′(μ), 0).
+/// - linear, relu, hardtanh: closed forms (`Activation+ClosedForm.swift`).
+/// - erf: closed forms for mean, slope, bias; quadrature for E(f − f(μ))².
+/// - tanh, sigmoid, softplus: quadrature of the cancellation-free integrands
+///   of `SmoothIntegrands`. First the 40- and 64-node Gauss–Hermite rules; if
+///   they agree to `gaussHermiteTolerance` the 64-node value is used with
+///   their difference as its error estimate, otherwise GSL's adaptive QAGP
+///   on ξ ∈ [0, 40] (φ(40) underflows), split where μ − sξ crosses 0.
+///
+/// Owns a GSL integration workspace: not thread-safe, use one per thread.
+public final class MomentEvaluator {
+  private let integrator: Integrator
+  /// Relative agreement required of the two Gauss–Hermite rules.
+  public var gaussHermiteTolerance = 1e-13
+  /// Relative accuracy requested from the adaptive rule.
+  public var adaptiveTolerance = 1e-13
+
+  public init() throws {
+    integrator = try Integrator(limit: 2000, absoluteTolerance: 0, relativeTolerance: 1e-13)
+  }
+
+  public func moments(_ f: Activation, mu: Double, sigma s: Double) throws -> ActivationMoments {
+    try Self.validate(mu: mu, sigma: s)
+    if s == 0 {
+      let y = f(mu)
+      return ActivationMoments(
+        activation: f, mu: mu, sigma: 0, mean: y, secondMoment: y * y, variance: 0,
+        meanSlope: f.derivative(mu), bias: 0, method: .exact, errorBounds: .zero)
+    }
+    if let closed = f.closedFormMoments(mu: mu, s: s) { return closed }
+    guard let integrands = SmoothIntegrands(f, mu: mu) else {
+      throw MomentError.invalidSigma(s)  // unreachable: every activation is covered above
+    }
+    let centred = try integrate(integrands.squares, s: s, mu: mu, what: "E(f − f(μ))²")
+    let mean: Estimate, slope: Estimate, bias: Estimate
+    var method = centred.method
+    if f == .erf {
+      let cf = f.erfMeanSlopeBias(mu: mu, s: s)
+      let r = Activation.closedFormRelativeBound
+      mean = Estimate(value: cf.mean, error: r * abs(cf.mean), method: .closedForm)
+      slope = Estimate(value: cf.slope, error: r * abs(cf.slope), method: .closedForm)
+      bias = Estimate(value: cf.bias, error: r * abs(cf.bias), method: .closedForm)
+      method = .closedFormAndQuadrature
+    } else {
+      mean = try integrate(integrands.sum, s: s, mu: mu, what: "E f")
+      slope = try integrate(integrands.slopes, s: s, mu: mu, what: "E f′")
+      bias = try integrate(integrands.secondDiff, s: s, mu: mu, what: "E f − f(μ)")
+      if [mean, slope, bias].contains(where: { $0.method == .adaptive }) { method = .adaptive }
+    }
+    let variance = centred.value - bias.value * bias.value
+    let varianceError = centred.error + 2 * abs(bias.value) * bias.error + 4 * Double.ulpOfOne * centred.value
+    let second = mean.value * mean.value + variance
+    let secondError = 2 * abs(mean.value) * mean.error + varianceError + 4 * Double.ulpOfOne * second
+    return ActivationMoments(
+      activation: f, mu: mu, sigma: s, mean: mean.value, secondMoment: second, variance: variance,
+      meanSlope: slope.value, bias: bias.value, method: method,
+      errorBounds: .init(
+        mean: mean.error, secondMoment: secondError, variance: varianceError,
+        meanSlope: slope.error, bias: bias.error))
+  }
+
+  static func validate(mu: Double, sigma s: Double) throws {
+    guard mu.isFinite else { throw MomentError.nonFiniteMean(mu) }
+    guard s.isFinite, s >= 0 else { throw MomentError.invalidSigma(s) }
+  }
+
+  // MARK: Quadrature
+
+  struct Estimate {
+    var value: Double
+    var error: Double
+    var method: MomentMethod
+  }
+
+  /// ∫₀^∞ h(sξ) φ(ξ) dξ for a folded integrand h.
+  private func integrate(_ h: @escaping (Double) -> Double, s: Double, mu: Double, what: String) throws -> Estimate {
+    let g = { (xi: Double) in h(s * xi) }
+    let q64 = GaussHermiteRule.n64.integrateFolded(g)
+    let q40 = GaussHermiteRule.n40.integrateFolded(g)
+    let diff = abs(q64 - q40)
+    if q64.isFinite && diff <= gaussHermiteTolerance * abs(q64) {
+      return Estimate(value: q64, error: Swift.max(diff, 2 * Double.ulpOfOne * abs(q64)), method: .gaussHermite)
+    }
+    // Adaptive: the integrand changes on the scale 1/s around ξ₀ = |μ|/s,
+    // where μ − sξ crosses 0; give QAGP those points so no feature is missed.
+    let xi0 = abs(mu) / s
+    var points: [Double] = [xi0]
+    for k in [-8.0, -2, 2, 8] { points.append(xi0 + k / s) }
+    integrator.relativeTolerance = adaptiveTolerance
+    let r = try integrator.integrate(
+      { xi in h(s * xi) * Normal.pdf(xi) }, from: 0, to: 40, breakpoints: points,
+      context: "adaptive quadrature of \(what) at μ = \(mu), s = \(s)")
+    return Estimate(value: r.value, error: Swift.max(r.errorBound, 2 * Double.ulpOfOne * abs(r.value)), method: .adaptive)
+  }
+}
+
+extension Activation {
+  /// The moments of f(μ + sξ), ξ ~ N(0, 1). Allocates a workspace per call;
+  /// for many calls keep one `MomentEvaluator`.
+  public func gaussianMoments(mu: Double, sigma: Double) throws -> ActivationMoments {
+    try MomentEvaluator().moments(self, mu: mu, sigma: sigma)
+  }
+}

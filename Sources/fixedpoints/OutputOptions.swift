@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Reports
+
+/// Output options shared by every command that prints results.
+struct OutputOptions: ParsableArguments {
+  @Flag(help: "Print exactly one JSON object instead of a table.")
+  var json = false
+
+  @Option(help: "Table format: terminal, markdown, csv or latex.")
+  var format: TableFormat = .terminal
+
+  func validate() throws {
+    if json && format != .terminal {
+      throw ValidationError("--json and --format are alternatives; give one")
+    }
+  }
+}
+
+extension TableFormat: ExpressibleByArgument {}
+
+/// JSON encoding with stable key order, so equal results print equal bytes.
+enum JSONOutput {
+  static func string<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+}
+
+/// Number formatting for tables: 17 significant digits round-trip a Double,
+/// so a table never hides a digit that the JSON shows.
+enum NumberFormat {
+  static func full(_ x: Double) -> String { "\(x)" }
+  static func short(_ x: Double) -> String { String(format: "%.3g", x) }
+}

@@ -7,10 +7,14 @@ import GSL
 /// the partial moments g₁, g₂ of `GaussianTail` carry the tails, and odd
 /// activations are reduced to μ ≥ 0 by symmetry.
 extension Activation {
-  /// Relative rounding bound claimed for the closed forms: a few dozen
-  /// operations, each correctly rounded or (GSL special functions) within
-  /// a few ulps; checked against mpmath in the tests.
-  static let closedFormRelativeBound = 64 * Double.ulpOfOne
+  /// Relative rounding bound claimed for the closed forms at standardised
+  /// argument t: a few dozen operations, each correctly rounded or (GSL
+  /// special functions) within a few ulps, times the condition number of
+  /// φ(t) = e^{−t²/2}/√(2π), whose relative error is t²·(relative error of t).
+  /// Checked against mpmath in the tests.
+  static func closedFormRelativeBound(t: Double) -> Double {
+    64 * Double.ulpOfOne * (1 + t * t)
+  }
 
   /// Moments for s > 0 where all five have closed forms (linear, relu,
   /// hardtanh); nil for the other activations.
@@ -44,16 +48,16 @@ extension Activation {
       let g2 = GaussianTail.g2(a)
       let mean = s * g1
       let variance = s * s * (g2 - g1 * g1)
-      return result(mu: mu, s: s, mean: mean, second: s * s * g2, variance: variance, slope: Normal.cdf(t), bias: bias)
+      return result(mu: mu, s: s, t: t, mean: mean, second: s * s * g2, variance: variance, slope: Normal.cdf(t), bias: bias)
     }
     let mean = mu + s * g1
     let second = s * s * ((t * t + 1) * Normal.cdf(t) + t * Normal.pdf(t))
     let variance = s * s * (1 - GaussianTail.g2(t) - 2 * t * g1 - g1 * g1)
-    return result(mu: mu, s: s, mean: mean, second: second, variance: variance, slope: Normal.cdf(t), bias: bias)
+    return result(mu: mu, s: s, t: t, mean: mean, second: second, variance: variance, slope: Normal.cdf(t), bias: bias)
   }
 
   /// Hardtanh = −1 + (x+1)₊ − (x−1)₊, odd: computed for μ ≥ 0 and reflected.
-  ///   bias  = s·[g₁(|μ+1|/s) − g₁(|μ−1|/s)]
+  ///   bias  = s·[g₁((μ+1)/s) − g₁(|μ−1|/s)]  (μ ≥ 0)
   ///   mean  = f(μ) + bias, or — where that cancels (μ ≈ 0, large s) — the
   ///           identity E f = (1/2)∫_{−1}^{1} erf((μ−x)/(s√2)) dx, i.e.
   ///           (s/√2)∫_{|u₂|}^{|u₁|} erf, u₁,₂ = (μ ± 1)/(s√2), a short
@@ -65,11 +69,13 @@ extension Activation {
     let sign: Double = rawMu < 0 ? -1 : 1
     let mu = abs(rawMu)
     let c = Swift.min(mu, 1)
-    let bias = s * GaussianTail.g1Difference((mu + 1) / s, abs(mu - 1) / s)
+    // The two kinks sit at distances |μ−1| and μ+1 = |μ−1| + 2c from μ.
+    let near = abs(mu - 1) / s, gap = 2 * c / s
+    let bias = -s * GaussianTail.g1Decrease(from: near, width: gap)
     var mean = c + bias
     if abs(mean) < 0.5 * c || c == 0 {
-      let lo = abs(mu - 1) / (s * Normal.sqrt2), hi = (mu + 1) / (s * Normal.sqrt2)
-      mean = s / Normal.sqrt2 * GaussLegendre.integrate(from: lo, to: hi, ErrorFunction.erf)
+      mean = s / Normal.sqrt2
+        * GaussLegendre.integrate(from: near / Normal.sqrt2, width: gap / Normal.sqrt2, ErrorFunction.erf)
     }
     let alpha = (-1 - mu) / s, beta = (1 - mu) / s
     let slope = GaussianTail.intervalProbability(from: alpha, width: 2 / s)
@@ -78,12 +84,12 @@ extension Activation {
       centred = (1 + mu) * (1 + mu) * Normal.cdf(alpha) + (1 - mu) * (1 - mu) * Normal.tail(beta)
         + s * s * GaussianTail.truncatedSecondMoment(alpha, beta)
     } else {
-      let near = (mu - 1) / s, far = (mu + 1) / s
+      let far = (mu + 1) / s
       centred = s * s * (GaussianTail.g2(near) - GaussianTail.g2(far)) - 4 * s * GaussianTail.g1(far)
     }
     let variance = centred - bias * bias
     return result(
-      mu: rawMu, s: s, mean: sign * mean, second: mean * mean + variance, variance: variance,
+      mu: rawMu, s: s, t: (mu + 1) / s, mean: sign * mean, second: mean * mean + variance, variance: variance,
       slope: slope, bias: sign * bias)
   }
 
@@ -92,7 +98,7 @@ extension Activation {
   ///   bias = −2·P(μ/r < ξ < μ) for μ ≥ 0, the interval's width
   ///          μ(r − 1)/r = μ s²/(r(r + 1)) taken without subtraction.
   /// (Its second moment needs Owen's T; it comes from quadrature.)
-  func erfMeanSlopeBias(mu rawMu: Double, s: Double) -> (mean: Double, slope: Double, bias: Double) {
+  func erfMeanSlopeBias(mu rawMu: Double, s: Double) -> (mean: Double, slope: Double, bias: Double, relativeBound: Double) {
     let sign: Double = rawMu < 0 ? -1 : 1
     let mu = abs(rawMu)
     let r = (1 + s * s).squareRoot()
@@ -101,13 +107,13 @@ extension Activation {
     let slope = 2 * Normal.pdf(m) / r
     let width = mu * s * s / (r * (r + 1))
     let bias = -2 * GaussianTail.intervalProbability(from: m, width: width)
-    return (sign * mean, slope, sign * bias)
+    return (sign * mean, slope, sign * bias, Activation.closedFormRelativeBound(t: mu))
   }
 
   private func result(
-    mu: Double, s: Double, mean: Double, second: Double, variance: Double, slope: Double, bias: Double
+    mu: Double, s: Double, t: Double, mean: Double, second: Double, variance: Double, slope: Double, bias: Double
   ) -> ActivationMoments {
-    let r = Activation.closedFormRelativeBound
+    let r = Activation.closedFormRelativeBound(t: t)
     return ActivationMoments(
       activation: self, mu: mu, sigma: s, mean: mean, secondMoment: second, variance: variance,
       meanSlope: slope, bias: bias, method: .closedForm,

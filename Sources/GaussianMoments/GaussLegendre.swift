@@ -5,8 +5,13 @@ import Foundation
 /// is O(h⁴⁰ f⁽⁴⁰⁾), negligible for the interval lengths (≲ 1 in the function's
 /// natural scale) at which we call it.
 enum GaussLegendre {
-  static func integrate(from a: Double, to b: Double, _ f: (Double) -> Double) -> Double {
-    let half = 0.5 * (b - a), mid = 0.5 * (a + b)
+  ///
+  /// The interval is given by its start and *width*: recomputing the width
+  /// as b − a from rounded endpoints would cost relative accuracy
+  /// ulp(a)/w, which is exactly the regime (short intervals far from 0)
+  /// where this rule is used.
+  static func integrate(from a: Double, width w: Double, _ f: (Double) -> Double) -> Double {
+    let half = 0.5 * w, mid = a + half
     var sum = 0.0
     for (x, w) in zip(nodes, weights) {
       sum += w * (f(mid - half * x) + f(mid + half * x))

@@ -58,7 +58,7 @@ enum GaussianTail {
     // and the interval is short on φ's scale, so the rule is exact to rounding).
     let scale = Swift.max(1, Swift.max(abs(alpha), abs(beta)))
     if Swift.max(abs(alpha), abs(beta)) < 1 || (beta - alpha) * scale < 0.5 {
-      return GaussLegendre.integrate(from: alpha, to: beta) { x in x * x * Normal.pdf(x) }
+      return GaussLegendre.integrate(from: alpha, width: beta - alpha) { x in x * x * Normal.pdf(x) }
     }
     let a = Swift.max(alpha, -40), b = Swift.min(beta, 40)  // φ(40) underflows
     // Split at 0 so each piece has a sign-definite antiderivative difference.
@@ -77,23 +77,22 @@ enum GaussianTail {
   static func intervalProbability(from a: Double, width w: Double) -> Double {
     guard w > 0 else { return 0 }
     if w * Swift.max(1, abs(a) + w) < 0.5 {
-      return GaussLegendre.integrate(from: a, to: a + w, Normal.pdf)
+      return GaussLegendre.integrate(from: a, width: w, Normal.pdf)
     }
     return Normal.probability(from: a, to: a + w)
   }
 }
 
 extension GaussianTail {
-  /// g₁(x) − g₁(y) for x, y ≥ 0, = ∫_x^y Q(u) du (since g₁′ = −Q), without
-  /// cancellation when x ≈ y: a short interval is integrated directly.
-  static func g1Difference(_ x: Double, _ y: Double) -> Double {
-    if x == y { return 0 }
-    let lo = Swift.min(x, y), hi = Swift.max(x, y)
-    let sign: Double = x < y ? 1 : -1
+  /// g₁(x) − g₁(x + w) = ∫_x^{x+w} Q(u) du for x ≥ 0, w ≥ 0 (since g₁′ = −Q),
+  /// without cancellation when w is small: a short interval is integrated
+  /// directly, with its width as given (not recomputed from rounded ends).
+  static func g1Decrease(from x: Double, width w: Double) -> Double {
+    guard w > 0 else { return 0 }
     // Q varies on the scale 1/max(1, u) in the tail: "short" is relative to that.
-    if (hi - lo) * Swift.max(1, hi) < 0.5 {
-      return sign * GaussLegendre.integrate(from: lo, to: hi, Normal.tail)
+    if w * Swift.max(1, x + w) < 0.5 {
+      return GaussLegendre.integrate(from: x, width: w, Normal.tail)
     }
-    return g1(x) - g1(y)
+    return g1(x) - g1(x + w)
   }
 }

@@ -41,7 +41,21 @@ public struct FokkerPlanck1D {
     guard domain.lowerBound.isFinite, domain.upperBound.isFinite, domain.upperBound > domain.lowerBound else {
       throw SDEError.invalidArgument("domain \(domain) must be finite with upper > lower")
     }
-    return try density(on: domain, cells: cells, inner: inner, outer: outer)
+    let a = domain.lowerBound, width = (domain.upperBound - a) / Double(cells)
+    let edges = (0...cells).map { $0 == cells ? domain.upperBound : a + Double($0) * width }
+    return try density(edges: edges, inner: inner, outer: outer)
+  }
+
+  /// The normalised density with cells between the given increasing `edges`
+  /// (e.g. a histogram's, padded by the domain ends), so cell probabilities
+  /// can be compared bin by bin. Mass outside [first, last] is not counted.
+  public func solve(edges: [Double], relativeTolerance: Double = 1e-10) throws -> FokkerPlanckDensity {
+    guard edges.count >= 2, edges.allSatisfy(\.isFinite), zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+      throw SDEError.invalidArgument("edges must be at least two finite, strictly increasing values")
+    }
+    let inner = try Integrator(limit: 200, absoluteTolerance: relativeTolerance * 1e-2, relativeTolerance: relativeTolerance * 1e-2)
+    let outer = try Integrator(limit: 200, absoluteTolerance: 0, relativeTolerance: relativeTolerance)
+    return try density(edges: edges, inner: inner, outer: outer)
   }
 
   /// 2μ/g², the derivative of the potential Φ with p ∝ g⁻² e^Φ.
@@ -92,9 +106,8 @@ public struct FokkerPlanck1D {
     return ends[0]...ends[1]
   }
 
-  func density(on domain: ClosedRange<Double>, cells: Int, inner: Integrator, outer: Integrator) throws -> FokkerPlanckDensity {
-    let a = domain.lowerBound, width = (domain.upperBound - a) / Double(cells)
-    let edges = (0...cells).map { $0 == cells ? domain.upperBound : a + Double($0) * width }
+  func density(edges: [Double], inner: Integrator, outer: Integrator) throws -> FokkerPlanckDensity {
+    let cells = edges.count - 1, domain = edges[0]...edges[cells]
     // Φ at the edges by cumulative cell integrals, anchored at 0 at the left.
     var phi = [0.0]
     for k in 0..<cells { phi.append(phi[k] + (try potentialChange(from: edges[k], to: edges[k + 1], inner: inner))) }
@@ -108,6 +121,7 @@ public struct FokkerPlanck1D {
     var errorBound = 0.0
     for k in 0..<cells {
       let left = edges[k], mid = 0.5 * (edges[k] + edges[k + 1]), phiLeft = phi[k]
+      let width = edges[k + 1] - edges[k]
       let weight: (Double) throws -> Double = { x in
         let lw = self.logWeight(x, potential: phiLeft + (try self.potentialChange(from: left, to: x, inner: inner)))
         return exp(lw - shift)
@@ -141,7 +155,7 @@ public struct FokkerPlanck1D {
 
 /// A 1-D stationary density on a grid, with its moments.
 public struct FokkerPlanckDensity: Sendable {
-  /// Grid nodes, cells + 1 of them, equally spaced over the domain.
+  /// Grid nodes, cells + 1 of them (equally spaced unless given).
   public let edges: [Double]
   /// The normalised density at each node (for plotting).
   public let density: [Double]
@@ -163,8 +177,13 @@ public struct FokkerPlanckDensity: Sendable {
   public func cdf(at x: Double) -> Double {
     if x <= edges[0] { return 0 }
     if x >= edges[edges.count - 1] { return 1 }
-    let w = edges[1] - edges[0]
-    let k = min(edges.count - 2, Int((x - edges[0]) / w))
+    // Last edge ≤ x, by bisection (edges may be uneven).
+    var lo = 0, hi = edges.count - 1
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if edges[mid] <= x { lo = mid } else { hi = mid }
+    }
+    let k = lo
     return cdf[k] + cellProbabilities[k] * (x - edges[k]) / (edges[k + 1] - edges[k])
   }
 }

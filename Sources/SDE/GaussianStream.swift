@@ -16,10 +16,14 @@ public struct GaussianStream: RandomNumberGenerator, Sendable {
   @usableFromInline var word0: UInt64 = 0
   @usableFromInline var word1: UInt64 = 0
   @usableFromInline var available = 0
+  /// The shared ziggurat tables, held as plain pointers so the hot loop
+  /// touches no reference count (an atomic shared by every thread).
+  let tables: Ziggurat.Tables
 
   public init(seed: UInt64, stream: UInt64) {
     self.seed = seed
     self.stream = stream
+    self.tables = Ziggurat.shared.tables
   }
 
   @inline(__always) @usableFromInline
@@ -53,17 +57,17 @@ public struct GaussianStream: RandomNumberGenerator, Sendable {
   /// A standard normal variate (ziggurat).
   @inline(__always)
   public mutating func gaussian() -> Double {
-    gaussian(Ziggurat.shared)
+    gaussian(tables)
   }
 
   /// Fills `buffer` with standard normals, in order.
   public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>) {
-    let z = Ziggurat.shared
+    let z = tables
     for i in buffer.indices { buffer[i] = gaussian(z) }
   }
 
   @inline(__always)
-  mutating func gaussian(_ z: Ziggurat) -> Double {
+  mutating func gaussian(_ z: Ziggurat.Tables) -> Double {
     while true {
       let r = next()
       let layer = Int(truncatingIfNeeded: r & 0xff)

@@ -27,6 +27,14 @@ final class Ziggurat: @unchecked Sendable {
   /// Density at the layer edges, f[i] = exp(−x_i²/2).
   let f: UnsafeMutablePointer<Double>
 
+  /// The three tables as plain pointers (no reference counting).
+  struct Tables: @unchecked Sendable {
+    let k: UnsafeMutablePointer<UInt64>
+    let w: UnsafeMutablePointer<Double>
+    let f: UnsafeMutablePointer<Double>
+  }
+  var tables: Tables { Tables(k: k, w: w, f: f) }
+
   private init() {
     let n = Self.layers
     k = .allocate(capacity: n)

@@ -50,12 +50,14 @@ extension ActivationMoments {
   var comparisonFloors: [Double] { [0, 0, 1e-28 * Swift.max(1, secondMoment), 0] }
 }
 
-/// max over pairs of |a − b| / max(|b|, floor) (|a − b| where both are 0).
+/// max over pairs of |a − b|/|b|, where a difference within its floor counts
+/// as none (and |a − b| is used where b = 0).
 func worstRelativeError(_ a: [Double], _ b: [Double], floors: [Double]? = nil) -> Double {
   let f = floors ?? Array(repeating: 0, count: a.count)
   return zip(zip(a, b), f).map { pair, floor in
     let (x, y) = pair
-    let scale = Swift.max(abs(y), floor)
-    return scale == 0 ? abs(x - y) : abs(x - y) / scale
+    let d = abs(x - y)
+    if d <= floor { return 0 }
+    return y == 0 ? d : d / abs(y)
   }.max() ?? 0
 }

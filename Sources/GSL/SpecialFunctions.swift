@@ -17,18 +17,32 @@ public enum Normal {
   /// Lower tail Φ(x) = P(ξ ≤ x), accurate to full relative precision for
   /// x → −∞ (it is Q(−x)).
   public static func cdf(_ x: Double) -> Double {
-    GSLRuntime.ensureInitialised()
-    return x < 0 ? gsl_sf_erf_Q(-x) : 1 - gsl_sf_erf_Q(x)
+    x < 0 ? upperTail(-x) : 1 - upperTail(x)
   }
 
   /// Upper tail Q(x) = 1 − Φ(x) = P(ξ > x), full relative precision for x → +∞.
   public static func tail(_ x: Double) -> Double {
+    x > 0 ? upperTail(x) : 1 - upperTail(-x)
+  }
+
+  /// Q(x) for x ≥ 0. GSL 2.7's `gsl_sf_erf_Q` returns NaN once x² overflows
+  /// (x ≳ 1e100, as when s → 0 puts a kink at μ/s); Q(x) is below the
+  /// smallest subnormal from x ≈ 38.5 on, so 0 is its exact double value there.
+  private static func upperTail(_ x: Double) -> Double {
+    if x.isNaN { return .nan }
+    if x > 40 { return 0 }
     GSLRuntime.ensureInitialised()
-    return x > 0 ? gsl_sf_erf_Q(x) : 1 - gsl_sf_erf_Q(-x)
+    return gsl_sf_erf_Q(x)
   }
 
   /// log Φ(x), finite far into the lower tail (x = −1e3 and beyond).
   public static func logCDF(_ x: Double) -> Double {
+    if x.isNaN { return .nan }
+    // Upper side: log Φ = log1p(−Q), which keeps Q's digits (log erfc(−x/√2)
+    // − log 2 cancels to 0 by x ≈ 10).
+    if x > 0 { return log1p(-upperTail(x)) }
+    // log Φ(x) ≈ −x²/2 overflows to −∞ before GSL's own argument range ends.
+    if x < -1e150 { return -.infinity }
     GSLRuntime.ensureInitialised()
     // Φ(x) = erfc(−x/√2)/2.
     return gsl_sf_log_erfc(-x / sqrt2) - M_LN2

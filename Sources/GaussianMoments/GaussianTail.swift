@@ -88,7 +88,9 @@ extension GaussianTail {
   /// without cancellation when w is small: a short interval is integrated
   /// directly, with its width as given (not recomputed from rounded ends).
   static func g1Decrease(from x: Double, width w: Double) -> Double {
-    guard w > 0 else { return 0 }
+    // x = ∞ (s → 0 far from the kink): g₁(∞) = 0, and nothing decreases.
+    guard w > 0, x < .infinity else { return 0 }
+    if w == .infinity { return g1(x) }
     // Q varies on the scale 1/max(1, u) in the tail: "short" is relative to that.
     if w * Swift.max(1, x + w) < 0.5 {
       return GaussLegendre.integrate(from: x, width: w, Normal.tail)

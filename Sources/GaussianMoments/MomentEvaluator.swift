@@ -50,9 +50,18 @@ public final class MomentEvaluator {
       bias = Estimate(value: cf.bias, error: r * abs(cf.bias), method: .closedForm)
       method = .closedFormAndQuadrature
     } else {
-      mean = try integrate(integrands.sum, s: s, mu: mu, what: "E f")
       slope = try integrate(integrands.slopes, s: s, mu: mu, what: "E f′")
       bias = try integrate(integrands.secondDiff, s: s, mu: mu, what: "E f − f(μ)")
+      // Where the bias is small against f(μ), f(μ) + bias is the more accurate
+      // mean (one rounding, and exactly f(μ) as s → 0); where it is not, the
+      // folded sum avoids the cancellation that f(μ) + bias would suffer.
+      let c = f(mu)
+      if abs(bias.value) <= 0.5 * abs(c) {
+        let value = c + bias.value
+        mean = Estimate(value: value, error: bias.error + Double.ulpOfOne * abs(value), method: bias.method)
+      } else {
+        mean = try integrate(integrands.sum, s: s, mu: mu, what: "E f")
+      }
       if [mean, slope, bias].contains(where: { $0.method == .adaptive }) { method = .adaptive }
     }
     let variance = centred.value - bias.value * bias.value

@@ -21,8 +21,10 @@ test-swift:
 	$(SWIFT) test $(RELEASE)
 
 # pytest exits 5 when it collects nothing; that is not a failure here.
+# The Python cross-checks drive the release binary built by test-swift.
 test-python:
 	@if [ -d Tests/python ]; then \
+	  FIXEDPOINTS_BIN="$$($(SWIFT) build $(RELEASE) --show-bin-path)/fixedpoints" \
 	  $(PYTHON) -m pytest -q Tests/python; rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
 	fi

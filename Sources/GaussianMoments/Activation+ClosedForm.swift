@@ -82,19 +82,31 @@ extension Activation {
         * GaussLegendre.integrate(from: near / Normal.sqrt2, width: gap / Normal.sqrt2, ErrorFunction.erf)
     }
     let alpha = (-1 - mu) / s, beta = (1 - mu) / s
-    let slope = GaussianTail.intervalProbability(from: alpha, width: 2 / s)
+    // The width 2/s is exact, but α + 2/s is not β when 2/s is huge: only a
+    // short interval is given by its width.
+    let slope = (2 / s) * Swift.max(1, abs(alpha) + 2 / s) < 0.5
+      ? GaussianTail.intervalProbability(from: alpha, width: 2 / s) : Normal.probability(from: alpha, to: beta)
     let centred: Double
+    // |terms| / |sum| of the centred moment: the factor by which its rounding
+    // errors are amplified (≈ s for μ > 1 and large s, where the g₂ terms cancel).
+    var condition = 1.0
     if mu <= 1 {
       centred = (1 + mu) * (1 + mu) * Normal.cdf(alpha) + (1 - mu) * (1 - mu) * Normal.tail(beta)
         + s * s * GaussianTail.truncatedSecondMoment(alpha, beta)
     } else {
       let far = (mu + 1) / s
-      centred = s * s * (GaussianTail.g2(near) - GaussianTail.g2(far)) - 4 * s * GaussianTail.g1(far)
+      let g2Near = GaussianTail.g2(near), g2Far = GaussianTail.g2(far), g1Far = GaussianTail.g1(far)
+      centred = s * s * (g2Near - g2Far) - 4 * s * g1Far
+      if centred > 0 { condition = Swift.max(1, (s * s * (g2Near + g2Far) + 4 * s * g1Far) / centred) }
     }
     let variance = centred - bias * bias
-    return result(
+    var moments = result(
       mu: rawMu, s: s, t: (mu + 1) / s, mean: sign * mean, second: mean * mean + variance, variance: variance,
       slope: slope, bias: sign * bias)
+    let centredError = Activation.closedFormRelativeBound(t: (mu + 1) / s) * condition * abs(centred)
+    moments.errorBounds.variance += centredError
+    moments.errorBounds.secondMoment += centredError
+    return moments
   }
 
   /// erf(x/√2) = 2Φ(x) − 1 under N(μ, s²), r = √(1 + s²):

@@ -6,6 +6,9 @@ set -euo pipefail
 need_apt=()
 pkg-config --version >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists gsl 2>/dev/null || need_apt+=(libgsl-dev)
+# OpenBLAS's dgemm (~7x GSL's reference CBLAS here) for batched ensembles; the
+# SDE layer dlopens libopenblas.so.0 at run time and falls back to gslcblas.
+ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0' || need_apt+=(libopenblas0)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (apt)" >&2
   SUDO=""

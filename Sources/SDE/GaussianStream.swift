@@ -13,9 +13,9 @@ public struct GaussianStream: RandomNumberGenerator, Sendable {
   public let seed: UInt64
   public let stream: UInt64
   @usableFromInline var block: UInt64 = 0
-  @usableFromInline var word0: UInt64 = 0
-  @usableFromInline var word1: UInt64 = 0
-  @usableFromInline var available = 0
+  /// Four blocks' worth of words; `position` is the next unread one.
+  @usableFromInline var words = SIMD8<UInt64>()
+  @usableFromInline var position = 8
   /// The shared ziggurat tables, held as plain pointers so the hot loop
   /// touches no reference count (an atomic shared by every thread).
   let tables: Ziggurat.Tables
@@ -26,26 +26,22 @@ public struct GaussianStream: RandomNumberGenerator, Sendable {
     self.tables = Ziggurat.shared.tables
   }
 
-  @inline(__always) @usableFromInline
+  @inline(never) @usableFromInline
   mutating func refill() {
-    let out = Philox4x32.block(
-      (
-        UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
-        UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
-      ),
-      key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
-    block &+= 1
-    word0 = UInt64(out.0) | UInt64(out.1) << 32
-    word1 = UInt64(out.2) | UInt64(out.3) << 32
-    available = 2
+    words = Philox4x32.fourBlocks(
+      first: block, stream: stream, key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    block &+= 4
+    position = 0
   }
 
-  /// 64 random bits.
+  /// 64 random bits: block k's outputs (x0, x1, x2, x3) give the words
+  /// x0 | x1<<32 then x2 | x3<<32, blocks in counter order.
   @inline(__always)
   public mutating func next() -> UInt64 {
-    if available == 0 { refill() }
-    available -= 1
-    return available == 1 ? word0 : word1
+    if position == 8 { refill() }
+    let w = words[position]
+    position += 1
+    return w
   }
 
   /// Uniform on [0, 1) with 53 random bits.

@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 import GSL
 
@@ -18,6 +17,8 @@ public enum SDEBenchmark {
     public let neuronStepsPerSecond: Double
     /// Mean of the final states (a checksum that the work was done).
     public let meanFinalState: Double
+    /// Which dgemm ran ("openblas" or "gslcblas"), `MatrixMultiply.implementation`.
+    public let blas: String
   }
 
   /// The noise-in tanh network as a Markov chain: W has N(0, 1/n) entries
@@ -44,16 +45,16 @@ public enum SDEBenchmark {
       x, xi, next in
       let m = x.count / n
       // next = X Wᵀ: row r of X is state r, so (W x_r)ᵀ = x_rᵀ Wᵀ.
-      weights.withUnsafeBufferPointer { wp in
-        cblas_dgemm(
-          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(n), 1, x.baseAddress, Int32(n),
-          wp.baseAddress, Int32(n), 0, next.baseAddress, Int32(n))
+      if let xp = x.baseAddress, let np = next.baseAddress {
+        weights.withUnsafeBufferPointer { wp in
+          if let w = wp.baseAddress { MatrixMultiply.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
+        }
       }
       bias.withUnsafeBufferPointer { bp in
         for r in 0..<m {
           let o = r * n
           for i in 0..<n {
-            next[o + i] = keep * x[o + i] + gamma * Foundation.tanh(next[o + i] + bp[i] + sigma * xi[o + i])
+            next[o + i] = keep * x[o + i] + gamma * FastMath.tanh(next[o + i] + bp[i] + sigma * xi[o + i])
           }
         }
       }
@@ -77,7 +78,8 @@ public enum SDEBenchmark {
     }
     return Result(
       trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, seconds: best,
-      neuronStepsPerSecond: Double(trajectories * dimension * steps) / best, meanFinalState: checksum)
+      neuronStepsPerSecond: Double(trajectories * dimension * steps) / best, meanFinalState: checksum,
+      blas: MatrixMultiply.implementation)
   }
 }
 

@@ -120,3 +120,21 @@ final class RandomStreamTests: XCTestCase {
     XCTAssertLessThan(abs(r / Double(n)), 4.5 / Double(n).squareRoot())
   }
 }
+
+extension RandomStreamTests {
+  /// The stream's words are the Philox blocks in counter order: block k of
+  /// stream s under seed gives x0 | x1<<32, x2 | x3<<32 (checked against the
+  /// scalar block function, which the known answers pin down).
+  func testStreamWordsAreScalarBlocksInOrder() {
+    let seed: UInt64 = 0x1234_5678_9abc_def0, streamIndex: UInt64 = 0xdead_beef_0000_0007
+    var s = GaussianStream(seed: seed, stream: streamIndex)
+    for k in UInt64(0)..<10 {
+      let b = Philox4x32.block(
+        (UInt32(truncatingIfNeeded: k), UInt32(truncatingIfNeeded: k >> 32),
+         UInt32(truncatingIfNeeded: streamIndex), UInt32(truncatingIfNeeded: streamIndex >> 32)),
+        key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+      XCTAssertEqual(s.next(), UInt64(b.0) | UInt64(b.1) << 32)
+      XCTAssertEqual(s.next(), UInt64(b.2) | UInt64(b.3) << 32)
+    }
+  }
+}

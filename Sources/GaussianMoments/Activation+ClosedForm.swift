@@ -93,7 +93,15 @@ extension Activation {
     if mu <= 1 {
       centred = (1 + mu) * (1 + mu) * Normal.cdf(alpha) + (1 - mu) * (1 - mu) * Normal.tail(beta)
         + s * s * GaussianTail.truncatedSecondMoment(alpha, beta)
+    } else if gap * Swift.max(1, abs(alpha)) < 0.5 {
+      // μ > 1, kinks close on ξ's scale (large s): E(f − 1)² = 4Φ(α)
+      // + s²∫_α^β (ξ − β)²φ(ξ)dξ, a short positive integral, taken over
+      // u = ξ − α ∈ [0, 2/s] so that ξ − β = u − 2/s is exact.
+      centred = 4 * Normal.cdf(alpha)
+        + s * s * GaussLegendre.integrate(from: 0, width: gap) { u in (u - gap) * (u - gap) * Normal.pdf(alpha + u) }
     } else {
+      // μ > 1, kinks far apart: the same quantity from the tail moments,
+      // s²[g₂(near) − g₂(far)] − 4s·g₁(far), well conditioned here.
       let far = (mu + 1) / s
       let g2Near = GaussianTail.g2(near), g2Far = GaussianTail.g2(far), g1Far = GaussianTail.g1(far)
       centred = s * s * (g2Near - g2Far) - 4 * s * g1Far

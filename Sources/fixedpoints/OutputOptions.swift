@@ -7,11 +7,15 @@ struct OutputOptions: ParsableArguments {
   @Flag(help: "Print exactly one JSON object instead of a table.")
   var json = false
 
-  @Option(help: "Table format: terminal, markdown, csv or latex.")
-  var format: TableFormat = .terminal
+  /// Optional so that an explicit `--format terminal` next to `--json` is
+  /// caught too; read it through `format`.
+  @Option(name: .customLong("format"), help: "Table format: terminal (default), markdown, csv or latex.")
+  var requestedFormat: TableFormat?
+
+  var format: TableFormat { requestedFormat ?? .terminal }
 
   func validate() throws {
-    if json && format != .terminal {
+    if json && requestedFormat != nil {
       throw ValidationError("--json and --format are alternatives; give one")
     }
   }

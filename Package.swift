@@ -33,7 +33,11 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+
+    // The one-neuron CTRNN: fixed points, noise-averaged fixed points, the
+    // exact chain's stationary law and its diffusion approximation.
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE"]),
 
     // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
     .target(name: "Reports"),
@@ -41,7 +45,7 @@ let package = Package(
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "Verification", "Reports",
+        "GSL", "GaussianMoments", "SDE", "CTRNN", "Verification", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -64,6 +68,7 @@ let package = Package(
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+    .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
   ]
 )

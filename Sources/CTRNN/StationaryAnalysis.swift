@@ -1,0 +1,95 @@
+import Foundation
+import SDE
+
+/// Mean ± standard error (and variance) of one ensemble's stationary samples.
+public struct EnsembleEstimate: Sendable {
+  public var mean: Double
+  public var meanStandardError: Double
+  public var variance: Double
+  public var varianceStandardError: Double
+  public var histogram: Histogram?
+
+  init(_ s: EnsembleSolution) throws {
+    guard let st = s.statistics else { throw SDEError.numerical("ensemble returned no statistics") }
+    guard s.failures.isEmpty else {
+      throw SDEError.numerical("\(s.failures.count) trajectories became non-finite")
+    }
+    mean = st.mean[0]
+    meanStandardError = st.meanStandardError[0]
+    variance = st.variance[0]
+    varianceStandardError = st.varianceStandardError[0]
+    histogram = st.histogram
+  }
+
+  /// (mean − reference)/SE.
+  public func zScore(against reference: Double) -> Double {
+    meanStandardError > 0 ? (mean - reference) / meanStandardError : (mean == reference ? 0 : .infinity)
+  }
+}
+
+/// Every estimate of the neuron's stationary law side by side.
+public struct StationaryAnalysis: Sendable {
+  public struct Options: Sendable {
+    public var trajectories = 200
+    public var steps = 20_000
+    public var burnIn = 2_000
+    public var seed: UInt64 = 1
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var cells = 400
+    public var histogramBins = 60
+    public init() {}
+
+    public func validate() throws(NeuronError) {
+      guard trajectories >= 2 else {
+        throw .invalidParameter(option: "--trajectories", message: "must be at least 2, got \(trajectories)")
+      }
+      guard steps >= 1 else { throw .invalidParameter(option: "--steps", message: "must be at least 1, got \(steps)") }
+      guard burnIn >= 0, burnIn < steps else {
+        throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
+      }
+      guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
+    }
+  }
+
+  public let neuron: SingleNeuron
+  public let deterministicFixedPoints: [FixedPoint]
+  public let noiseAveragedFixedPoints: [FixedPoint]
+  public let chain: TransferOperatorDensity
+  public let fokkerPlanck: FokkerPlanckDensity
+  public let eulerMaruyama: EnsembleEstimate
+  public let milstein: EnsembleEstimate
+  public let chainEnsemble: EnsembleEstimate
+
+  /// The noise-averaged fixed point nearest the chain mean (nil if none).
+  public var noiseAveragedFixedPoint: Double? {
+    noiseAveragedFixedPoints.min { abs($0.x - chain.mean) < abs($1.x - chain.mean) }?.x
+  }
+  /// The deterministic fixed point nearest the chain mean (nil if none).
+  public var nearestDeterministicFixedPoint: Double? {
+    deterministicFixedPoints.min { abs($0.x - chain.mean) < abs($1.x - chain.mean) }?.x
+  }
+  /// Stationary chain mean minus the nearest deterministic fixed point.
+  public var bias: Double? { nearestDeterministicFixedPoint.map { chain.mean - $0 } }
+
+  public init(neuron: SingleNeuron, options: Options) throws {
+    try options.validate()
+    self.neuron = neuron
+    deterministicFixedPoints = try neuron.deterministicFixedPoints()
+    noiseAveragedFixedPoints = try neuron.noiseAveragedFixedPoints()
+    chain = try neuron.transferOperator(cells: options.cells)
+    let domain = chain.domain
+    let table = try neuron.momentTable(xRange: SingleNeuron.tableRange(around: domain))
+    let approx = neuron.diffusionApproximation(table: table)
+    let width = domain.upperBound - domain.lowerBound
+    fokkerPlanck = try approx.fokkerPlanck(center: chain.mean, scale: max(width / 20, 1e-9))
+    let histogram = HistogramSpec(lower: domain.lowerBound, upper: domain.upperBound, bins: options.histogramBins)
+    let ensemble = EnsembleOptions(
+      trajectories: options.trajectories, seed: options.seed, threads: options.threads,
+      stationary: StationaryOptions(burnIn: options.burnIn, histogram: histogram))
+    let x0 = chain.mean
+    let sde = try approx.problem(initialState: x0, steps: options.steps)
+    eulerMaruyama = try EnsembleEstimate(Ensemble.solve(sde, EulerMaruyama(), options: ensemble))
+    milstein = try EnsembleEstimate(Ensemble.solve(sde, Milstein(), options: ensemble))
+    chainEnsemble = try EnsembleEstimate(Ensemble.solve(neuron.chain(initialState: x0, steps: options.steps), options: ensemble))
+  }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import CTRNN
+import GaussianMoments
+
+extension NoisePlacement: ExpressibleByArgument {}
+
+/// The one-neuron CTRNN shared by `stationary` and `simulate`.
+struct NeuronOptions: ParsableArguments {
+  @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var activation: Activation = .tanh
+
+  @Option(help: "Recurrent weight w.")
+  var w: Double = 1.2
+
+  @Option(help: "Bias b.")
+  var b: Double = 0.1
+
+  @Option(help: "Noise standard deviation sigma (> 0 for a stationary law).")
+  var sigma: Double = 0.5
+
+  @Option(help: "Noise placement: in (x <- (1-g)x + g f(wx+b+sigma xi)) or out (x <- (1-g)x + g(f(wx+b)+sigma xi)).")
+  var noise: NoisePlacement = .inside
+
+  @Option(help: "Time step dt (> 0); g = dt/tau <= 1.")
+  var dt: Double = 0.1
+
+  @Option(help: "Time constant tau (> 0).")
+  var tau: Double = 1
+
+  func neuron() throws -> SingleNeuron {
+    do {
+      return try SingleNeuron(activation: activation, w: w, b: b, sigma: sigma, noise: noise, dt: dt, tau: tau)
+    } catch {
+      throw ValidationError(error.description)
+    }
+  }
+
+  func validate() throws { _ = try neuron() }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same
+/// directory, then a rename, so an error never leaves a partial file.
+enum AtomicFile {
+  static func write(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let temp = url.deletingLastPathComponent()
+      .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+    do {
+      try Data(text.utf8).write(to: temp)
+      if FileManager.default.fileExists(atPath: url.path) {
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
+      } else {
+        try FileManager.default.moveItem(at: temp, to: url)
+      }
+    } catch {
+      try? FileManager.default.removeItem(at: temp)
+      throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+    }
+  }
+}

@@ -8,11 +8,12 @@
 // hardtanh'(x) = [-1 <= x < 1], erf'(x) = 2 phi(x).
 // mu and s are the exact doubles written; the moments are the exact values
 // for those doubles, rounded to nearest and printed with 17 significant digits.
-// Computed by mpmath.quad (tanh-sinh) at 50 digits, split at kinks; every
+// Computed by Gauss-Legendre quadrature in xi over (-inf, inf) (mpmath's rule,
+// split at kinks, tails and scale changes) at 50 digits (+20 guard); every
 // value was recomputed from scratch at 80 digits and the two agree to
 // >= 35 significant digits (asserted >= 20).
-// Exact zeros: bias of linear, and of odd activations (tanh, sigmoid, hardtanh,
-// erf, linear) at mu = 0.
+// Exact zeros (by symmetry, not computed): bias of linear; bias of tanh,
+// sigmoid, hardtanh, erf at mu = 0, and their mean there except sigmoid's.
 // Underflow: a bias whose true magnitude is nonzero but < 1e-300 (far below any
 // double-precision roundoff) is written as 0 and marked `// bias underflows`.
 // Rows where any other quantity would underflow are omitted (43 points, e.g.

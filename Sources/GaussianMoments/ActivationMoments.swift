@@ -59,11 +59,17 @@ public struct ActivationMoments: Sendable, Equatable {
 public enum MomentError: Error, CustomStringConvertible, Equatable, Sendable {
   case nonFiniteMean(Double)
   case invalidSigma(Double)
+  case tooFewSamples(Int)
+  /// No moment method covers this activation (a new case added to
+  /// `Activation` without its moments).
+  case noMethod(Activation)
 
   public var description: String {
     switch self {
     case .nonFiniteMean(let mu): return "mu must be a finite number, got \(mu)"
     case .invalidSigma(let s): return "sigma must be finite and ≥ 0, got \(s)"
+    case .tooFewSamples(let n): return "Monte Carlo needs at least 2 samples, got \(n)"
+    case .noMethod(let f): return "no Gaussian-moment method for activation \(f)"
     }
   }
 }

@@ -39,7 +39,7 @@ public final class MomentEvaluator {
     }
     if let closed = f.closedFormMoments(mu: mu, s: s) { return closed }
     guard let integrands = SmoothIntegrands(f, mu: mu) else {
-      throw MomentError.invalidSigma(s)  // unreachable: every activation is covered above
+      throw MomentError.noMethod(f)
     }
     let centred = try integrate(integrands.squares, s: s, mu: mu, what: "E(f − f(μ))²")
     let mean: Estimate, slope: Estimate, bias: Estimate

@@ -22,7 +22,7 @@ public struct MonteCarloMoments: Sendable {
     _ f: Activation, mu: Double, sigma s: Double, samples n: Int, seed: UInt
   ) throws -> MonteCarloMoments {
     try MomentEvaluator.validate(mu: mu, sigma: s)
-    guard n >= 2 else { throw MomentError.invalidSigma(s) }
+    guard n >= 2 else { throw MomentError.tooFewSamples(n) }
     let rng = try GSLRandom(seed: seed)
     let c = f(mu), c2 = c * c, c1 = f.derivative(mu)
     var d = PowerSums(), q = PowerSums(), p = PowerSums()

@@ -82,10 +82,7 @@ extension Activation {
         * GaussLegendre.integrate(from: near / Normal.sqrt2, width: gap / Normal.sqrt2, ErrorFunction.erf)
     }
     let alpha = (-1 - mu) / s, beta = (1 - mu) / s
-    // The width 2/s is exact, but α + 2/s is not β when 2/s is huge: only a
-    // short interval is given by its width.
-    let slope = (2 / s) * Swift.max(1, abs(alpha) + 2 / s) < 0.5
-      ? GaussianTail.intervalProbability(from: alpha, width: 2 / s) : Normal.probability(from: alpha, to: beta)
+    let slope = GaussianTail.intervalProbability(from: alpha, to: beta, width: 2 / s)
     let centred: Double
     // |terms| / |sum| of the centred moment: the factor by which its rounding
     // errors are amplified (≈ s for μ > 1 and large s, where the g₂ terms cancel).
@@ -130,7 +127,7 @@ extension Activation {
     let mean = ErrorFunction.erf(m / Normal.sqrt2)
     let slope = 2 * Normal.pdf(m) / r
     let width = mu * s * s / (r * (r + 1))
-    let bias = -2 * GaussianTail.intervalProbability(from: m, width: width)
+    let bias = -2 * GaussianTail.intervalProbability(from: m, to: mu, width: width)
     return (sign * mean, slope, sign * bias, Activation.closedFormRelativeBound(t: mu))
   }
 

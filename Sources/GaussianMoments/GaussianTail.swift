@@ -72,14 +72,16 @@ enum GaussianTail {
     return truncatedSecondMoment(-b, -a)
   }
 
-  /// P(a < ξ ≤ a + w) for w ≥ 0, accurate also when w is tiny relative to a
-  /// (where Φ(a + w) − Φ(a) would cancel).
-  static func intervalProbability(from a: Double, width w: Double) -> Double {
+  /// P(a < ξ ≤ b) given both ends *and* the width w = b − a, each as exact
+  /// as the caller has it: a short interval is integrated over its width
+  /// (Φ(b) − Φ(a) would cancel), a long one differences tails at its ends
+  /// (a + w would carry ulp(a) into b, ruinous when |a| ≫ |b|).
+  static func intervalProbability(from a: Double, to b: Double, width w: Double) -> Double {
     guard w > 0 else { return 0 }
     if w * Swift.max(1, abs(a) + w) < 0.5 {
       return GaussLegendre.integrate(from: a, width: w, Normal.pdf)
     }
-    return Normal.probability(from: a, to: a + w)
+    return Normal.probability(from: a, to: b)
   }
 }
 

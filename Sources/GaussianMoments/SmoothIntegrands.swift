@@ -78,7 +78,7 @@ struct SmoothIntegrands {
       return Activation.stableSoftplus(mu + u) - Activation.stableSoftplus(mu)
     default:
       // erf(x/√2) = 2Φ(x) − 1: 2·P(μ < ξ < μ + u), signed.
-      let p = GaussianTail.intervalProbability(from: Swift.min(mu, mu + u), width: abs(u))
+      let p = GaussianTail.intervalProbability(from: Swift.min(mu, mu + u), to: Swift.max(mu, mu + u), width: abs(u))
       return u >= 0 ? 2 * p : -2 * p
     }
   }

@@ -50,6 +50,28 @@ public struct MomentTable: Sendable {
     return l0 * y0 + l1 * y1 + l2 * y2 + l3 * y3
   }
 
+  /// d/du of the cubic interpolant of `table` at u (inside the grid).
+  @inline(__always) func interpolateSlope(_ table: [Double], _ u: Double) -> Double {
+    let n = table.count
+    let s = (u - lower) / step
+    var i = Int(s.rounded(.down)) - 1
+    i = min(max(i, 0), n - 4)
+    let t = s - Double(i)
+    let y0 = table[i], y1 = table[i + 1], y2 = table[i + 2], y3 = table[i + 3]
+    // Derivatives of the four Lagrange basis polynomials in t, divided by the step.
+    let d0 = -((t - 2) * (t - 3) + (t - 1) * (t - 3) + (t - 1) * (t - 2)) / 6
+    let d1 = ((t - 2) * (t - 3) + t * (t - 3) + t * (t - 2)) / 2
+    let d2 = -((t - 1) * (t - 3) + t * (t - 3) + t * (t - 1)) / 2
+    let d3 = ((t - 1) * (t - 2) + t * (t - 2) + t * (t - 1)) / 6
+    return (d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3) / step
+  }
+
+  /// v′(u) = d/du Var f(u + σξ), 0 outside the grid (where v is held constant).
+  public func varianceSlope(_ u: Double) -> Double {
+    if u <= lower || u >= upper { return 0 }
+    return interpolateSlope(variance, u)
+  }
+
   /// m(u) = E f(u + σξ).
   public func mean(_ u: Double) -> Double {
     if u < lower { return mean[0] + (u - lower) * (mean[1] - mean[0]) / step }

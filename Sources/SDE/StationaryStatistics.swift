@@ -30,6 +30,18 @@ public struct StationaryStatistics: Sendable {
   /// samples the correlated ones are worth.
   public let effectiveSampleSize: [Double]
   public let histogram: Histogram?
+  /// The batch means themselves (batches × n): any linear functional of the
+  /// state, e.g. a network's readout, gets its standard error from them
+  /// (`linearFunctional`), with the cross-correlations between coordinates.
+  public let batchMeans: [[Double]]
+
+  /// Mean and batch-means standard error of wᵀx + offset.
+  public func linearFunctional(weights w: [Double], offset: Double = 0) -> (mean: Double, standardError: Double) {
+    precondition(w.count == dimension, "linearFunctional: \(w.count) weights for dimension \(dimension)")
+    let values = batchMeans.map { b in zip(w, b).reduce(offset) { $0 + $1.0 * $1.1 } }
+    let mean = values.reduce(0, +) / Double(values.count)
+    return (mean, StationaryStatistics.standardError(values))
+  }
 
   /// Integrated autocorrelation time per coordinate, in recorded samples:
   /// N / effective sample size (≈ 1 for uncorrelated samples; 1 + 2Σρ_k).
@@ -144,7 +156,8 @@ extension StationaryStatistics {
     return StationaryStatistics(
       dimension: n, trajectories: count / layout.batches, samplesPerTrajectory: layout.batches * layout.batchLength,
       batches: count, mean: mean, meanStandardError: meanSE, variance: variance, varianceStandardError: varianceSE,
-      covariance: covariance, covarianceStandardError: covarianceSE, effectiveSampleSize: ess, histogram: histogram)
+      covariance: covariance, covarianceStandardError: covarianceSE, effectiveSampleSize: ess, histogram: histogram,
+      batchMeans: batchMeans)
   }
 
   /// sd(values)/√count with the unbiased (count − 1) variance.

@@ -1,0 +1,242 @@
+import Foundation
+import GSL
+import GaussianMoments
+
+/// Reading and writing `.ckpt` files (DESIGN.md, "The checkpoint"): a
+/// safetensors file with tensors W_rec [N,N], W_in [N,I], b [N], W_out [O,N],
+/// b_out [O] (F32 or F64) and string metadata.
+///
+/// Order of checks, so the first problem reported is the most basic one:
+/// safetensors structure (`.malformed`), the five tensors present
+/// (`.missingTensor`), their ranks and agreement (`.shapeMismatch`), the
+/// metadata (`.badMetadata`), then `Checkpoint.init`'s value checks
+/// (non-finite weights, sigma ≥ 0, 0 < dt ≤ tau).
+///
+/// Extra tensors are ignored, not an error: a state dict exported from a
+/// training run may carry optimizer state, an initial hidden state or
+/// buffers that have no place in the model above, and refusing the file
+/// would only make users delete them by hand. They are not kept either, so
+/// `convert` drops them. (They must still be well-formed F32/F64 tensors: the
+/// safetensors layer validates the whole file before anything is used.)
+extension Checkpoint {
+  /// The tensor names, in the order of the model's equations.
+  public static let tensorNames = ["W_rec", "W_in", "b", "W_out", "b_out"]
+
+  /// Metadata keys with a typed field; every other key is `extraMetadata`.
+  public static let reservedMetadataKeys: Set<String> = [
+    "format", "activation", "noise", "sigma_train", "dt", "tau", "task", "seed", "loss",
+  ]
+
+  // MARK: - Reading
+
+  /// Reads and validates a `.ckpt` file.
+  public init(contentsOf url: URL) throws(CheckpointError) {
+    try self.init(safetensors: Self.readFile(url))
+  }
+
+  /// Validates the bytes of a `.ckpt` file.
+  public init(safetensors bytes: some Collection<UInt8>) throws(CheckpointError) {
+    try self.init(safetensors: SafetensorsFile.decode(bytes))
+  }
+
+  /// Builds a checkpoint from an already-decoded safetensors file.
+  public init(safetensors file: SafetensorsFile) throws(CheckpointError) {
+    func tensor(_ name: String) throws(CheckpointError) -> SafetensorsFile.Tensor {
+      guard let t = file.tensors[name] else { throw .missingTensor(name) }
+      return t
+    }
+    let wRec = try tensor("W_rec"), wIn = try tensor("W_in"), b = try tensor("b")
+    let wOut = try tensor("W_out"), bOut = try tensor("b_out")
+
+    func rank(_ t: SafetensorsFile.Tensor, _ name: String, _ expected: Int, _ form: String) throws(CheckpointError) {
+      guard t.shape.count == expected else {
+        throw .shapeMismatch("\(name) must be \(expected)-D \(form), got shape \(t.shape)")
+      }
+    }
+    try rank(wRec, "W_rec", 2, "[N, N]")
+    try rank(wIn, "W_in", 2, "[N, I]")
+    try rank(b, "b", 1, "[N]")
+    try rank(wOut, "W_out", 2, "[O, N]")
+    try rank(bOut, "b_out", 1, "[O]")
+    let n = wRec.shape[0]
+    guard wRec.shape[1] == n else { throw .shapeMismatch("W_rec has shape \(wRec.shape); it must be square [N, N]") }
+    let recurrent = "W_rec is \(n)×\(n)"
+    guard wIn.shape[0] == n else { throw .shapeMismatch("W_in has shape \(wIn.shape) but \(recurrent)") }
+    guard b.shape[0] == n else { throw .shapeMismatch("b has shape \(b.shape) but \(recurrent)") }
+    guard wOut.shape[1] == n else { throw .shapeMismatch("W_out has shape \(wOut.shape) but \(recurrent)") }
+    let o = wOut.shape[0]
+    guard bOut.shape[0] == o else {
+      throw .shapeMismatch("b_out has shape \(bOut.shape) but W_out is \(o)×\(n)")
+    }
+
+    let metadata = file.metadata
+    if let format = metadata["format"], format != Self.formatVersion {
+      throw .badMetadata("format is '\(format)'; this version reads '\(Self.formatVersion)' (or no format key)")
+    }
+    let activation: Activation = try Self.choice(metadata, "activation")
+    let noise: NoisePlacement = try Self.choice(metadata, "noise")
+    let sigmaTrain = try Self.number(metadata, "sigma_train")
+    let dt = try Self.number(metadata, "dt")
+    let tau = try Self.number(metadata, "tau")
+    let loss: Double? = metadata["loss"] == nil ? nil : try Self.number(metadata, "loss")
+    let task = metadata["task"].flatMap { $0.isEmpty ? nil : $0 }
+    let extra = metadata.filter { !Self.reservedMetadataKeys.contains($0.key) }
+    // A file mixing F32 and F64 is read as F64, so rewriting it loses nothing.
+    let dtype: DType = [wRec, wIn, b, wOut, bOut].contains { $0.dtype == .f64 } ? .f64 : .f32
+
+    try self.init(
+      activation: activation, noise: noise, sigmaTrain: sigmaTrain, dt: dt, tau: tau,
+      recurrent: Matrix(rows: n, columns: n, elements: wRec.values),
+      input: Matrix(rows: n, columns: wIn.shape[1], elements: wIn.values),
+      bias: b.values,
+      readout: Matrix(rows: o, columns: n, elements: wOut.values),
+      readoutBias: bOut.values,
+      task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype)
+  }
+
+  /// A required metadata value that must be one of an enum's raw values.
+  private static func choice<T: RawRepresentable & CaseIterable>(
+    _ metadata: [String: String], _ key: String
+  ) throws(CheckpointError) -> T where T.RawValue == String {
+    let valid = T.allCases.map(\.rawValue).joined(separator: ", ")
+    guard let raw = metadata[key] else { throw .badMetadata("missing '\(key)' (one of \(valid))") }
+    guard let value = T(rawValue: raw) else {
+      throw .badMetadata("\(key) '\(raw)' is not one of \(valid)")
+    }
+    return value
+  }
+
+  /// A required metadata value parsed as a Double (range checks are
+  /// `Checkpoint.init`'s).
+  private static func number(_ metadata: [String: String], _ key: String) throws(CheckpointError) -> Double {
+    guard let raw = metadata[key] else { throw .badMetadata("missing '\(key)' (a number)") }
+    guard let value = Double(raw) else { throw .badMetadata("\(key) = '\(raw)' is not a number") }
+    return value
+  }
+
+  // MARK: - Writing
+
+  /// The file's content as a safetensors value: the five tensors in
+  /// `dtype` and the metadata (typed fields plus `extraMetadata`).
+  ///
+  /// Throws `.nonFiniteWeight` when `dtype` is F32 and a weight is beyond
+  /// Float's range (it would be written as ±infinity), and `.badMetadata`
+  /// when an `extraMetadata` key collides with a typed field (one of them
+  /// would be silently lost).
+  public func safetensorsFile() throws(CheckpointError) -> SafetensorsFile {
+    let arrays: [(String, [Int], [Double])] = [
+      ("W_rec", [recurrent.rows, recurrent.columns], recurrent.elements),
+      ("W_in", [input.rows, input.columns], input.elements),
+      ("b", [bias.count], bias),
+      ("W_out", [readout.rows, readout.columns], readout.elements),
+      ("b_out", [readoutBias.count], readoutBias),
+    ]
+    var tensors: [String: SafetensorsFile.Tensor] = [:]
+    for (name, shape, values) in arrays {
+      if dtype == .f32, let i = values.firstIndex(where: { !Float($0).isFinite }) {
+        throw .nonFiniteWeight("\(name)[\(i)] = \(values[i]) does not fit in F32; write it as F64")
+      }
+      tensors[name] = SafetensorsFile.Tensor(dtype: dtype, shape: shape, values: values)
+    }
+    if let clash = extraMetadata.keys.sorted().first(where: Self.reservedMetadataKeys.contains) {
+      throw .badMetadata("extraMetadata key '\(clash)' collides with a checkpoint field; set the field instead")
+    }
+    var metadata = extraMetadata
+    metadata["format"] = Self.formatVersion
+    metadata["activation"] = activation.rawValue
+    metadata["noise"] = noise.rawValue
+    // Swift's description of a Double is the shortest string that parses
+    // back to the same Double: the round trip is exact.
+    metadata["sigma_train"] = "\(sigmaTrain)"
+    metadata["dt"] = "\(dt)"
+    metadata["tau"] = "\(tau)"
+    if let task, !task.isEmpty { metadata["task"] = task }
+    if let seed { metadata["seed"] = seed }
+    if let loss { metadata["loss"] = "\(loss)" }
+    return SafetensorsFile(tensors: tensors, metadata: metadata)
+  }
+
+  /// The canonical bytes of the `.ckpt` file: equal checkpoints give equal
+  /// bytes. Throws as `safetensorsFile()` does.
+  public func safetensorsBytes() throws(CheckpointError) -> [UInt8] {
+    try safetensorsFile().encode()
+  }
+
+  /// Writes the `.ckpt` file atomically: the bytes go to a temporary file in
+  /// the same directory (same file system, so the rename is atomic), which
+  /// is flushed to disk and renamed over `url`. On any error the temporary
+  /// file is removed and `url` is untouched: no partial checkpoint, ever.
+  ///
+  /// Write failures are reported as `.unreadable` (CheckpointError has no
+  /// write case); the message says "cannot write".
+  public func write(to url: URL) throws(CheckpointError) {
+    let bytes = try safetensorsBytes()
+    let path = url.path
+    let temp =
+      url.deletingLastPathComponent().appendingPathComponent(
+        ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+      ).path
+    func failure(_ what: String) -> CheckpointError {
+      .unreadable("cannot write \(path): \(what): \(String(cString: strerror(errno)))")
+    }
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw failure("creating a temporary file in its directory") }
+    var ok = false
+    defer {
+      if !ok { unlink(temp) }
+    }
+    let written = bytes.withUnsafeBytes { raw -> Bool in
+      guard let base = raw.baseAddress else { return true }
+      var offset = 0
+      while offset < raw.count {
+        let n = Foundation.write(fd, base + offset, raw.count - offset)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return false
+        }
+        offset += n
+      }
+      return true
+    }
+    guard written else {
+      let error = failure("writing")
+      close(fd)
+      throw error
+    }
+    guard fsync(fd) == 0 else {
+      let error = failure("flushing")
+      close(fd)
+      throw error
+    }
+    guard close(fd) == 0 else { throw failure("closing") }
+    guard rename(temp, path) == 0 else { throw failure("renaming the temporary file") }
+    ok = true
+  }
+
+  /// The whole file, with POSIX errors (strerror) in the message.
+  private static func readFile(_ url: URL) throws(CheckpointError) -> [UInt8] {
+    let path = url.path
+    func failure() -> CheckpointError { .unreadable("\(path): \(String(cString: strerror(errno)))") }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw failure() }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw failure() }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw .unreadable("\(path): not a regular file")
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(info.st_size))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { buffer in buffer.baseAddress.map { read(fd, $0, buffer.count) } ?? 0 }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw failure()
+      }
+      if n == 0 { break }
+      bytes += chunk[0..<n]
+    }
+    return bytes
+  }
+}

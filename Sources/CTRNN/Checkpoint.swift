@@ -1,0 +1,132 @@
+import GSL
+import GaussianMoments
+
+/// A trained CTRNN as stored in a `.ckpt` file (DESIGN.md, "The checkpoint"):
+/// the weights of
+///   noise-in : h ← (1−γ) h + γ f(W_rec h + W_in u + b + σξ)
+///   noise-out: h ← (1−γ) h + γ (f(W_rec h + W_in u + b) + σξ)
+///   readout  : z = W_out h + b_out
+/// and the metadata that says which of these the network is.
+///
+/// Reading and writing the safetensors bytes is `Checkpoint+Safetensors.swift`;
+/// this type only holds validated values: shapes agree, every weight is
+/// finite, dt and tau are positive with dt ≤ tau.
+public struct Checkpoint: Sendable, Equatable {
+  /// The `format` metadata value this version writes.
+  public static let formatVersion = "fixedpoints-ctrnn/1"
+
+  /// Element type of the tensors in the file. Values are always held as
+  /// Float64; F32 files are widened exactly on reading.
+  public enum DType: String, Sendable, Equatable { case f32 = "F32", f64 = "F64" }
+
+  public var activation: Activation
+  public var noise: NoisePlacement
+  /// The noise level σ the network was trained at.
+  public var sigmaTrain: Double
+  public var dt: Double
+  public var tau: Double
+  /// `task` metadata (e.g. "function"), nil when absent or empty.
+  public var task: String?
+  /// `seed` metadata, kept verbatim (nil when absent).
+  public var seed: String?
+  /// Final training loss (`loss` metadata), nil when absent.
+  public var loss: Double?
+  /// Every other `__metadata__` entry, kept so a round trip loses nothing.
+  public var extraMetadata: [String: String]
+
+  /// W_rec, N×N.
+  public var recurrent: Matrix
+  /// W_in, N×I.
+  public var input: Matrix
+  /// b, N.
+  public var bias: [Double]
+  /// W_out, O×N.
+  public var readout: Matrix
+  /// b_out, O.
+  public var readoutBias: [Double]
+  /// The element type to write (and the one read).
+  public var dtype: DType
+
+  public var hiddenSize: Int { recurrent.rows }
+  public var inputSize: Int { input.columns }
+  public var outputSize: Int { readout.rows }
+  /// γ = dt/τ.
+  public var gamma: Double { dt / tau }
+
+  public init(
+    activation: Activation, noise: NoisePlacement, sigmaTrain: Double, dt: Double, tau: Double,
+    recurrent: Matrix, input: Matrix, bias: [Double], readout: Matrix, readoutBias: [Double],
+    task: String? = nil, seed: String? = nil, loss: Double? = nil, extraMetadata: [String: String] = [:],
+    dtype: DType = .f64
+  ) throws(CheckpointError) {
+    let n = recurrent.rows
+    guard n >= 1, recurrent.columns == n else {
+      throw .shapeMismatch("W_rec is \(recurrent.rows)×\(recurrent.columns); it must be square N×N with N ≥ 1")
+    }
+    guard input.rows == n else { throw .shapeMismatch("W_in has \(input.rows) rows; W_rec says N = \(n)") }
+    guard bias.count == n else { throw .shapeMismatch("b has \(bias.count) entries; W_rec says N = \(n)") }
+    guard readout.columns == n else { throw .shapeMismatch("W_out has \(readout.columns) columns; W_rec says N = \(n)") }
+    guard readout.rows >= 1 else { throw .shapeMismatch("W_out has no rows; need at least one output") }
+    guard readoutBias.count == readout.rows else {
+      throw .shapeMismatch("b_out has \(readoutBias.count) entries; W_out says O = \(readout.rows)")
+    }
+    for (name, values) in [
+      ("W_rec", recurrent.elements), ("W_in", input.elements), ("b", bias), ("W_out", readout.elements),
+      ("b_out", readoutBias),
+    ] {
+      if let i = values.firstIndex(where: { !$0.isFinite }) {
+        throw .nonFiniteWeight("\(name) has a non-finite value (\(values[i])) at flat index \(i)")
+      }
+    }
+    guard sigmaTrain.isFinite, sigmaTrain >= 0 else {
+      throw .badMetadata("sigma_train must be a finite number >= 0, got \(sigmaTrain)")
+    }
+    guard dt.isFinite, dt > 0 else { throw .badMetadata("dt must be a finite number > 0, got \(dt)") }
+    guard tau.isFinite, tau > 0 else { throw .badMetadata("tau must be a finite number > 0, got \(tau)") }
+    guard dt <= tau else { throw .badMetadata("dt = \(dt) > tau = \(tau): the discrete map needs dt/tau <= 1") }
+    self.activation = activation
+    self.noise = noise
+    self.sigmaTrain = sigmaTrain
+    self.dt = dt
+    self.tau = tau
+    self.recurrent = recurrent
+    self.input = input
+    self.bias = bias
+    self.readout = readout
+    self.readoutBias = readoutBias
+    self.task = task
+    self.seed = seed
+    self.loss = loss
+    self.extraMetadata = extraMetadata
+    self.dtype = dtype
+  }
+}
+
+/// Why a checkpoint could not be read or built. Each message names the
+/// problem in one line, for the CLI to print as is (exit 2).
+public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The file could not be opened or read.
+  case unreadable(String)
+  /// The bytes are not a well-formed safetensors file (length prefix, JSON
+  /// header, dtype, offsets, truncation).
+  case malformed(String)
+  /// A required tensor is missing.
+  case missingTensor(String)
+  /// Tensor shapes disagree with each other or with their rank.
+  case shapeMismatch(String)
+  /// A weight is NaN or infinite.
+  case nonFiniteWeight(String)
+  /// A metadata value is missing, unknown (activation, noise, format) or out of range.
+  case badMetadata(String)
+
+  public var description: String {
+    switch self {
+    case .unreadable(let m): return "cannot read checkpoint: \(m)"
+    case .malformed(let m): return "malformed checkpoint: \(m)"
+    case .missingTensor(let name): return "checkpoint has no tensor '\(name)' (need W_rec, W_in, b, W_out, b_out)"
+    case .shapeMismatch(let m): return "checkpoint shapes disagree: \(m)"
+    case .nonFiniteWeight(let m): return "checkpoint weight is not finite: \(m)"
+    case .badMetadata(let m): return "checkpoint metadata: \(m)"
+    }
+  }
+}

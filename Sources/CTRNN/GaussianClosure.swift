@@ -1,0 +1,91 @@
+import Foundation
+import GSL
+import GaussianMoments
+
+/// The Gaussian-closure stationary law h ~ N(m, C) of the noisy network
+/// (DESIGN.md, "Gaussian closure").
+///
+/// With h ~ N(m, C) the pre-activation of neuron i is Gaussian with mean
+/// μᵢ = (W m + c)ᵢ and variance sᵢ² = (W C Wᵀ)ᵢᵢ (+ σ² for noise-in). Then
+///   m = E f(x)                                   (the stationary mean),
+///   C = A C Aᵀ + Q,  A = (1−γ)I + γ D W,  D = diag(E f′(xᵢ)),
+/// where A is the statistical linearisation (Stein's lemma: Cov(f(x), x) =
+/// D Cov(x)) and Q collects what the linear part does not explain:
+///   Qᵢᵢ = γ² (Var f(xᵢ) − Dᵢ² (W C Wᵀ)ᵢᵢ)  [+ γ²σ² for noise-out],
+/// which is γ²Dᵢ²σ² plus the nonlinear residual for noise-in (so the
+/// one-step variance of each neuron is exact under the Gaussian law). The
+/// residuals of different neurons are taken as uncorrelated: the closure's
+/// approximation, with the non-Gaussianity of h.
+///
+/// For a linear f and noise-out every step is exact: m is the fixed point
+/// and C the exact stationary covariance.
+public struct GaussianClosure: Sendable {
+  public var sigma: Double
+  public var mean: [Double]
+  public var covariance: Matrix
+  public var readoutMean: [Double]
+  /// diag(W_out C W_outᵀ): the readout's stationary variance under the closure.
+  public var readoutVariance: [Double]
+  /// Spectral radius of the linearised map A.
+  public var spectralRadius: Double
+  /// Outer (mean ↔ covariance) iterations used.
+  public var iterations: Int
+  /// max |ΔC| of the last outer iteration: how well m and C agree.
+  public var change: Double
+  /// max |C − A C Aᵀ − Q|, the Stein residual of the final C.
+  public var steinResidual: Double
+}
+
+extension Network {
+  /// Solves the closure at noise σ from `start` (e.g. the mean-field point):
+  /// alternately the mean at fixed pre-activation variances (hybridsj) and
+  /// the covariance at fixed mean (Smith doubling), until C changes by less
+  /// than `tolerance` relative to its size. C enters the mean only through
+  /// sᵢ² — a correction of relative size γ — so this converges in a few steps.
+  public func gaussianClosure(sigma: Double, start: [Double], tolerance: Double = 1e-12, maxIterations: Int = 100) throws -> GaussianClosure {
+    try checkSigma(sigma)
+    let n = size, g = gamma, inside = noise == .inside
+    let evaluator = try MomentEvaluator()
+    var m = start
+    var c = Matrix(rows: n, columns: n)
+    var change = Double.infinity, iterations = 0
+    var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
+    while iterations < maxIterations {
+      iterations += 1
+      let wcw = pathVariances(c)
+      let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
+      m = try solveAveraged(sd: s, start: m, evaluator: evaluator)
+      let moments = try neuronMoments(preactivation(m), sd: s, evaluator: evaluator)
+      a = linearisedMap(slopes: moments.map(\.meanSlope))
+      q = Matrix(rows: n, columns: n)
+      for i in 0..<n {
+        let residual = max(moments[i].variance - moments[i].meanSlope * moments[i].meanSlope * wcw[i], 0)
+        q[i, i] = g * g * (residual + (inside ? 0 : sigma * sigma))
+      }
+      let next = try SteinEquation.solve(a: a, q: q)
+      change = zip(next.elements, c.elements).map { abs($0 - $1) }.max() ?? 0
+      let magnitude = next.elements.map(abs).max() ?? 0
+      c = next
+      if change <= tolerance * max(magnitude, 1e-300) || magnitude == 0 { break }
+    }
+    let radius = try NonsymmetricEigen.eigenvalues(a).first?.magnitude ?? 0
+    return GaussianClosure(
+      sigma: sigma, mean: m, covariance: c, readoutMean: readout(m), readoutVariance: readoutVariance(c),
+      spectralRadius: radius, iterations: iterations, change: change,
+      steinResidual: SteinEquation.residual(c: c, a: a, q: q))
+  }
+
+  /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each pre-activation.
+  func pathVariances(_ c: Matrix) -> [Double] {
+    let n = size
+    return (0..<n).map { i in
+      var s = 0.0
+      for j in 0..<n {
+        let wij = recurrent[i, j]
+        if wij == 0 { continue }
+        for k in 0..<n { s += wij * c[j, k] * recurrent[i, k] }
+      }
+      return max(s, 0)
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GSL
+import GaussianMoments
+import SDE
+
+extension Network {
+  /// The exact discrete chain at noise σ as a batched `MarkovChainProblem`:
+  /// one dgemm (X Wᵀ) per step for the whole batch, then the elementwise
+  /// nonlinearity with each trajectory's own N standard normals.
+  public func chain(sigma: Double, initialState h0: [Double], steps: Int) throws -> MarkovChainProblem {
+    try checkSigma(sigma)
+    let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
+    let weights = recurrent.elements
+    return try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+      let m = x.count / n
+      Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
+      for r in 0..<m {
+        let o = r * n
+        for i in 0..<n {
+          let u = next[o + i] + c[i]
+          next[o + i] = inside
+            ? keep * x[o + i] + g * f(u + sigma * xi[o + i])
+            : keep * x[o + i] + g * (f(u) + sigma * xi[o + i])
+        }
+      }
+    }
+  }
+
+  /// The diffusion approximation at noise σ (DESIGN.md, "Diffusion
+  /// approximation"), run for `steps` steps of the chain's dt:
+  ///   noise-in : drift (m(Wh+c) − h)/τ, diffusion √(dt·v(Wh+c))/τ,
+  ///   noise-out: drift (f(Wh+c) − h)/τ, diffusion σ√dt/τ,
+  /// with m, v read from `table` (built for σ). Milstein gets the diagonal
+  /// derivative ∂gᵢ/∂hᵢ = √dt/τ · v′(uᵢ) Wᵢᵢ / (2√v(uᵢ)) analytically.
+  public func diffusionApproximation(
+    sigma: Double, table: MomentTable?, initialState h0: [Double], steps: Int
+  ) throws -> SDEProblem {
+    try checkSigma(sigma)
+    let n = size, tau = tau, dt = dt, f = activation, c = drive
+    let weights = recurrent.elements
+    let diagonal = (0..<n).map { recurrent[$0, $0] }
+    let span = 0...(Double(steps) * dt)
+    if noise == .outside {
+      let g = sigma * dt.squareRoot() / tau
+      return try SDEProblem(
+        dimension: n, initialState: h0, timeSpan: span, step: dt,
+        drift: { x, _, out in
+          Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+          Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = (f(out[k] + c[i]) - x[k]) / tau }
+        },
+        diffusion: { _, _, out in for k in out.indices { out[k] = g } },
+        diffusionDerivative: { _, _, out in for k in out.indices { out[k] = 0 } })
+    }
+    guard let table else { throw NetworkError.invalidParameter(option: "--sigma-test", message: "noise-in diffusion needs a moment table") }
+    let scale = dt.squareRoot() / tau
+    return try SDEProblem(
+      dimension: n, initialState: h0, timeSpan: span, step: dt,
+      drift: { x, _, out in
+        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = (table.mean(out[k] + c[i]) - x[k]) / tau }
+      },
+      diffusion: { x, _, out in
+        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = scale * table.variance(out[k] + c[i]).squareRoot() }
+      },
+      diffusionDerivative: { x, _, out in
+        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        Self.forEachNeuron(batch: x.count / n, n: n) { k, i in
+          let u = out[k] + c[i], v = table.variance(u)
+          out[k] = v > 0 ? scale * table.varianceSlope(u) * diagonal[i] / (2 * v.squareRoot()) : 0
+        }
+      })
+  }
+
+  /// m and v of f(u + σξ) tabulated over the pre-activations `range` (noise-in
+  /// only; noise-out needs no table). 2001 nodes: cubic interpolation error
+  /// O(h⁴ m⁗) is below 1e-10 for ranges of a few tens of units at σ ≥ 0.05.
+  public func momentTable(sigma: Double, preactivationRange range: ClosedRange<Double>) throws -> MomentTable? {
+    guard noise == .inside, sigma > 0 else { return nil }
+    return try MomentTable(activation: activation, sigma: sigma, lower: range.lowerBound, upper: range.upperBound, nodes: 2001)
+  }
+
+  func checkSigma(_ sigma: Double) throws(NetworkError) {
+    guard sigma.isFinite, sigma >= 0 else {
+      throw .invalidParameter(option: "--sigma-test", message: "values must be finite and >= 0, got \(sigma)")
+    }
+  }
+
+  /// Calls body(flat index, neuron) over an M×n batch, row by row (no
+  /// division per element).
+  @inline(__always)
+  static func forEachNeuron(batch m: Int, n: Int, _ body: (_ k: Int, _ i: Int) -> Void) {
+    var k = 0
+    for _ in 0..<m {
+      for i in 0..<n {
+        body(k, i)
+        k += 1
+      }
+    }
+  }
+
+  /// out (M×n) = X (M×n) · Wᵀ for the row-major n×n W.
+  @inline(__always)
+  static func multiplyByWeightsTransposed(
+    _ x: UnsafeBufferPointer<Double>, _ weights: [Double], into out: UnsafeMutableBufferPointer<Double>, batch m: Int, n: Int
+  ) {
+    guard let xp = x.baseAddress, let op = out.baseAddress else { return }
+    weights.withUnsafeBufferPointer { wp in
+      if let w = wp.baseAddress { MatrixMultiply.multiplyTransposed(xp, w, into: op, m: m, n: n, k: n) }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GSL
+import GaussianMoments
+import SDE
+
+/// A CTRNN from a checkpoint, driven by a constant input u, at test noise σ:
+///   noise-in : h ← (1−γ) h + γ f(W h + c + σξ)
+///   noise-out: h ← (1−γ) h + γ (f(W h + c) + σξ)
+/// with c = W_in u + b and readout z = W_out h + b_out (DESIGN.md, "The models").
+///
+/// The test noise σ is a property of the analysis, not of the network: the
+/// same weights are studied at every σ_test, and `sigmaTrain` only records
+/// what training used.
+public struct Network: Sendable {
+  public let activation: Activation
+  public let noise: NoisePlacement
+  public let dt: Double
+  public let tau: Double
+  /// W_rec, N×N.
+  public let recurrent: Matrix
+  /// c = W_in u + b, the constant drive of each neuron.
+  public let drive: [Double]
+  public let readout: Matrix
+  public let readoutBias: [Double]
+  /// The constant input u.
+  public let input: [Double]
+
+  public var size: Int { recurrent.rows }
+  public var outputs: Int { readout.rows }
+  public var gamma: Double { dt / tau }
+
+  public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
+    guard u.count == k.inputSize else {
+      throw .badInput("the network has \(k.inputSize) input(s); got \(u.count) value(s) (\(u.map { "\($0)" }.joined(separator: ",")))")
+    }
+    guard u.allSatisfy(\.isFinite) else { throw .badInput("input values must be finite, got \(u)") }
+    activation = k.activation
+    noise = k.noise
+    dt = k.dt
+    tau = k.tau
+    recurrent = k.recurrent
+    readout = k.readout
+    readoutBias = k.readoutBias
+    input = u
+    drive = (0..<k.hiddenSize).map { i in
+      k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.input[i, $1] * u[$1] }
+    }
+  }
+
+  // MARK: Deterministic map
+
+  /// u = W h + c, the pre-activation of every neuron.
+  public func preactivation(_ h: [Double]) -> [Double] {
+    let n = size
+    return (0..<n).map { i in
+      var s = drive[i]
+      for j in 0..<n { s += recurrent[i, j] * h[j] }
+      return s
+    }
+  }
+
+  /// z = W_out h + b_out.
+  public func readout(_ h: [Double]) -> [Double] {
+    (0..<outputs).map { o in
+      var s = readoutBias[o]
+      for j in 0..<size { s += readout[o, j] * h[j] }
+      return s
+    }
+  }
+
+  /// The noiseless map F(h) = (1−γ) h + γ f(W h + c).
+  public func map(_ h: [Double]) -> [Double] {
+    let u = preactivation(h), g = gamma
+    return (0..<size).map { (1 - g) * h[$0] + g * activation(u[$0]) }
+  }
+
+  /// ∂F/∂h = (1−γ) I + γ diag(f′(W h + c)) W, the discrete map's Jacobian.
+  public func mapJacobian(_ h: [Double]) -> Matrix {
+    linearisedMap(slopes: preactivation(h).map(activation.derivative))
+  }
+
+  /// (1−γ) I + γ diag(slopes) W: the Jacobian of the map whose nonlinearity
+  /// has these slopes (f′ for the noiseless map, E f′ for the averaged one).
+  public func linearisedMap(slopes: [Double]) -> Matrix {
+    let n = size, g = gamma
+    var a = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      for j in 0..<n { a[i, j] = g * slopes[i] * recurrent[i, j] }
+      a[i, i] += 1 - g
+    }
+    return a
+  }
+
+  /// Readout of a state's mean and covariance: (W_out m + b_out, diag W_out C W_outᵀ).
+  public func readoutVariance(_ c: Matrix) -> [Double] {
+    (0..<outputs).map { o in
+      var s = 0.0
+      for i in 0..<size {
+        for j in 0..<size { s += readout[o, i] * c[i, j] * readout[o, j] }
+      }
+      return s
+    }
+  }
+}
+
+/// Bad input to the network-level analysis.
+public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The constant input does not fit the network.
+  case badInput(String)
+  /// A σ or option out of range; `option` is its CLI spelling.
+  case invalidParameter(option: String, message: String)
+  /// The linearised dynamics are not contracting: no stationary covariance.
+  case notContracting(String)
+
+  public var description: String {
+    switch self {
+    case .badInput(let m): return "--input: \(m)"
+    case .invalidParameter(let option, let message): return "\(option) \(message)"
+    case .notContracting(let m): return "no stationary law: \(m)"
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GSL
+import SDE
+
+/// Which dynamics a stationary ensemble runs.
+public enum NetworkScheme: String, CaseIterable, Sendable, Codable {
+  /// The exact discrete chain: the model itself.
+  case chain
+  /// Euler–Maruyama on the diffusion approximation, at step dt.
+  case eulerMaruyama = "em"
+  /// Milstein (diagonal correction) on the diffusion approximation, at step dt.
+  case milstein
+}
+
+/// How long and how wide the stationary ensembles are.
+public struct NetworkSimulationOptions: Sendable {
+  public var trajectories = 64
+  public var steps = 2_000
+  public var burnIn = 400
+  /// Record every `thin`-th step. The covariance costs N(N+1)/2 sums per
+  /// record, which dominated the run time at thin = 1; successive states are
+  /// correlated over ~1/(γ(1 − ρ)) steps (≈ 20 for the bundled model), so
+  /// every 4th loses almost no information.
+  public var thin = 4
+  public var seed: UInt64 = 1
+  public var threads = ProcessInfo.processInfo.activeProcessorCount
+  public init() {}
+
+  public func validate() throws(NetworkError) {
+    guard trajectories >= 2 else {
+      throw .invalidParameter(option: "--trajectories", message: "must be at least 2, got \(trajectories)")
+    }
+    guard steps >= 2 else { throw .invalidParameter(option: "--steps", message: "must be at least 2, got \(steps)") }
+    guard burnIn >= 0, burnIn < steps else {
+      throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
+    }
+    guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
+    guard thin >= 1, (steps - burnIn) / thin >= 1 else {
+      throw .invalidParameter(option: "--thin", message: "must be at least 1 and leave a sample after the burn-in, got \(thin)")
+    }
+  }
+}
+
+/// The stationary law of one ensemble: state mean and covariance, and the
+/// readout's mean with its batch-means standard error.
+public struct NetworkStationaryEstimate: Sendable {
+  public var scheme: NetworkScheme
+  public var sigma: Double
+  public var mean: [Double]
+  public var meanStandardError: [Double]
+  public var covariance: Matrix
+  public var covarianceStandardError: Matrix
+  public var readoutMean: [Double]
+  public var readoutStandardError: [Double]
+  /// diag(W_out C W_outᵀ) from the simulated covariance.
+  public var readoutVariance: [Double]
+  /// Batches behind each standard error (independent trajectories × batches each).
+  public var batches: Int
+  /// Some trajectory's final state, a start for the fixed-point search.
+  public var finalStates: [[Double]]
+}
+
+extension Network {
+  /// Runs `scheme` from `h0` at noise σ and estimates the stationary law
+  /// after the burn-in. `table` is the noise-in moment table at σ (EM and
+  /// Milstein only). Trajectory j uses noise stream j of `options.seed`, so
+  /// the result is the same on any number of threads.
+  public func stationaryEstimate(
+    sigma: Double, scheme: NetworkScheme, start h0: [Double], options: NetworkSimulationOptions, table: MomentTable?
+  ) throws -> NetworkStationaryEstimate {
+    try options.validate()
+    // Chunks of 16 trajectories: small networks need several chunks to use
+    // every core, and the chunking (fixed here, not by the thread count)
+    // keeps results identical on any number of threads.
+    let ensemble = EnsembleOptions(
+      trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: 16,
+      stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
+    let solution: EnsembleSolution
+    switch scheme {
+    case .chain:
+      solution = try Ensemble.solve(chain(sigma: sigma, initialState: h0, steps: options.steps), options: ensemble)
+    case .eulerMaruyama, .milstein:
+      let problem = try diffusionApproximation(sigma: sigma, table: table, initialState: h0, steps: options.steps)
+      solution = scheme == .milstein
+        ? try Ensemble.solve(problem, Milstein(), options: ensemble)
+        : try Ensemble.solve(problem, EulerMaruyama(), options: ensemble)
+    }
+    guard solution.failures.isEmpty else {
+      throw NetworkError.notContracting(
+        "\(solution.failures.count) of \(options.trajectories) \(scheme.rawValue) trajectories at sigma = \(sigma) became non-finite")
+    }
+    guard let st = solution.statistics, let cov = st.covariance, let covSE = st.covarianceStandardError else {
+      throw SDEError.numerical("the ensemble returned no statistics")
+    }
+    var readoutMean: [Double] = [], readoutSE: [Double] = []
+    for o in 0..<outputs {
+      let r = st.linearFunctional(weights: (0..<size).map { readout[o, $0] }, offset: readoutBias[o])
+      readoutMean.append(r.mean)
+      readoutSE.append(r.standardError)
+    }
+    let finals = (0..<min(8, solution.trajectories)).map { Array(solution.finalState($0)) }
+    return NetworkStationaryEstimate(
+      scheme: scheme, sigma: sigma, mean: st.mean, meanStandardError: st.meanStandardError, covariance: cov,
+      covarianceStandardError: covSE, readoutMean: readoutMean, readoutStandardError: readoutSE, readoutVariance: readoutVariance(cov),
+      batches: st.batches, finalStates: finals)
+  }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GSL
+import GaussianMoments
+
+/// One point of a noise-averaged branch: h(σ) = E_ξ f(W h + c + σξ).
+public struct AveragedPoint: Sendable {
+  public var sigma: Double
+  public var h: [Double]
+  public var readout: [Double]
+  /// Spectral radius of (1−γ)I + γ diag(E f′) W, the averaged map's Jacobian.
+  public var spectralRadius: Double
+}
+
+/// The noise-averaged fixed point continued in σ from a deterministic one.
+public struct AveragedBranch: Sendable {
+  public var start: NetworkFixedPoint
+  /// Points at the σ values asked for (ascending), as far as the branch reaches.
+  public var points: [AveragedPoint]
+  /// Where continuation failed (a fold, or the solver lost the branch), nil
+  /// when the branch reached σ_max.
+  public var endedAt: Double?
+  public var endReason: String?
+
+  public func point(at sigma: Double) -> AveragedPoint? { points.first { $0.sigma == sigma } }
+}
+
+extension Network {
+  /// The moments of f(uᵢ + sᵢξ) for every neuron, with one evaluator.
+  func neuronMoments(_ u: [Double], sd s: [Double], evaluator: MomentEvaluator) throws -> [ActivationMoments] {
+    try zip(u, s).map { try evaluator.moments(activation, mu: $0, sigma: $1) }
+  }
+
+  /// Solves h = E f(W h + c + sᵢ ξᵢ) (per-neuron noise sd sᵢ inside f) from
+  /// `start` by hybridsj with the Jacobian diag(E f′) W − I. With sᵢ = σ
+  /// this is the noise-in mean-field fixed point; the Gaussian closure calls
+  /// it with sᵢ² = σ² + (W C Wᵀ)ᵢᵢ.
+  public func solveAveraged(sd s: [Double], start: [Double], evaluator: MomentEvaluator) throws -> [Double] {
+    let solver = MultirootSolver(maxIterations: 200, residualTolerance: 1e-12)
+    let r = try solver.solve(
+      start: start,
+      residual: { h in try zip(self.neuronMoments(self.preactivation(h), sd: s, evaluator: evaluator), h).map { $0.mean - $1 } },
+      jacobian: { h in
+        self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), sd: s, evaluator: evaluator).map(\.meanSlope))
+      },
+      context: "noise-averaged fixed point")
+    guard r.residualNorm <= 1e-9 else {
+      throw GSLError(status: 27, reason: "stopped at residual \(r.residualNorm)", context: "noise-averaged fixed point")
+    }
+    return r.x
+  }
+
+  /// The mean-field (noise-averaged) fixed point followed from σ = 0 (the
+  /// deterministic point `start`) through every σ in `sigmas`, in steps of
+  /// at most `maxStep` so each solve starts close to its root. Noise outside
+  /// f does not move the mean-field point (E(f(u) + σξ) = f(u)), so for
+  /// noise-out the branch is the deterministic point at every σ.
+  public func averagedBranch(from start: NetworkFixedPoint, sigmas: [Double], maxStep: Double = 0.05) throws -> AveragedBranch {
+    let evaluator = try MomentEvaluator()
+    let targets = Array(Set(sigmas.filter { $0 >= 0 })).sorted()
+    var branch = AveragedBranch(start: start, points: [], endedAt: nil, endReason: nil)
+    var h = start.h, sigma = 0.0
+    for target in targets {
+      while sigma < target {
+        let next = min(target, sigma + maxStep)
+        if noise == .inside {
+          do {
+            h = try solveAveraged(sd: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
+          } catch {
+            branch.endedAt = next
+            branch.endReason = "solver lost the branch between sigma = \(sigma) and \(next) (\(error))"
+            return branch
+          }
+        }
+        sigma = next
+      }
+      let s = noise == .inside ? target : 0
+      let slopes = try neuronMoments(preactivation(h), sd: [Double](repeating: s, count: size), evaluator: evaluator).map(\.meanSlope)
+      let radius = try NonsymmetricEigen.eigenvalues(linearisedMap(slopes: slopes)).first?.magnitude ?? 0
+      branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
+      if radius >= 1 {
+        branch.endedAt = target
+        branch.endReason = "the averaged map loses stability at sigma = \(target) (spectral radius \(radius))"
+        return branch
+      }
+    }
+    return branch
+  }
+}

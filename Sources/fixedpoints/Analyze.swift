@@ -1,0 +1,142 @@
+import ArgumentParser
+import CTRNN
+import Foundation
+import Reports
+
+struct Analyze: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fixed points, noise-induced shifts and stationary laws of a trained CTRNN checkpoint.",
+    discussion: """
+      For one constant input u (--input, or the task's default) and each
+      sigma_test: the mean-field readout (noise-averaged fixed point h = E f(Wh +
+      W_in u + b + sigma xi), continued in sigma from the noiseless fixed point;
+      noise-out: the fixed point itself), the Gaussian closure (mean and
+      covariance together, Stein equation by Smith doubling), and the simulated
+      stationary readout mean +- SE (exact discrete chain; Euler-Maruyama and
+      Milstein on the diffusion approximation in --json and --out). bias =
+      simulated readout - readout of the sigma = 0 fixed point the network
+      reaches from h = 0; z = (simulated - closure)/SE; output error =
+      E(z - target)^2 when the checkpoint's task is known (function: sin(pi u);
+      regulator: u).
+      Without a CHECKPOINT, analyzes the bundled default model (\(BundledModel.defaultName)).
+      --sigma-test takes a list (0,0.5,1) or a range (0:1:0.1).
+      --out DIR writes report.json, report.md, report.tex and the CSVs a
+      notebook needs (noise_levels.csv, fixed_points.csv, branch.csv).
+      """)
+
+  @Argument(help: "A .ckpt file (safetensors). Default: the bundled model.")
+  var checkpoint: String?
+
+  @Option(name: .customLong("sigma-test"), help: "Test noise levels: a list 0,0.1,0.5 or a range start:stop:step.")
+  var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
+
+  @Option(help: "The constant input u, comma-separated (default: the task's).")
+  var input: NumberList?
+
+  @Option(help: "Trajectories per ensemble (>= 2).")
+  var trajectories = 64
+
+  @Option(help: "Steps of dt per trajectory.")
+  var steps = 2_000
+
+  @Option(name: .customLong("burn-in"), help: "Steps discarded before statistics (< steps).")
+  var burnIn = 400
+
+  @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
+  var schemes = "chain"
+
+  @Option(help: "Random starts of the fixed-point search.")
+  var starts = 24
+
+  @Option(help: "Seed of the ensembles and the fixed-point starts.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Worker threads (results do not depend on it).")
+  var threads = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Write report.json, report.md, report.tex and CSVs into this directory.")
+  var out: String?
+
+  @OptionGroup var output: OutputOptions
+
+  var parsedSchemes: [NetworkScheme] {
+    get throws {
+      try schemes.split(separator: ",").map { name in
+        guard let s = NetworkScheme(rawValue: String(name)) else {
+          throw ValidationError("--schemes: unknown scheme '\(name)'; use chain, em, milstein")
+        }
+        return s
+      }
+    }
+  }
+
+  var options: NetworkAnalysis.Options {
+    get throws {
+      var o = NetworkAnalysis.Options()
+      o.sigmas = sigmaTest.values
+      o.simulation.trajectories = trajectories
+      o.simulation.steps = steps
+      o.simulation.burnIn = burnIn
+      o.simulation.seed = seed
+      o.simulation.threads = threads
+      o.schemes = try parsedSchemes
+      o.search.randomStarts = starts
+      o.search.seed = seed
+      return o
+    }
+  }
+
+  func validate() throws {
+    do { try options.validate() } catch let e as NetworkError { throw ValidationError(e.description) }
+    guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+  }
+
+  func run() throws {
+    let path = try checkpoint ?? BundledModel.defaultPath()
+    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
+    let progress = Progress.stderrIfTerminal
+    let analysis: NetworkAnalysis
+    do {
+      analysis = try NetworkAnalysis(checkpoint: model, input: input?.values, options: options) { progress($0) }
+    } catch let e as NetworkError {
+      throw ValidationError(e.description)
+    }
+    let report = AnalysisReport(analysis, path: path)
+    if let out {
+      try report.write(to: out)
+    }
+    if output.json {
+      print(try JSONOutput.string(report))
+    } else {
+      print(report.render(output.format), terminator: "")
+    }
+  }
+}
+
+/// Progress lines on stderr, only when stderr is a terminal (DESIGN.md,
+/// "Conventions"): pipes and CI logs stay clean.
+enum Progress {
+  static let stderrIfTerminal: @Sendable (String) -> Void = {
+    guard isatty(STDERR_FILENO) != 0 else { return { _ in } }
+    let start = Date()
+    return { line in
+      FileHandle.standardError.write(Data(String(format: "[%6.2fs] %@\n", Date().timeIntervalSince(start), line).utf8))
+    }
+  }()
+}
+
+/// Where the bundled default model lives: `Data/` in the working directory,
+/// else next to the package this binary was built from.
+enum BundledModel {
+  static let defaultName = "Data/function-relu-noise-in.ckpt"
+
+  static func defaultPath() throws -> String {
+    let fm = FileManager.default
+    var candidates = [defaultName]
+    // …/Sources/fixedpoints/Analyze.swift → the package root.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(root.appendingPathComponent(defaultName).path)
+    if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
+    throw ValidationError("no checkpoint given and the bundled model \(defaultName) was not found; pass a .ckpt file")
+  }
+}

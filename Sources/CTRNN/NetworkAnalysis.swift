@@ -176,7 +176,16 @@ public struct NetworkAnalysis: Sendable {
     if let b = level.bias.first, let se = level.simulatedStandardError.first {
       var text = String(format: "%@ readout bias at sigma = %g: %.4g +- %.2g (simulated)", placement, level.sigma, b, se)
       if let c = level.closure?.readoutMean.first {
-        text += String(format: ", %.4g (Gaussian closure)", c - reference.readout[0])
+        let analytic = c - reference.readout[0]
+        text += String(format: ", %.4g (Gaussian closure", analytic)
+        if abs(b) > 3 * se { text += String(format: ", %.1f%% off", 100 * abs(analytic - b) / abs(b)) }
+        text += ")"
+      }
+      if let m = level.meanField?.first {
+        let analytic = m - reference.readout[0]
+        text += String(format: ", %.4g (mean-field", analytic)
+        if abs(b) > 3 * se { text += String(format: ", %.1f%% off", 100 * abs(analytic - b) / abs(b)) }
+        text += ")"
       }
       parts.append(text)
     }

@@ -16,6 +16,8 @@ public struct NetworkAnalysis: Sendable {
     /// "simulated" column and the z-scores use.
     public var schemes: [NetworkScheme] = [.chain]
     public var search = FixedPointSearch()
+    /// Also look for slow points (minima of q = ½‖F(h) − h‖² with q ≤ this).
+    public var slowPointSpeed: Double?
     public init() {}
 
     public func validate() throws(NetworkError) {
@@ -57,6 +59,8 @@ public struct NetworkAnalysis: Sendable {
   public let target: [Double]?
   public let options: Options
   public let fixedPoints: [NetworkFixedPoint]
+  /// Slow points, when `options.slowPointSpeed` asked for them.
+  public let slowPoints: [SlowPoint]
   /// The fixed point the noiseless network reaches from h = 0 (the task's
   /// initial state): the reference for the bias and the start of the branch.
   public let reference: NetworkFixedPoint
@@ -92,6 +96,12 @@ public struct NetworkAnalysis: Sendable {
       sigma: sigmas.last ?? 0, scheme: .chain, start: settled, options: short, table: nil))?.finalStates ?? []
     let points = try network.deterministicFixedPoints(starts: [settled] + visited, search: options.search)
     fixedPoints = points
+    if let maxSpeed = options.slowPointSpeed {
+      let starts = try network.searchStarts(given: [settled] + visited, search: options.search)
+      slowPoints = network.slowPoints(starts: starts, maxSpeed: maxSpeed)
+    } else {
+      slowPoints = []
+    }
     guard let nearest = points.min(by: { Self.distance($0.h, settled) < Self.distance($1.h, settled) }) else {
       throw NetworkError.notContracting("no fixed point found: the noiseless network does not settle from h = 0")
     }

@@ -35,13 +35,8 @@ extension Network {
   /// GSL's hybridsj with the analytic Jacobian diag(f′(u)) W − I;
   /// deduplicated, stable ones first, then by readout.
   public func deterministicFixedPoints(starts given: [[Double]] = [], search: FixedPointSearch = .init()) throws -> [NetworkFixedPoint] {
-    let n = size, f = activation
-    let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: search.seed))
-    var starts = given.filter { $0.count == n && $0.allSatisfy(\.isFinite) }
-    starts.append(map(drive.map { f($0) }))  // one step from the input-driven state
-    for _ in 0..<search.randomStarts {
-      starts.append(drive.map { ci in f(ci + (2 * rng.uniform() - 1) * 3 * (1 + abs(ci))) })
-    }
+    let f = activation
+    let starts = try searchStarts(given: given, search: search)
     let solver = MultirootSolver(maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
     var found: [[Double]] = []
     for start in starts {
@@ -62,6 +57,20 @@ extension Network {
     return try found.map(fixedPoint).sorted {
       $0.stable != $1.stable ? $0.stable : ($0.readout.first ?? 0) < ($1.readout.first ?? 0)
     }
+  }
+
+  /// The given starts (finite, right size), one step from the input-driven
+  /// state f(c), and `search.randomStarts` random ones drawn by GSL's
+  /// MT19937 from `search.seed`.
+  public func searchStarts(given: [[Double]], search: FixedPointSearch) throws -> [[Double]] {
+    let n = size, f = activation
+    let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: search.seed))
+    var starts = given.filter { $0.count == n && $0.allSatisfy(\.isFinite) }
+    starts.append(map(drive.map { f($0) }))
+    for _ in 0..<search.randomStarts {
+      starts.append(drive.map { ci in f(ci + (2 * rng.uniform() - 1) * 3 * (1 + abs(ci))) })
+    }
+    return starts
   }
 
   /// The fixed-point record (residual, spectrum, readout) of a state.

@@ -23,6 +23,10 @@ struct AnalysisReport: Encodable {
     var readout: [Double]
     var reference: Bool
   }
+  struct Slow: Encodable {
+    var h, readout: [Double]
+    var q, gradient_norm: Double
+  }
   struct BranchPoint: Encodable {
     var sigma: Double
     var h, readout: [Double]
@@ -53,6 +57,8 @@ struct AnalysisReport: Encodable {
 
   var model: Model
   var fixed_points: [FixedPoint]
+  /// nil unless --slow-points was given.
+  var slow_points: [Slow]?
   var branch: Branch
   var noise_levels: [Level]
   var optimum_sigma: Double?
@@ -71,6 +77,8 @@ struct AnalysisReport: Encodable {
         h: $0.h, residual: $0.residual, spectral_radius: $0.spectralRadius, stable: $0.stable, readout: $0.readout,
         reference: $0.h == a.reference.h)
     }
+    slow_points = a.options.slowPointSpeed == nil
+      ? nil : a.slowPoints.map { Slow(h: $0.h, readout: $0.readout, q: $0.speed, gradient_norm: $0.gradientNorm) }
     branch = Branch(
       points: a.branch.points.map { BranchPoint(sigma: $0.sigma, h: $0.h, readout: $0.readout, spectral_radius: $0.spectralRadius) },
       ended_at: a.branch.endedAt, end_reason: a.branch.endReason)
@@ -128,6 +136,9 @@ struct AnalysisReport: Encodable {
         "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", String(format: "%.6f", p.spectral_radius),
         String(format: "%.1e", p.residual), list(p.readout),
       ])
+    }
+    for (i, p) in (slow_points ?? []).enumerated() {
+      t.append(["slow point \(i)", "-", "-", String(format: "q = %.1e", p.q), list(p.readout)])
     }
     return t
   }

@@ -48,6 +48,11 @@ struct Analyze: ParsableCommand {
   @Option(help: "Random starts of the fixed-point search.")
   var starts = 24
 
+  @Option(
+    name: .customLong("slow-points"),
+    help: "Also report slow points: minima of q = 1/2 |F(h) - h|^2 with 0 < q <= this value (e.g. 1e-4).")
+  var slowPoints: Double?
+
   @Option(help: "Seed of the ensembles and the fixed-point starts.")
   var seed: UInt64 = 1
 
@@ -82,6 +87,7 @@ struct Analyze: ParsableCommand {
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
       o.search.seed = seed
+      o.slowPointSpeed = slowPoints
       return o
     }
   }
@@ -89,6 +95,9 @@ struct Analyze: ParsableCommand {
   func validate() throws {
     do { try options.validate() } catch let e as NetworkError { throw ValidationError(e.description) }
     guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    if let q = slowPoints, !(q.isFinite && q > 0) {
+      throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
+    }
   }
 
   func run() throws {

@@ -194,3 +194,23 @@ final class NetworkDynamicsTests: XCTestCase {
     XCTAssertLessThanOrEqual(abs(closure - exact.mean), abs(meanField - exact.mean) + exact.meanDiscretisationError)
   }
 }
+
+final class SlowPointTests: XCTestCase {
+  /// One tanh neuron, w = 2, b = −0.6: past the saddle-node at b* ≈ −0.533
+  /// the upper pair of fixed points has vanished, leaving a ghost. For one
+  /// neuron q = ½γ²(tanh(2x+b) − x)², whose non-zero minimum sits where the
+  /// slope of tanh(2x+b) − x vanishes: 2 sech²(2x+b) = 1, i.e.
+  /// x* = (atanh(1/√2) − b)/2 exactly.
+  func testGhostOfASaddleNodeIsASlowPoint() throws {
+    let net = try TestNetworks.network(.tanh, .outside, w: [[2]], b: [-0.6])
+    let starts = stride(from: -1.0, through: 1.0, by: 0.1).map { [$0] }
+    let slow = net.slowPoints(starts: starts, maxSpeed: 1e-2)
+    XCTAssertEqual(slow.count, 1)
+    let x = (atanh(1 / 2.0.squareRoot()) - (-0.6)) / 2
+    // LM stops at ‖∇q‖ ≤ 1e-8γ; q'' ≈ γ²·g''·g ~ 1e-3 here, so |Δx| ≲ 1e-5.
+    XCTAssertEqual(slow[0].h[0], x, accuracy: 1e-5)
+    XCTAssertGreaterThan(slow[0].speed, 0)
+    // And the one real fixed point (the lower branch) is not reported as slow.
+    XCTAssertTrue(slow.allSatisfy { $0.h[0] > 0 })
+  }
+}

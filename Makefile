@@ -34,12 +34,14 @@ test-python:
 verify: setup
 	$(SWIFT) run $(RELEASE) fixedpoints verify
 
-# Until the CTRNN layer lands, the main job is the verification catalogue.
+# The main job: the full report on the bundled default model
+# (Data/function-relu-noise-in.ckpt), every stage of it.
 analyze: setup
-	$(SWIFT) run $(RELEASE) fixedpoints verify
+	$(SWIFT) run $(RELEASE) fixedpoints analyze
 
 bench: setup
 	$(SWIFT) run $(RELEASE) fixedpoints bench moments
+	$(SWIFT) run $(RELEASE) fixedpoints bench analyze
 
 clean:
 	rm -rf .build

@@ -65,6 +65,8 @@ public struct NetworkAnalysis: Sendable {
   /// initial state): the reference for the bias and the start of the branch.
   public let reference: NetworkFixedPoint
   public let branch: AveragedBranch
+  /// The mean-field branch from each fixed point, in `fixedPoints` order.
+  public let branches: [AveragedBranch]
   public let levels: [Level]
 
   /// `progress` receives one line per finished stage (the CLI shows it on
@@ -108,8 +110,9 @@ public struct NetworkAnalysis: Sendable {
     reference = nearest
     progress("fixed points: \(points.count) found, reference spectral radius \(nearest.spectralRadius)")
 
-    // 2. Mean-field branch from the reference point.
-    branch = try network.averagedBranch(from: nearest, sigmas: sigmas)
+    // 2. Mean-field branches from every fixed point; the reference's feeds the table.
+    branches = try points.map { try network.averagedBranch(from: $0, sigmas: sigmas) }
+    branch = branches[points.firstIndex { $0.h == nearest.h }!]
     progress("mean-field branch: " + (branch.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
 
     // 3–5. Closure and simulation at every σ.

@@ -77,9 +77,11 @@ extension Network {
       let slopes = try neuronMoments(preactivation(h), sd: [Double](repeating: s, count: size), evaluator: evaluator).map(\.meanSlope)
       let radius = try NonsymmetricEigen.eigenvalues(linearisedMap(slopes: slopes)).first?.magnitude ?? 0
       branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
-      if radius >= 1 {
+      // A change of stability is a bifurcation of the averaged map: past it
+      // the branch no longer describes the same attractor (or saddle).
+      if (radius < 1) != start.stable {
         branch.endedAt = target
-        branch.endReason = "the averaged map loses stability at sigma = \(target) (spectral radius \(radius))"
+        branch.endReason = "the averaged map \(start.stable ? "loses" : "gains") stability at sigma = \(target) (spectral radius \(radius))"
         return branch
       }
     }

@@ -22,6 +22,10 @@ struct AnalysisReport: Encodable {
     var stable: Bool
     var readout: [Double]
     var reference: Bool
+    /// Where the mean-field branch continued from this point ends (nil: it
+    /// reaches the largest sigma_test), and why.
+    var branch_ended_at: Double?
+    var branch_end_reason: String?
   }
   struct Slow: Encodable {
     var h, readout: [Double]
@@ -72,10 +76,10 @@ struct AnalysisReport: Encodable {
       path: path, hidden: k.hiddenSize, inputs: k.inputSize, outputs: k.outputSize, activation: k.activation.rawValue,
       noise: k.noise.rawValue, sigma_train: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
       target_formula: a.task?.formula, seed: k.seed, loss: k.loss, input: a.network.input, target: a.target)
-    fixed_points = a.fixedPoints.map {
+    fixed_points = zip(a.fixedPoints, a.branches).map { p, b in
       FixedPoint(
-        h: $0.h, residual: $0.residual, spectral_radius: $0.spectralRadius, stable: $0.stable, readout: $0.readout,
-        reference: $0.h == a.reference.h)
+        h: p.h, residual: p.residual, spectral_radius: p.spectralRadius, stable: p.stable, readout: p.readout,
+        reference: p.h == a.reference.h, branch_ended_at: b.endedAt, branch_end_reason: b.endReason)
     }
     slow_points = a.options.slowPointSpeed == nil
       ? nil : a.slowPoints.map { Slow(h: $0.h, readout: $0.readout, q: $0.speed, gradient_norm: $0.gradientNorm) }
@@ -129,16 +133,17 @@ struct AnalysisReport: Encodable {
 
   func fixedPointTable() -> Table {
     var t = Table(
-      columns: ["fixed point", "stable", "spectral radius", "residual", "readout"],
+      columns: ["fixed point", "stable", "spectral radius", "residual", "readout", "mean-field branch"],
       caption: "Deterministic fixed points at u = \(list(model.input))")
     for (i, p) in fixed_points.enumerated() {
       t.append([
         "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", String(format: "%.6f", p.spectral_radius),
         String(format: "%.1e", p.residual), list(p.readout),
+        p.branch_ended_at.map { "ends at sigma = \(NumberList.tidy($0))" } ?? "to sigma = \(NumberList.tidy(noise_levels.last?.sigma ?? 0))",
       ])
     }
     for (i, p) in (slow_points ?? []).enumerated() {
-      t.append(["slow point \(i)", "-", "-", String(format: "q = %.1e", p.q), list(p.readout)])
+      t.append(["slow point \(i)", "-", "-", String(format: "q = %.1e", p.q), list(p.readout), ""])
     }
     return t
   }

@@ -214,3 +214,33 @@ final class SlowPointTests: XCTestCase {
     XCTAssertTrue(slow.allSatisfy { $0.h[0] > 0 })
   }
 }
+
+final class NetworkAnalysisTests: XCTestCase {
+  /// A bistable tanh neuron (w = 2, b = 0.05) has three fixed points; the
+  /// analysis continues a mean-field branch from each. Noise-in tanh pulls
+  /// E tanh(u + σξ) towards 0, which flattens the curve until the upper
+  /// stable point and the saddle merge in a fold: that branch must end (the
+  /// solver or the stability test stops it) before σ = 1.5, where
+  /// E tanh(2x + 0.05 + 1.5ξ) has slope ≤ 2 E sech²(1.5ξ) = 0.919 < 1
+  /// everywhere (one root left).
+  func testBranchesFromEveryFixedPointAndAFoldEndsOne() throws {
+    let k = try Checkpoint(
+      activation: .tanh, noise: .inside, sigmaTrain: 0, dt: 0.1, tau: 1,
+      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), input: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.05], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
+    var options = NetworkAnalysis.Options()
+    options.sigmas = [0, 0.5, 1.0, 1.5]
+    options.simulation.trajectories = 8
+    options.simulation.steps = 400
+    options.simulation.burnIn = 100
+    let a = try NetworkAnalysis(checkpoint: k, input: [0], options: options)
+    XCTAssertEqual(a.fixedPoints.count, 3)
+    XCTAssertEqual(a.branches.count, 3)
+    XCTAssertEqual(a.fixedPoints.filter(\.stable).count, 2)
+    // Only one solution survives at σ = 1.5, so at most one branch reaches it.
+    XCTAssertLessThanOrEqual(a.branches.filter { $0.point(at: 1.5) != nil }.count, 1)
+    XCTAssertTrue(a.branches.contains { $0.endedAt != nil })
+    // At σ = 0 the bias is exactly zero (no simulation: the fixed point itself).
+    XCTAssertEqual(a.levels[0].bias, [0])
+  }
+}

@@ -24,7 +24,7 @@ PY=${PYTHON:-python3}
 if command -v "$PY" >/dev/null 2>&1; then
   missing=$("$PY" - <<'PYEOF'
 import importlib.util
-mods = {"mpmath": "mpmath", "numpy": "numpy", "scipy": "scipy", "pytest": "pytest"}
+mods = {"mpmath": "mpmath", "numpy": "numpy", "scipy": "scipy", "pytest": "pytest", "safetensors": "safetensors"}
 print(" ".join(p for m, p in mods.items() if importlib.util.find_spec(m) is None))
 PYEOF
 )

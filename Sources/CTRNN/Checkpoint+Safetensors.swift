@@ -45,8 +45,11 @@ extension Checkpoint {
       guard let t = file.tensors[name] else { throw .missingTensor(name) }
       return t
     }
-    let wRec = try tensor("W_rec"), wIn = try tensor("W_in"), b = try tensor("b")
-    let wOut = try tensor("W_out"), bOut = try tensor("b_out")
+    let wRec = try tensor("W_rec")
+    let wIn = try tensor("W_in")
+    let b = try tensor("b")
+    let wOut = try tensor("W_out")
+    let bOut = try tensor("b_out")
 
     func rank(_ t: SafetensorsFile.Tensor, _ name: String, _ expected: Int, _ form: String) throws(CheckpointError) {
       guard t.shape.count == expected else {
@@ -166,9 +169,6 @@ extension Checkpoint {
   /// the same directory (same file system, so the rename is atomic), which
   /// is flushed to disk and renamed over `url`. On any error the temporary
   /// file is removed and `url` is untouched: no partial checkpoint, ever.
-  ///
-  /// Write failures are reported as `.unreadable` (CheckpointError has no
-  /// write case); the message says "cannot write".
   public func write(to url: URL) throws(CheckpointError) {
     let bytes = try safetensorsBytes()
     let path = url.path
@@ -177,7 +177,7 @@ extension Checkpoint {
         ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
       ).path
     func failure(_ what: String) -> CheckpointError {
-      .unreadable("cannot write \(path): \(what): \(String(cString: strerror(errno)))")
+      .unwritable("\(path): \(what): \(String(cString: strerror(errno)))")
     }
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw failure("creating a temporary file in its directory") }

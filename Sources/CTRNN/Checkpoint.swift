@@ -107,6 +107,8 @@ public struct Checkpoint: Sendable, Equatable {
 public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
   /// The file could not be opened or read.
   case unreadable(String)
+  /// The file could not be written (the message names the path and the cause).
+  case unwritable(String)
   /// The bytes are not a well-formed safetensors file (length prefix, JSON
   /// header, dtype, offsets, truncation).
   case malformed(String)
@@ -122,6 +124,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
   public var description: String {
     switch self {
     case .unreadable(let m): return "cannot read checkpoint: \(m)"
+    case .unwritable(let m): return "cannot write checkpoint: \(m)"
     case .malformed(let m): return "malformed checkpoint: \(m)"
     case .missingTensor(let name): return "checkpoint has no tensor '\(name)' (need W_rec, W_in, b, W_out, b_out)"
     case .shapeMismatch(let m): return "checkpoint shapes disagree: \(m)"

@@ -80,7 +80,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     var declared: UInt64 = 0
     for i in 0..<8 { declared |= UInt64(buffer[i]) << (8 * UInt64(i)) }
     guard declared <= UInt64(maxHeaderLength) else {
-      throw .malformed("header length \(declared) exceeds the limit of \(maxHeaderLength) bytes (not a safetensors file?)")
+      throw .malformed(
+        "header length \(declared) exceeds the limit of \(maxHeaderLength) bytes (not a safetensors file?)")
     }
     let headerLength = Int(declared)  // ≤ 1e8: fits in Int
     guard headerLength <= fileSize - 8 else {
@@ -123,7 +124,8 @@ public struct SafetensorsFile: Sendable, Equatable {
           }
         case .f32:
           values = (0..<e.count).map { k in
-            Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * k, as: UInt32.self))))
+            Double(
+              Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * k, as: UInt32.self))))
           }
         }
         tensors[e.name] = Tensor(dtype: e.dtype, shape: e.shape, values: values)
@@ -225,7 +227,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
     if position != dataSize {
       throw .malformed(
-        "data buffer has \(dataSize - position) bytes after the last tensor (\(dataSize) bytes, tensors cover \(position))")
+        "data buffer has \(dataSize - position) bytes after the last tensor (\(dataSize) bytes, tensors cover \(position))"
+      )
     }
   }
 
@@ -238,7 +241,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     var metadata: [String: String] = [:]
     for (key, value) in object {
       guard let string = value as? String else {
-        throw .malformed("\(metadataKey) value of '\(key)' is not a string (got \(value)); safetensors metadata is string→string")
+        throw .malformed(
+          "\(metadataKey) value of '\(key)' is not a string (got \(value)); safetensors metadata is string→string")
       }
       metadata[key] = string
     }
@@ -274,7 +278,8 @@ public struct SafetensorsFile: Sendable, Equatable {
   public func encode() -> [UInt8] {
     // Data layout: larger elements first, then by name (see above).
     let layout = tensors.keys.sorted { a, b in
-      let sa = tensors[a]?.dtype.itemSize ?? 0, sb = tensors[b]?.dtype.itemSize ?? 0
+      let sa = tensors[a]?.dtype.itemSize ?? 0
+      let sb = tensors[b]?.dtype.itemSize ?? 0
       return sa != sb ? sa > sb : Self.utf8Less(a, b)
     }
     var offsets: [String: (Int, Int)] = [:]
@@ -301,7 +306,8 @@ public struct SafetensorsFile: Sendable, Equatable {
       entries.append((Self.metadataKey, "{" + pairs.joined(separator: ",") + "}"))
     }
     entries.sort { Self.utf8Less($0.key, $1.key) }
-    var header = Array(("{" + entries.map { Self.jsonString($0.key) + ":" + $0.json }.joined(separator: ",") + "}").utf8)
+    var header = Array(
+      ("{" + entries.map { Self.jsonString($0.key) + ":" + $0.json }.joined(separator: ",") + "}").utf8)
     // Spaces (JSON whitespace) so the data buffer starts 8-byte aligned.
     header += Array(repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
 

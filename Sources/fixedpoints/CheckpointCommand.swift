@@ -45,23 +45,24 @@ extension CheckpointCommand {
       // would otherwise push every number to the far right.
       var table = Table(columns: ["quantity", "value"], alignments: [.left, .left], caption: "checkpoint \(file)")
       let optional = { (s: String?) in s ?? "-" }
-      let rows: [(String, String)] = [
-        ("N (hidden units)", "\(ckpt.hiddenSize)"),
-        ("I (inputs)", "\(ckpt.inputSize)"),
-        ("O (outputs)", "\(ckpt.outputSize)"),
-        ("activation", ckpt.activation.rawValue),
-        ("noise", ckpt.noise.rawValue),
-        ("sigma_train", NumberFormat.full(ckpt.sigmaTrain)),
-        ("dt", NumberFormat.full(ckpt.dt)),
-        ("tau", NumberFormat.full(ckpt.tau)),
-        ("gamma = dt/tau", NumberFormat.full(ckpt.gamma)),
-        ("task", optional(ckpt.task)),
-        ("seed", optional(ckpt.seed)),
-        ("loss", optional(ckpt.loss.map(NumberFormat.full))),
-        ("dtype", ckpt.dtype.rawValue),
-        ("parameters", "\(report.parameters)"),
-        ("spectral radius of W_rec", NumberFormat.full(radius)),
-      ] + ckpt.extraMetadata.keys.sorted().map { ("metadata \($0)", ckpt.extraMetadata[$0] ?? "") }
+      let rows: [(String, String)] =
+        [
+          ("N (hidden units)", "\(ckpt.hiddenSize)"),
+          ("I (inputs)", "\(ckpt.inputSize)"),
+          ("O (outputs)", "\(ckpt.outputSize)"),
+          ("activation", ckpt.activation.rawValue),
+          ("noise", ckpt.noise.rawValue),
+          ("sigma_train", NumberFormat.full(ckpt.sigmaTrain)),
+          ("dt", NumberFormat.full(ckpt.dt)),
+          ("tau", NumberFormat.full(ckpt.tau)),
+          ("gamma = dt/tau", NumberFormat.full(ckpt.gamma)),
+          ("task", optional(ckpt.task)),
+          ("seed", optional(ckpt.seed)),
+          ("loss", optional(ckpt.loss.map(NumberFormat.full))),
+          ("dtype", ckpt.dtype.rawValue),
+          ("parameters", "\(report.parameters)"),
+          ("spectral radius of W_rec", NumberFormat.full(radius)),
+        ] + ckpt.extraMetadata.keys.sorted().map { ("metadata \($0)", ckpt.extraMetadata[$0] ?? "") }
       for (name, value) in rows { table.append([name, value]) }
       print(table.render(output.format), terminator: "")
     }
@@ -89,14 +90,7 @@ extension CheckpointCommand {
     func run() throws {
       var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input))
       if let dtype { ckpt.dtype = dtype }
-      do {
-        try ckpt.write(to: URL(fileURLWithPath: output))
-      } catch .unreadable(let message) {
-        // CheckpointError has no write case; `write(to:)` reports I/O
-        // failures as .unreadable with a "cannot write …" message, which is
-        // printed as is rather than under "cannot read checkpoint:".
-        throw ValidationError(message)
-      }
+      try ckpt.write(to: URL(fileURLWithPath: output))
       print(
         "wrote \(output): N = \(ckpt.hiddenSize), I = \(ckpt.inputSize), O = \(ckpt.outputSize), "
           + ckpt.dtype.rawValue)
@@ -129,7 +123,8 @@ struct CheckpointReport: Encodable {
     hidden_size = c.hiddenSize
     input_size = c.inputSize
     output_size = c.outputSize
-    parameters = c.recurrent.elements.count + c.input.elements.count + c.bias.count + c.readout.elements.count
+    parameters =
+      c.recurrent.elements.count + c.input.elements.count + c.bias.count + c.readout.elements.count
       + c.readoutBias.count
     activation = c.activation.rawValue
     noise = c.noise.rawValue

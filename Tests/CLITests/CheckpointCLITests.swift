@@ -32,7 +32,8 @@ extension CLITests {
       let bytes = values.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt64($0))) } }
       let shapeText = shape.map(String.init).joined(separator: ",")
       entries.append(
-        "\"\(name)\":{\"data_offsets\":[\(data.count),\(data.count + bytes.count)],\"dtype\":\"F64\",\"shape\":[\(shapeText)]}")
+        "\"\(name)\":{\"data_offsets\":[\(data.count),\(data.count + bytes.count)],\"dtype\":\"F64\",\"shape\":[\(shapeText)]}"
+      )
       data += bytes
     }
     let metaText = meta.keys.sorted().map { "\"\($0)\":\"\(meta[$0] ?? "")\"" }.joined(separator: ",")
@@ -80,7 +81,7 @@ extension CLITests {
       XCTAssert(table.stdout.contains(piece), "missing \(piece): \(table.stdout)")
     }
     let nLine = try XCTUnwrap(table.stdout.split(separator: "\n").first { $0.hasPrefix("N (hidden units)") })
-    XCTAssert(nLine.hasSuffix(" 3"), String(nLine))
+    XCTAssertEqual(nLine.split(separator: " ").last, "3", String(nLine))
 
     let r = try run(["checkpoint", "inspect", path, "--json"])
     XCTAssertEqual(r.status, 0, r.stderr)

@@ -47,7 +47,8 @@ final class CheckpointTests: XCTestCase {
     for s in specs {
       let shape = s.shape.map(String.init).joined(separator: ",")
       entries.append(
-        "\"\(s.name)\":{\"data_offsets\":[\(offset),\(offset + s.data.count)],\"dtype\":\"\(s.dtype)\",\"shape\":[\(shape)]}")
+        "\"\(s.name)\":{\"data_offsets\":[\(offset),\(offset + s.data.count)],\"dtype\":\"\(s.dtype)\",\"shape\":[\(shape)]}"
+      )
       offset += s.data.count
     }
     if let metadata {
@@ -60,7 +61,8 @@ final class CheckpointTests: XCTestCase {
   }
 
   // The reference network: N = 3, I = 2, O = 1.
-  static let wRec: [Double] = [0.5, -0.25, 0.125, 0.1, 0.2, 0.3, -1.5, 2.0, 0.75]
+  /// W_rec and W_in are dyadic (exact in F32); b, W_out, b_out are not.
+  static let wRec: [Double] = [0.5, -0.25, 0.125, 0.0625, 0.75, -0.375, -1.5, 2.0, 0.875]
   static let wIn: [Double] = [1.0, -1.0, 0.5, 0.25, -0.125, 3.0]
   static let b: [Double] = [0.01, -0.02, 0.03]
   static let wOut: [Double] = [0.7, -0.8, 0.9]
@@ -91,7 +93,10 @@ final class CheckpointTests: XCTestCase {
   }
 
   static func replacing(_ name: String, shape: [Int], count: Int) -> [Spec] {
-    specs().map { $0.name == name ? Spec(name: name, dtype: "F64", shape: shape, data: f64((0..<count).map { 0.01 * Double($0) })) : $0 }
+    specs().map {
+      $0.name == name
+        ? Spec(name: name, dtype: "F64", shape: shape, data: f64((0..<count).map { 0.01 * Double($0) })) : $0
+    }
   }
 
   /// A checkpoint built in Swift, for write-then-read tests.
@@ -105,11 +110,12 @@ final class CheckpointTests: XCTestCase {
 
   // MARK: - Error assertions
 
-  enum Kind { case unreadable, malformed, missingTensor, shapeMismatch, nonFiniteWeight, badMetadata }
+  enum Kind { case unreadable, unwritable, malformed, missingTensor, shapeMismatch, nonFiniteWeight, badMetadata }
 
   static func kind(_ e: CheckpointError) -> Kind {
     switch e {
     case .unreadable: return .unreadable
+    case .unwritable: return .unwritable
     case .malformed: return .malformed
     case .missingTensor: return .missingTensor
     case .shapeMismatch: return .shapeMismatch
@@ -205,7 +211,8 @@ final class CheckpointTests: XCTestCase {
   func testDecodesTheReferenceImplementationsVector() throws {
     let header = #"{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}"#
     let file = try SafetensorsFile.decode(Self.raw(header, Self.f32([0, 1, 2, 3, 4, 5])))
-    XCTAssertEqual(file.tensors["attn.0"], SafetensorsFile.Tensor(dtype: .f32, shape: [1, 2, 3], values: [0, 1, 2, 3, 4, 5]))
+    XCTAssertEqual(
+      file.tensors["attn.0"], SafetensorsFile.Tensor(dtype: .f32, shape: [1, 2, 3], values: [0, 1, 2, 3, 4, 5]))
     XCTAssertEqual(file.metadata, [:])
     // Its empty-file vectors are exactly what we write.
     XCTAssertEqual(SafetensorsFile().encode(), Self.raw("{}      "))
@@ -218,7 +225,9 @@ final class CheckpointTests: XCTestCase {
   func testRoundTripF64IsExactToTheBit() throws {
     var c = try Self.network()
     // Values whose shortest decimal is long, subnormals, signed zero, extremes.
-    c.recurrent.elements = [0.1, -0.0, 5e-324, 1.7976931348623157e308, -2.2250738585072014e-308, 1.0 / 3, .pi, -.ulpOfOne, 7]
+    c.recurrent.elements = [
+      0.1, -0.0, .leastNonzeroMagnitude, 1.7976931348623157e308, -2.2250738585072014e-308, 1.0 / 3, .pi, -.ulpOfOne, 7,
+    ]
     let back = try Checkpoint(safetensors: c.safetensorsBytes())
     XCTAssertEqual(back, c)
     XCTAssertEqual(back.recurrent.elements.map(\.bitPattern), c.recurrent.elements.map(\.bitPattern), "-0.0 kept")
@@ -235,7 +244,11 @@ final class CheckpointTests: XCTestCase {
 
   func testRoundTripF32() throws {
     var c = try Self.network(dtype: .f32)
-    c.readout.elements = [0.5, -1.25, Double(Float(0.1))]  // exactly representable in F32
+    // Every weight exactly representable in F32.
+    func exact(_ xs: [Double]) -> [Double] { xs.map { Double(Float($0)) } }
+    c.bias = exact(c.bias)
+    c.readout.elements = [0.5, -1.25, Double(Float(0.1))]
+    c.readoutBias = exact(c.readoutBias)
     let bytes = try c.safetensorsBytes()
     let back = try Checkpoint(safetensors: bytes)
     XCTAssertEqual(back, c)
@@ -246,7 +259,8 @@ final class CheckpointTests: XCTestCase {
 
     // Writing F64 values as F32 rounds each to the nearest Float.
     c.readout.elements = [0.1, 1.0 / 3, 1e-40]
-    XCTAssertEqual(try Checkpoint(safetensors: c.safetensorsBytes()).readout.elements, c.readout.elements.map { Double(Float($0)) })
+    XCTAssertEqual(
+      try Checkpoint(safetensors: c.safetensorsBytes()).readout.elements, c.readout.elements.map { Double(Float($0)) })
   }
 
   func testWritingIsCanonicalByteForByte() throws {
@@ -263,16 +277,19 @@ final class CheckpointTests: XCTestCase {
   }
 
   func testEqualContentGivesEqualBytes() throws {
-    var extraA: [String: String] = [:], extraB: [String: String] = [:]
+    var extraA: [String: String] = [:]
+    var extraB: [String: String] = [:]
     let keys = (0..<20).map { "key\($0)" }
     for k in keys { extraA[k] = "v" + k }
     for k in keys.reversed() { extraB[k] = "v" + k }
-    let a = try Self.network(extra: extraA), b = try Self.network(extra: extraB)
+    let a = try Self.network(extra: extraA)
+    let b = try Self.network(extra: extraB)
     XCTAssertEqual(try a.safetensorsBytes(), try b.safetensorsBytes())
     XCTAssertEqual(try a.safetensorsBytes(), try a.safetensorsBytes())
 
     let dir = try temporaryDirectory()
-    let first = dir.appendingPathComponent("first.ckpt"), second = dir.appendingPathComponent("second.ckpt")
+    let first = dir.appendingPathComponent("first.ckpt")
+    let second = dir.appendingPathComponent("second.ckpt")
     try a.write(to: first)
     try b.write(to: second)
     try a.write(to: second)  // overwriting an existing file
@@ -394,7 +411,8 @@ final class CheckpointTests: XCTestCase {
   }
 
   func testHeaderLengthPastTheEndOfTheFile() {
-    assertRejects(Self.raw("{}", [], declaredLength: 1000), .malformed, "header length 1000", "past the end", "10 bytes")
+    assertRejects(
+      Self.raw("{}", [], declaredLength: 1000), .malformed, "header length 1000", "past the end", "10 bytes")
     assertRejects(Self.raw("{}", [], declaredLength: 3), .malformed, "past the end")
     // Hostile lengths are refused before any allocation.
     assertRejects(Self.raw("{}", [], declaredLength: .max), .malformed, "exceeds the limit")
@@ -461,7 +479,9 @@ final class CheckpointTests: XCTestCase {
     assertRejects(
       Self.raw(#"{"b":{"dtype":"F64","shape":[1],"data_offsets":[18446744073709551600,18446744073709551608]}}"#),
       .malformed, "data_offsets")
-    assertRejects(Self.raw(#"{"b":{"dtype":"F64","shape":[1],"data_offsets":[16,8]}}"#, Self.f64([1, 2])), .malformed, "[16, 8]", "end before")
+    assertRejects(
+      Self.raw(#"{"b":{"dtype":"F64","shape":[1],"data_offsets":[16,8]}}"#, Self.f64([1, 2])), .malformed, "[16, 8]",
+      "end before")
     for offsets in ["[0]", "[0,8,16]", "[-8,0]", "\"0,8\"", "[0,8.0]"] {
       assertRejects(
         Self.raw(#"{"b":{"dtype":"F64","shape":[1],"data_offsets":\#(offsets)}}"#, Self.f64([1])), .malformed,
@@ -488,7 +508,8 @@ final class CheckpointTests: XCTestCase {
         #"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"b":{"dtype":"F64","shape":[2],"data_offsets":[8,24]}}"#,
         d), .malformed, "'a' and 'b' overlap")
     assertRejects(
-      Self.raw(#"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}"#, d), .malformed, "8 bytes after the last tensor")
+      Self.raw(#"{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}"#, d), .malformed,
+      "8 bytes after the last tensor")
     assertRejects(Self.raw("{}", [0]), .malformed, "1 bytes after the last tensor")
   }
 

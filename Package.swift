@@ -39,13 +39,17 @@ let package = Package(
     // exact chain's stationary law and its diffusion approximation.
     .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE"]),
 
+    // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
+    // dynamics, Adam; it writes checkpoints. The analysis never imports it.
+    .target(name: "Training", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+
     // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
     .target(name: "Reports"),
 
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "CTRNN", "Verification", "Reports",
+        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -70,5 +74,6 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),
   ]
 )

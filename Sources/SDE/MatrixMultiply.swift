@@ -49,6 +49,20 @@ public enum MatrixMultiply {
   /// `FIXEDPOINTS_BLAS=gslcblas` in the environment forces GSL's.
   public static var implementation: String { backend.name }
 
+  /// C (m×n) = α op(A) op(B) + β C, row-major and dense, op(X) = X or Xᵀ:
+  /// A is stored m×k (k×m when `transposeA`), B k×n (n×k when
+  /// `transposeB`). The backward pass of training needs all three forms.
+  @inline(__always)
+  public static func gemm(
+    _ a: UnsafePointer<Double>, transposeA: Bool, _ b: UnsafePointer<Double>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Double>, m: Int, n: Int, k: Int, alpha: Double = 1, beta: Double = 0
+  ) {
+    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    backend.dgemm(
+      rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans, Int32(m), Int32(n), Int32(k), alpha, a,
+      Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+  }
+
   /// C (m×n) = A (m×k) · Bᵀ, with B stored n×k, all row-major and dense.
   @inline(__always)
   public static func multiplyTransposed(

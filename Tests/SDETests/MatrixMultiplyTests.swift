@@ -27,6 +27,40 @@ final class MatrixMultiplyTests: XCTestCase {
     }
   }
 
+  /// gemm in all four transpose combinations, with α and β, against a naive
+  /// loop on small integers (exact in Float64, so equality is required).
+  func testGemmAllTransposesExactOnIntegers() {
+    let m = 7, n = 5, k = 6
+    for ta in [false, true] {
+      for tb in [false, true] {
+        let a = (0..<(m * k)).map { Double(($0 * 7) % 11) - 5 }
+        let b = (0..<(k * n)).map { Double(($0 * 5) % 13) - 6 }
+        let c0 = (0..<(m * n)).map { Double($0 % 3) }
+        var c = c0
+        a.withUnsafeBufferPointer { ap in
+          b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+              MatrixMultiply.gemm(
+                ap.baseAddress!, transposeA: ta, bp.baseAddress!, transposeB: tb, into: cp.baseAddress!, m: m, n: n, k: k,
+                alpha: 2, beta: -1)
+            }
+          }
+        }
+        for i in 0..<m {
+          for j in 0..<n {
+            var s = 0.0
+            for q in 0..<k {
+              let aiq = ta ? a[q * m + i] : a[i * k + q]
+              let bqj = tb ? b[j * k + q] : b[q * n + j]
+              s += aiq * bqj
+            }
+            XCTAssertEqual(c[i * n + j], 2 * s - c0[i * n + j], "C[\(i),\(j)] transposeA \(ta) transposeB \(tb)")
+          }
+        }
+      }
+    }
+  }
+
   /// The benchmark network is a real chain: one step from x = 0 with noise
   /// ξ gives x' = γ tanh(b + σξ) exactly (W·0 = 0).
   func testBenchmarkNetworkOneStep() throws {

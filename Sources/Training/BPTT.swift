@@ -1,0 +1,163 @@
+import CTRNN
+import Foundation
+import GaussianMoments
+import SDE
+
+/// Loss and gradient of a batch of trials by backpropagation through time
+/// through the noisy discrete dynamics (DESIGN.md, "The models"):
+///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
+///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
+///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
+/// from h_0 = 0. The noise ξ (T×B×N standard normals) is drawn once and held
+/// fixed for the backward pass, so the gradient is exact for that sample.
+/// Every matrix product is one BLAS dgemm over the whole batch.
+public enum BPTT {
+  /// Loss only (the forward pass).
+  public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics) -> Double {
+    Pass(p, batch, noise: noise, dynamics: dynamics).loss
+  }
+
+  /// Loss and its gradient with respect to every parameter.
+  public static func lossAndGradient(
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics
+  ) -> (loss: Double, gradient: Parameters) {
+    let pass = Pass(p, batch, noise: noise, dynamics: dynamics)
+    return (pass.loss, pass.backward())
+  }
+
+  /// One forward pass with everything the backward pass needs.
+  struct Pass {
+    let p: Parameters
+    let batch: TrialBatch
+    let d: Dynamics
+    /// h_0 … h_T, (T+1)×B×N.
+    var states: [Double]
+    /// x_0 … x_{T−1} (noise included for noise-in), T×B×N.
+    var preactivations: [Double]
+    /// z_0 … z_{T−1}, T×B×O.
+    var readouts: [Double]
+    var loss = 0.0
+
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics d: Dynamics) {
+      self.p = p
+      self.batch = batch
+      self.d = d
+      let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
+      precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
+      precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
+      states = [Double](repeating: 0, count: (t + 1) * b * n)
+      preactivations = [Double](repeating: 0, count: t * b * n)
+      readouts = [Double](repeating: 0, count: t * b * o)
+      let g = d.gamma, keep = 1 - g, f = d.activation, sigma = d.sigma, inside = d.noise == .inside
+      let bn = b * n
+      var total = 0.0
+      states.withUnsafeMutableBufferPointer { hs in
+        preactivations.withUnsafeMutableBufferPointer { xs in
+          readouts.withUnsafeMutableBufferPointer { zs in
+            for step in 0..<t {
+              let h = hs.baseAddress! + step * bn, x = xs.baseAddress! + step * bn, next = h + bn
+              p.recurrent.withUnsafeBufferPointer { w in
+                MatrixMultiply.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+              }
+              if i > 0 {
+                batch.inputs.withUnsafeBufferPointer { u in
+                  p.input.withUnsafeBufferPointer { w in
+                    MatrixMultiply.gemm(
+                      u.baseAddress! + step * b * i, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n,
+                      k: i, beta: 1)
+                  }
+                }
+              }
+              for r in 0..<b {
+                for j in 0..<n {
+                  let k = r * n + j
+                  var xv = x[k] + p.bias[j]
+                  let xi = noise.map { $0[step * bn + k] } ?? 0
+                  if inside { xv += sigma * xi }
+                  x[k] = xv
+                  next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
+                }
+              }
+              let z = zs.baseAddress! + step * b * o
+              p.readout.withUnsafeBufferPointer { w in
+                MatrixMultiply.gemm(next, transposeA: false, w.baseAddress!, transposeB: true, into: z, m: b, n: o, k: n)
+              }
+              for r in 0..<b {
+                for q in 0..<o {
+                  let k = r * o + q, at = step * b * o + k
+                  z[k] += p.readoutBias[q]
+                  let e = z[k] - batch.targets[at]
+                  total += batch.weights[at] * e * e
+                }
+              }
+            }
+          }
+        }
+      }
+      let weight = batch.totalWeight
+      loss = weight > 0 ? total / weight : 0
+    }
+
+    func backward() -> Parameters {
+      let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
+      let g = d.gamma, keep = 1 - g, f = d.activation, weight = batch.totalWeight
+      let bn = b * n
+      var grad = Parameters(hidden: n, inputs: i, outputs: o)
+      guard weight > 0 else { return grad }
+      var gh = [Double](repeating: 0, count: bn)  // ∂L/∂h_{t+1}
+      var dz = [Double](repeating: 0, count: b * o)
+      var dx = [Double](repeating: 0, count: bn)
+      var previous = [Double](repeating: 0, count: bn)
+      states.withUnsafeBufferPointer { hs in
+        for step in stride(from: t - 1, through: 0, by: -1) {
+          let h = hs.baseAddress! + step * bn, next = h + bn
+          // Readout error at this step.
+          var any = false
+          for k in 0..<(b * o) {
+            let at = step * b * o + k, w = batch.weights[at]
+            dz[k] = w == 0 ? 0 : 2 * w * (readouts[at] - batch.targets[at]) / weight
+            if w != 0 { any = true }
+          }
+          if any {
+            dz.withUnsafeBufferPointer { dzp in
+              grad.readout.withUnsafeMutableBufferPointer { gw in
+                MatrixMultiply.gemm(dzp.baseAddress!, transposeA: true, next, transposeB: false, into: gw.baseAddress!, m: o, n: n, k: b, beta: 1)
+              }
+              p.readout.withUnsafeBufferPointer { w in
+                gh.withUnsafeMutableBufferPointer { ghp in
+                  MatrixMultiply.gemm(dzp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: ghp.baseAddress!, m: b, n: n, k: o, beta: 1)
+                }
+              }
+            }
+            for r in 0..<b { for q in 0..<o { grad.readoutBias[q] += dz[r * o + q] } }
+          }
+          // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
+          for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
+          for r in 0..<b { for j in 0..<n { grad.bias[j] += dx[r * n + j] } }
+          dx.withUnsafeBufferPointer { dxp in
+            grad.recurrent.withUnsafeMutableBufferPointer { gw in
+              MatrixMultiply.gemm(dxp.baseAddress!, transposeA: true, h, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
+            }
+            if i > 0 {
+              batch.inputs.withUnsafeBufferPointer { u in
+                grad.input.withUnsafeMutableBufferPointer { gw in
+                  MatrixMultiply.gemm(
+                    dxp.baseAddress!, transposeA: true, u.baseAddress! + step * b * i, transposeB: false, into: gw.baseAddress!,
+                    m: n, n: i, k: b, beta: 1)
+                }
+              }
+            }
+            // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
+            p.recurrent.withUnsafeBufferPointer { w in
+              previous.withUnsafeMutableBufferPointer { pp in
+                MatrixMultiply.gemm(dxp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: pp.baseAddress!, m: b, n: n, k: n)
+              }
+            }
+          }
+          for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }
+        }
+      }
+      return grad
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import CTRNN
+import Foundation
+import GSL
+import SDE
+
+/// What to train and how.
+public struct TrainingOptions: Sendable {
+  public var dynamics: Dynamics
+  public var hidden = 64
+  public var iterations = 3000
+  public var batchSize = 32
+  public var learningRate = 3e-3
+  /// Cosine decay of the learning rate to `finalLearningRateFraction` of it.
+  public var finalLearningRateFraction = 0.1
+  public var clipNorm = 1.0
+  public var seed: UInt64 = 1
+  /// Trials in the fixed evaluation batch behind the reported final loss.
+  public var evaluationTrials = 256
+
+  public init(dynamics: Dynamics) { self.dynamics = dynamics }
+
+  public func validate() throws(TrainingError) {
+    let d = dynamics
+    guard d.sigma.isFinite, d.sigma >= 0 else { throw .invalidOption("--sigma", "must be finite and >= 0, got \(d.sigma)") }
+    guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
+    guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
+    guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
+    guard iterations >= 1 else { throw .invalidOption("--steps", "must be at least 1, got \(iterations)") }
+    guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
+    guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
+    guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
+    guard evaluationTrials >= 1 else { throw .invalidOption("--eval-trials", "must be at least 1, got \(evaluationTrials)") }
+  }
+}
+
+public enum TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
+  case invalidOption(String, String)
+  case diverged(String)
+  public var description: String {
+    switch self {
+    case .invalidOption(let option, let message): return "\(option) \(message)"
+    case .diverged(let m): return "training diverged: \(m)"
+    }
+  }
+}
+
+/// A progress report, once per `every` iterations.
+public struct TrainingProgress: Sendable {
+  public var iteration: Int
+  public var iterations: Int
+  public var loss: Double
+  public var gradientNorm: Double
+}
+
+public struct TrainingResult: Sendable {
+  public var parameters: Parameters
+  /// Loss on the fixed evaluation batch (its own seeded trials and noise).
+  public var finalLoss: Double
+  /// The mini-batch loss of every iteration.
+  public var history: [Double]
+}
+
+/// Mini-batch BPTT with Adam, seeded end to end: the initial weights from
+/// GSL's MT19937 at `seed`, trial data from MT19937 at seed + 1, and the
+/// noise of iteration k from Philox stream k of seed + 2 — so the same
+/// options give the same weights, bit for bit.
+public enum Trainer {
+  public static func train(
+    task: any TrainingTask, options o: TrainingOptions, progressEvery: Int = 50,
+    progress: (TrainingProgress) -> Void = { _ in }
+  ) throws -> TrainingResult {
+    try o.validate()
+    var p = try Parameters.initial(hidden: o.hidden, inputs: task.inputSize, outputs: task.outputSize, seed: o.seed)
+    var x = p.flat
+    var adam = Adam(count: x.count, learningRate: o.learningRate)
+    let data = try GSLRandom(seed: UInt(truncatingIfNeeded: o.seed &+ 1))
+    var history: [Double] = []
+    history.reserveCapacity(o.iterations)
+    for k in 0..<o.iterations {
+      let batch = task.batch(trials: o.batchSize, rng: data)
+      let noise = o.dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * o.hidden, seed: o.seed &+ 2, stream: UInt64(k)) : nil
+      let (loss, gradient) = BPTT.lossAndGradient(p, batch, noise: noise, dynamics: o.dynamics)
+      guard loss.isFinite else { throw TrainingError.diverged("loss is \(loss) at iteration \(k + 1)") }
+      var g = gradient.flat
+      let norm = clipGradientNorm(&g, maxNorm: o.clipNorm)
+      let progressFraction = Double(k) / Double(max(1, o.iterations - 1))
+      let schedule = o.finalLearningRateFraction + (1 - o.finalLearningRateFraction) * 0.5 * (1 + cos(Double.pi * progressFraction))
+      adam.step(&x, gradient: g, learningRate: o.learningRate * schedule)
+      p = Parameters(flat: x, like: p)
+      history.append(loss)
+      if (k + 1) % max(1, progressEvery) == 0 || k + 1 == o.iterations {
+        progress(TrainingProgress(iteration: k + 1, iterations: o.iterations, loss: loss, gradientNorm: norm))
+      }
+    }
+    let finalLoss = try evaluate(p, task: task, dynamics: o.dynamics, trials: o.evaluationTrials, seed: o.seed &+ 3).loss
+    return TrainingResult(parameters: p, finalLoss: finalLoss, history: history)
+  }
+
+  /// Standard normals from Philox stream `stream` of `seed`.
+  public static func noise(count: Int, seed: UInt64, stream: UInt64) -> [Double] {
+    var g = GaussianStream(seed: seed, stream: stream)
+    var out = [Double](repeating: 0, count: count)
+    out.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
+    return out
+  }
+
+  /// Loss on `trials` fresh trials (data from MT19937 at `seed`) at the
+  /// dynamics' σ, with a standard error over `repeats` independent noise
+  /// samples of the same trials (so the SE is the noise's, not the data's).
+  public static func evaluate(
+    _ p: Parameters, task: any TrainingTask, dynamics: Dynamics, trials: Int, seed: UInt64, repeats: Int = 1
+  ) throws -> (loss: Double, standardError: Double) {
+    let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: seed))
+    let batch = task.batch(trials: trials, rng: rng)
+    var losses: [Double] = []
+    for r in 0..<max(1, repeats) {
+      let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r)) : nil
+      losses.append(BPTT.loss(p, batch, noise: noise, dynamics: dynamics))
+      if dynamics.sigma == 0 { break }
+    }
+    let mean = losses.reduce(0, +) / Double(losses.count)
+    guard losses.count > 1 else { return (mean, 0) }
+    let ss = losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+    return (mean, (ss / Double(losses.count - 1) / Double(losses.count)).squareRoot())
+  }
+}

@@ -1,0 +1,30 @@
+import GSL
+
+/// A task a CTRNN is trained on: it draws batches of trials from a random
+/// number generator, so the same seed gives the same data. Each task states
+/// its target and its loss window in its documentation.
+public protocol TrainingTask: Sendable {
+  /// The `task` metadata written into checkpoints ("function", …).
+  var name: String { get }
+  var inputSize: Int { get }
+  var outputSize: Int { get }
+  /// Steps per trial.
+  var steps: Int { get }
+  /// One line for reports: what goes in, what must come out.
+  var summary: String { get }
+  /// B trials drawn with `rng`.
+  func batch(trials: Int, rng: GSLRandom) -> TrialBatch
+}
+
+/// The tasks `fixedpoints train --task NAME` knows.
+public enum TaskCatalogue {
+  public static let names = ["function", "regulator", "path-integration", "decision"]
+
+  /// The task called `name` with `steps` steps per trial (nil: its default).
+  public static func task(named name: String, steps: Int? = nil) -> (any TrainingTask)? {
+    switch name {
+    case "function": return FunctionTask(steps: steps ?? FunctionTask.defaultSteps)
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import CTRNN
+import Foundation
+import GaussianMoments
+import Training
+
+/// Options shared by `train` and `paradox`: the network and the optimiser.
+struct TrainingArguments: ParsableArguments {
+  @Option(help: "Task: \(TaskCatalogue.names.joined(separator: ", ")).")
+  var task = "function"
+
+  @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var activation: Activation = .relu
+
+  @Option(help: "Hidden units N.")
+  var hidden = 64
+
+  @Option(name: .customLong("steps"), help: "Training iterations (mini-batches).")
+  var iterations = 3000
+
+  @Option(help: "Trials per mini-batch.")
+  var batch = 32
+
+  @Option(name: .customLong("trial-steps"), help: "Steps of dt per trial (default: the task's).")
+  var trialSteps: Int?
+
+  @Option(help: "Adam learning rate (cosine-decayed to a tenth).")
+  var lr = 3e-3
+
+  @Option(help: "Gradient-norm clipping threshold.")
+  var clip = 1.0
+
+  @Option(help: "Time step dt.")
+  var dt = 0.1
+
+  @Option(help: "Time constant tau (>= dt).")
+  var tau = 1.0
+
+  func makeTask() throws -> any TrainingTask {
+    if let s = trialSteps, s < 2 { throw ValidationError("--trial-steps must be at least 2, got \(s)") }
+    guard let t = TaskCatalogue.task(named: task, steps: trialSteps) else {
+      throw ValidationError("--task: unknown task '\(task)'; use one of \(TaskCatalogue.names.joined(separator: ", "))")
+    }
+    return t
+  }
+
+  func options(noise: NoisePlacement, sigma: Double, seed: UInt64) -> TrainingOptions {
+    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau))
+    o.hidden = hidden
+    o.iterations = iterations
+    o.batchSize = batch
+    o.learningRate = lr
+    o.clipNorm = clip
+    o.seed = seed
+    return o
+  }
+
+  /// Metadata that says how the weights were made, beyond the required keys.
+  func metadata(task t: any TrainingTask) -> [String: String] {
+    [
+      "trained_by": "fixedpoints train", "iterations": "\(iterations)", "batch": "\(batch)", "lr": "\(lr)",
+      "clip": "\(clip)", "trial_steps": "\(t.steps)", "task_summary": t.summary,
+    ]
+  }
+
+  func validate() throws {
+    _ = try makeTask()
+    do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
+  }
+}
+
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train a noisy CTRNN by BPTT and write its checkpoint.",
+    discussion: """
+      Mini-batch BPTT through the noisy dynamics (noise drawn once per step and
+      held for the backward pass), Adam with gradient-norm clipping. Same
+      --seed, same checkpoint bytes. The checkpoint is written atomically and
+      records activation, noise placement, sigma_train, dt, tau, task, seed
+      and the final loss (on a fixed evaluation batch at sigma_train).
+      Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --steps 3000 --seed 1 -o model.ckpt
+      """)
+
+  @OptionGroup var training: TrainingArguments
+
+  @Option(help: "Noise placement: in (inside f) or out (outside f).")
+  var noise: NoisePlacement = .inside
+
+  @Option(help: "Training noise sigma (>= 0).")
+  var sigma = 0.5
+
+  @Option(help: "Seed of the weights, the data and the noise.")
+  var seed: UInt64 = 1
+
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Checkpoint file to write.")
+  var output: String
+
+  func validate() throws {
+    do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+  }
+
+  func run() throws {
+    let task = try training.makeTask()
+    let options = training.options(noise: noise, sigma: sigma, seed: seed)
+    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.rawValue) sigma=\(sigma)")
+    let result: TrainingResult
+    do {
+      result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { bar.update($0) }
+    } catch let e as TrainingError {
+      throw ValidationError(e.description)
+    }
+    bar.finish()
+    let checkpoint = try result.parameters.checkpoint(
+      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
+      extraMetadata: training.metadata(task: task))
+    try checkpoint.write(to: URL(fileURLWithPath: output))
+    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.rawValue), sigma = \(sigma), final loss \(result.finalLoss)")
+  }
+}
+
+/// Training progress on stderr: a bar redrawn in place on a terminal, plain
+/// lines (about twenty per run) otherwise, so logs stay readable.
+final class ProgressBar {
+  let total: Int
+  let label: String
+  let terminal = isatty(STDERR_FILENO) != 0
+  let start = Date()
+  var lastLine = 0
+
+  init(total: Int, label: String) {
+    self.total = total
+    self.label = label
+  }
+
+  func update(_ p: TrainingProgress) {
+    let elapsed = Date().timeIntervalSince(start)
+    let rate = Double(p.iteration) / max(elapsed, 1e-9)
+    let eta = Double(p.iterations - p.iteration) / max(rate, 1e-9)
+    let stats = String(format: "loss %.4g  %.1f steps/s  ETA %.0fs", p.loss, rate, eta)
+    if terminal {
+      let width = 30, filled = width * p.iteration / max(1, p.iterations)
+      let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+      FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(p.iteration)/\(p.iterations) \(stats)\u{1B}[K".utf8))
+    } else if p.iteration == p.iterations || p.iteration * 20 / max(1, p.iterations) > lastLine {
+      lastLine = p.iteration * 20 / max(1, p.iterations)
+      FileHandle.standardError.write(Data("\(label): step \(p.iteration)/\(p.iterations) \(stats)\n".utf8))
+    }
+  }
+
+  func finish() {
+    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+}

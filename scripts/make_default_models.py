@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the small default models bundled in Data/ (numpy + safetensors only).
+"""Train the NumPy reference models bundled in Data/numpy/ (numpy + safetensors only).
 
 Until the project's own Swift trainer exists, `fixedpoints analyze` with no
 argument needs a small *trained* network. This script makes two, with BPTT
@@ -19,8 +19,8 @@ initial weights, same u and noise draws); only the noise placement differs.
 Written files (safetensors, F64 tensors, string metadata; DESIGN.md, "The
 checkpoint"):
 
-    Data/function-relu-noise-in.ckpt    the default model
-    Data/function-relu-noise-out.ckpt
+    Data/numpy/function-relu-noise-in.ckpt
+    Data/numpy/function-relu-noise-out.ckpt
 
 Usage:
     python3 scripts/make_default_models.py                    # train, write, report
@@ -534,8 +534,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check-gradients", action="store_true",
                     help="only compare the BPTT gradient with finite differences (exit 1 on failure)")
-    ap.add_argument("--out-dir", default=os.path.join(REPO, "Data"),
-                    help="where to write the checkpoints (default: Data/ of this repository)")
+    ap.add_argument("--out-dir", default=os.path.join(REPO, "Data", "numpy"),
+                    help="where to write the checkpoints (default: Data/numpy/ of this repository)")
     ap.add_argument("--no-report", action="store_true", help="skip the Monte-Carlo report")
     args = ap.parse_args()
 

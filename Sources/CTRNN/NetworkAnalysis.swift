@@ -125,9 +125,13 @@ public struct NetworkAnalysis: Sendable {
       var simulated: [NetworkStationaryEstimate] = []
       if sigma > 0 {
         let table = try network.momentTable(sigma: sigma, preactivationRange: network.preactivationRange(closure: closure, start: start, sigma: sigma))
-        for scheme in options.schemes {
+        for (index, scheme) in options.schemes.enumerated() {
+          // Each scheme draws its own noise (seed + index): the z-scores
+          // between schemes assume independent runs.
+          var simulation = options.simulation
+          simulation.seed = options.simulation.seed &+ UInt64(index)
           simulated.append(try network.stationaryEstimate(
-            sigma: sigma, scheme: scheme, start: closure?.mean ?? start, options: options.simulation, table: table))
+            sigma: sigma, scheme: scheme, start: closure?.mean ?? start, options: simulation, table: table))
         }
       }
       let primary = simulated.first

@@ -35,8 +35,11 @@ public struct NetworkSimulationOptions: Sendable {
       throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
     }
     guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
-    guard thin >= 1, (steps - burnIn) / thin >= 1 else {
-      throw .invalidParameter(option: "--thin", message: "must be at least 1 and leave a sample after the burn-in, got \(thin)")
+    guard thin >= 1 else { throw .invalidParameter(option: "--thin", message: "must be at least 1, got \(thin)") }
+    guard (steps - burnIn) / thin >= 2 else {
+      throw .invalidParameter(
+        option: "--steps",
+        message: "(\(steps)) must exceed --burn-in (\(burnIn)) by at least \(2 * thin): every \(thin)th step after the burn-in is recorded and a standard error needs 2 records")
     }
   }
 }

@@ -20,10 +20,19 @@ public protocol TrainingTask: Sendable {
 public enum TaskCatalogue {
   public static let names = ["function", "regulator", "path-integration", "decision"]
 
-  /// The task called `name` with `steps` steps per trial (nil: its default).
+  /// The fewest steps per trial the task called `name` can be built with
+  /// (decision needs one step in each of its periods).
+  public static func minimumSteps(_ name: String) -> Int { name == "decision" ? 10 : 2 }
+
+  /// The task called `name` with `steps` steps per trial (nil: its default);
+  /// nil for an unknown name or fewer than `minimumSteps(name)` steps.
   public static func task(named name: String, steps: Int? = nil) -> (any TrainingTask)? {
+    if let steps, steps < minimumSteps(name) { return nil }
     switch name {
     case "function": return FunctionTask(steps: steps ?? FunctionTask.defaultSteps)
+    case "regulator": return RegulatorTask(steps: steps ?? RegulatorTask.defaultSteps)
+    case "path-integration": return PathIntegrationTask(steps: steps ?? PathIntegrationTask.defaultSteps)
+    case "decision": return DecisionTask(steps: steps ?? DecisionTask.defaultSteps)
     default: return nil
     }
   }

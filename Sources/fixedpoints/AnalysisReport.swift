@@ -107,7 +107,7 @@ struct AnalysisReport: Encodable {
         : "noise outside f leaves the mean-field point at the deterministic fixed point",
       "analytic_closure": "Gaussian closure h ~ N(m, C): m = E f(x), C = A C A^T + Q (Smith doubling), iterated to a relative change < 1e-12",
       "simulated_mean": "exact discrete chain, \(o.trajectories) trajectories x \(o.steps) steps, first \(o.burnIn) discarded, started at the closure mean; SE by batch means over independent trajectories; noise stream j of seed \(o.seed) for trajectory j",
-      "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt, same seed; z_vs_chain compares each with the chain",
+      "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt; the k-th scheme of --schemes uses seed + k (independent noise); z_vs_chain = difference / combined SE",
       "bias": "simulated readout minus the readout of the sigma = 0 reference fixed point",
       "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
       "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
@@ -115,7 +115,8 @@ struct AnalysisReport: Encodable {
   }
 
   /// One scheme's readout, with its z-score against the chain's (both
-  /// standard errors combined: the ensembles are independent runs).
+  /// standard errors combined: each scheme runs on its own seed, seed + its
+  /// position in --schemes, so the ensembles are independent).
   static func schemeEstimate(_ e: NetworkStationaryEstimate, chain: NetworkStationaryEstimate?) -> SchemeEstimate {
     var z: [Double]?
     if let c = chain, e.scheme != .chain {

@@ -66,7 +66,7 @@ struct Analyze: ParsableCommand {
 
   var parsedSchemes: [NetworkScheme] {
     get throws {
-      try schemes.split(separator: ",").map { name in
+      try schemes.split(separator: ",", omittingEmptySubsequences: false).map { name in
         guard let s = NetworkScheme(rawValue: String(name)) else {
           throw ValidationError("--schemes: unknown scheme '\(name)'; use chain, em, milstein")
         }

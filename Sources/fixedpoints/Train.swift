@@ -37,7 +37,9 @@ struct TrainingArguments: ParsableArguments {
   var tau = 1.0
 
   func makeTask() throws -> any TrainingTask {
-    if let s = trialSteps, s < 2 { throw ValidationError("--trial-steps must be at least 2, got \(s)") }
+    if let s = trialSteps, s < TaskCatalogue.minimumSteps(task) {
+      throw ValidationError("--trial-steps must be at least \(TaskCatalogue.minimumSteps(task)) for \(task), got \(s)")
+    }
     guard let t = TaskCatalogue.task(named: task, steps: trialSteps) else {
       throw ValidationError("--task: unknown task '\(task)'; use one of \(TaskCatalogue.names.joined(separator: ", "))")
     }

@@ -1,4 +1,4 @@
-"""Checks of the bundled default models in Data/ (scripts/make_default_models.py).
+"""Checks of the NumPy-trained reference models in Data/numpy/ (scripts/make_default_models.py).
 
 * The files themselves, read with the `safetensors` package: tensor names,
   shapes, dtype, finiteness, metadata, and the canonical header that makes the
@@ -32,7 +32,7 @@ from safetensors import safe_open  # noqa: E402
 from safetensors.numpy import load_file  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA = os.path.join(REPO, "Data")
+DATA = os.path.join(REPO, "Data", "numpy")
 MODELS = {"in": os.path.join(DATA, "function-relu-noise-in.ckpt"),
           "out": os.path.join(DATA, "function-relu-noise-out.ckpt")}
 N, I_DIM, O_DIM = 16, 1, 1

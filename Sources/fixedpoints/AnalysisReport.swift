@@ -161,10 +161,13 @@ struct AnalysisReport: Encodable {
         var row = [
           o == 0 ? NumberList.tidy(l.sigma).description : "",
           l.analytic_mean_field.map { fmt($0[o]) } ?? "-", l.analytic_closure.map { fmt($0[o]) } ?? "-",
-          fmt(l.simulated_mean[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulated_se[o]), fmt(l.bias[o]),
+          fmt(l.simulated_mean[o], se: l.simulated_se[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulated_se[o]),
+          fmt(l.bias[o], se: l.simulated_se[o]),
           l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
         ]
-        if model.target != nil { row.append(o == 0 ? (l.output_error.map(fmt) ?? "-") : "") }
+        // Three significant digits: the error carries the mean's Monte-Carlo
+        // error (2|E z − y|·SE) and the variance's, which is not estimated.
+        if model.target != nil { row.append(o == 0 ? (l.output_error.map { String(format: "%.3g", $0) } ?? "-") : "") }
         t.append(row)
       }
     }
@@ -172,6 +175,16 @@ struct AnalysisReport: Encodable {
   }
 
   func fmt(_ x: Double) -> String { String(format: "%.6f", x) }
+
+  /// A simulated value to the digits its standard error supports: the
+  /// decimal of the SE's second significant digit (0.99130 for SE 0.00068),
+  /// so the table never prints Monte-Carlo noise as if it were a digit; 6
+  /// decimals when exact (SE 0). JSON keeps every digit.
+  func fmt(_ x: Double, se: Double) -> String {
+    guard se > 0, se.isFinite else { return fmt(x) }
+    let decimals = min(12, max(0, 1 - Int(log10(se).rounded(.down))))
+    return String(format: "%.\(decimals)f", x)
+  }
   func list(_ v: [Double]) -> String { v.map { "\($0)" }.joined(separator: ",") }
 
   var summary: String {

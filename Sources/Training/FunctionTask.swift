@@ -26,17 +26,7 @@ public struct FunctionTask: TrainingTask {
   public static func target(_ u: Double) -> Double { sin(Double.pi * u) }
 
   public func batch(trials: Int, rng: GSLRandom) -> TrialBatch {
-    var batch = TrialBatch(steps: steps, trials: trials, inputSize: 1, outputSize: 1)
     let u = (0..<trials).map { _ in 2 * rng.uniform() - 1 }
-    for t in 0..<steps {
-      for b in 0..<trials {
-        batch.inputs[batch.inputIndex(step: t, trial: b, 0)] = u[b]
-        if t >= steps / 2 {
-          batch.targets[batch.outputIndex(step: t, trial: b, 0)] = Self.target(u[b])
-          batch.weights[batch.outputIndex(step: t, trial: b, 0)] = 1
-        }
-      }
-    }
-    return batch
+    return .constantInput(steps: steps, inputs: u, target: Self.target)
   }
 }

@@ -41,18 +41,8 @@ public struct RegulatorTask: TrainingTask {
   public static func target(_ u: Double) -> Double { u }
 
   public func batch(trials: Int, rng: GSLRandom) -> TrialBatch {
-    var batch = TrialBatch(steps: steps, trials: trials, inputSize: 1, outputSize: 1)
     let lo = Self.levels.lowerBound, width = Self.levels.upperBound - lo
     let u = (0..<trials).map { _ in lo + width * rng.uniform() }
-    for t in 0..<steps {
-      for b in 0..<trials {
-        batch.inputs[batch.inputIndex(step: t, trial: b, 0)] = u[b]
-        if t >= steps / 2 {
-          batch.targets[batch.outputIndex(step: t, trial: b, 0)] = Self.target(u[b])
-          batch.weights[batch.outputIndex(step: t, trial: b, 0)] = 1
-        }
-      }
-    }
-    return batch
+    return .constantInput(steps: steps, inputs: u, target: Self.target)
   }
 }

@@ -28,4 +28,21 @@ public struct TrialBatch: Sendable {
 
   /// Σ weights: the loss normaliser.
   public var totalWeight: Double { weights.reduce(0, +) }
+
+  /// Steady-state trials with one scalar input each, held for every step
+  /// from h = 0; the readout must equal `target(u)` over the second half of
+  /// the trial (steps ≥ steps/2), the window `function` and `regulator` share.
+  public static func constantInput(steps: Int, inputs u: [Double], target: (Double) -> Double) -> TrialBatch {
+    var batch = TrialBatch(steps: steps, trials: u.count, inputSize: 1, outputSize: 1)
+    for t in 0..<steps {
+      for b in u.indices {
+        batch.inputs[batch.inputIndex(step: t, trial: b, 0)] = u[b]
+        if t >= steps / 2 {
+          batch.targets[batch.outputIndex(step: t, trial: b, 0)] = target(u[b])
+          batch.weights[batch.outputIndex(step: t, trial: b, 0)] = 1
+        }
+      }
+    }
+    return batch
+  }
 }

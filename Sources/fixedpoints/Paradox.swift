@@ -51,7 +51,11 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var output: OutputOptions
 
-  var placements: [String] { noise.split(separator: ",").map { String($0) } }
+  /// The placements asked for, each once, in the order given.
+  var placements: [String] {
+    var seen = Set<String>()
+    return noise.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }.filter { seen.insert($0).inserted }
+  }
 
   var parsedShard: (k: Int, n: Int) {
     get throws {
@@ -77,6 +81,7 @@ struct Paradox: ParsableCommand {
     guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     _ = try parsedShard
+    if let out { try OutputPath.validate(out, option: "--out") }
   }
 
   func run() throws {
@@ -148,6 +153,7 @@ struct Merge: ParsableCommand {
 
   func validate() throws {
     guard !files.isEmpty else { throw ValidationError("merge needs at least one results file") }
+    if let out { try OutputPath.validate(out, option: "--out") }
   }
 
   func run() throws {
@@ -217,6 +223,6 @@ enum ParadoxReport {
       let zero = outside.filter { $0.bestSigmaTest == 0 }
       parts.append("noise-out: optimum at sigma_test = 0 for \(zero.count)/\(outside.count) (" + outside.map { "\($0.sigmaTrain)->\($0.bestSigmaTest)" }.joined(separator: ", ") + ")")
     }
-    return parts.joined(separator: "; ")
+    return parts.isEmpty ? "no sigma_train > 0 in the sweep: nothing to compare" : parts.joined(separator: "; ")
   }
 }

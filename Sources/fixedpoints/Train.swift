@@ -99,6 +99,7 @@ struct Train: ParsableCommand {
 
   func validate() throws {
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+    try OutputPath.validate(output, option: "-o/--output")
   }
 
   func run() throws {

@@ -1,4 +1,5 @@
 import GSL
+import SDE
 
 /// The discrete Lyapunov (Stein) equation C = A C Aᵀ + Q, whose solution is
 /// the stationary covariance of x' = A x + η with Cov η = Q.
@@ -8,7 +9,7 @@ import GSL
 /// gives C_k = Σ_{j < 2^k} A^j Q (Aᵀ)^j, the series' first 2^k terms, so it
 /// converges in log₂(mixing time) steps — never a Kronecker N²×N² system,
 /// never the naive C ← A C Aᵀ + Q fixed point (which needs mixing-time steps).
-/// Each step costs three N×N products.
+/// Each step costs three N×N products (BLAS dgemm).
 public enum SteinEquation {
   /// C with C = A C Aᵀ + Q, for square A with spectral radius < 1 and
   /// symmetric Q. Stops when ‖A_k‖_F² ≤ 1e-17, when the remaining terms
@@ -55,34 +56,27 @@ public enum SteinEquation {
     return s
   }
 
-  /// A B, dense, i-k-j loop order (row-major friendly).
+  /// A B, by BLAS dgemm.
   static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix {
-    var c = Matrix(rows: a.rows, columns: b.columns)
+    product(a, b, transposeB: false)
+  }
+
+  /// A Bᵀ, by BLAS dgemm.
+  static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
+    product(a, b, transposeB: true)
+  }
+
+  static func product(_ a: Matrix, _ b: Matrix, transposeB: Bool) -> Matrix {
+    let m = a.rows, k = a.columns, n = transposeB ? b.rows : b.columns
+    precondition(k == (transposeB ? b.columns : b.rows), "SteinEquation: inner dimensions differ")
+    var c = Matrix(rows: m, columns: n)
+    guard m > 0, n > 0, k > 0 else { return c }
     a.elements.withUnsafeBufferPointer { ap in
       b.elements.withUnsafeBufferPointer { bp in
         c.elements.withUnsafeMutableBufferPointer { cp in
-          let n = a.columns, m = b.columns
-          for i in 0..<a.rows {
-            for k in 0..<n {
-              let aik = ap[i * n + k]
-              if aik == 0 { continue }
-              for j in 0..<m { cp[i * m + j] += aik * bp[k * m + j] }
-            }
-          }
+          MatrixMultiply.gemm(
+            ap.baseAddress!, transposeA: false, bp.baseAddress!, transposeB: transposeB, into: cp.baseAddress!, m: m, n: n, k: k)
         }
-      }
-    }
-    return c
-  }
-
-  /// A Bᵀ, dense.
-  static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
-    var c = Matrix(rows: a.rows, columns: b.rows)
-    for i in 0..<a.rows {
-      for j in 0..<b.rows {
-        var s = 0.0
-        for k in 0..<a.columns { s += a[i, k] * b[j, k] }
-        c[i, j] = s
       }
     }
     return c

@@ -41,7 +41,7 @@ let package = Package(
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+    .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"]),
 
     // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
     .target(name: "Reports"),

@@ -36,4 +36,14 @@ static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_fdfsolver_newto
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrid(void) { return gsl_multiroot_fsolver_hybrid; }
 
+/* glibc's malloc returns blocks above its mmap threshold to the kernel on
+ * free, so a loop that allocates a few MB per iteration (BPTT) pays fresh
+ * zeroed pages every time. Raising the mmap and trim thresholds keeps such
+ * blocks in the heap for reuse. Not GSL, but this is the project's C shim. */
+#include <malloc.h>
+static inline void cgsl_retain_freed_memory(int bytes) {
+  mallopt(M_MMAP_THRESHOLD, bytes);
+  mallopt(M_TRIM_THRESHOLD, bytes);
+}
+
 #endif

@@ -2,6 +2,7 @@ import CTRNN
 import Foundation
 import GSL
 import SDE
+import CGSL
 
 /// What to train and how.
 public struct TrainingOptions: Sendable {
@@ -70,6 +71,7 @@ public enum Trainer {
     progress: (TrainingProgress) -> Void = { _ in }
   ) throws -> TrainingResult {
     try o.validate()
+    keepFreedMemory()
     var p = try Parameters.initial(hidden: o.hidden, inputs: task.inputSize, outputs: task.outputSize, seed: o.seed)
     var x = p.flat
     var adam = Adam(count: x.count, learningRate: o.learningRate)
@@ -94,6 +96,16 @@ public enum Trainer {
     }
     let finalLoss = try evaluate(p, task: task, dynamics: o.dynamics, trials: o.evaluationTrials, seed: o.seed &+ 3).loss
     return TrainingResult(parameters: p, finalLoss: finalLoss, history: history)
+  }
+
+  /// Each iteration allocates a few MB of arrays (noise, states,
+  /// pre-activations). glibc serves blocks that large by mmap and returns
+  /// them to the kernel on free, so every iteration paid ~1200 page faults
+  /// of fresh zeroed memory: ~30 % of the run time (measured with perf on
+  /// 64 units, batch 32, T = 100). Raising the mmap and trim thresholds to
+  /// 256 MB keeps that memory in the process's heap for reuse.
+  public static func keepFreedMemory() {
+    cgsl_retain_freed_memory(256 << 20)
   }
 
   /// Standard normals from Philox stream `stream` of `seed`.

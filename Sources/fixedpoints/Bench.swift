@@ -7,7 +7,7 @@ import SDE
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure throughput (prints rates; never asserts a time).",
-    subcommands: [BenchMoments.self, BenchSDE.self, BenchAnalyze.self])
+    subcommands: [BenchMoments.self, BenchSDE.self, BenchAnalyze.self, BenchTrain.self])
 }
 
 struct BenchMoments: ParsableCommand {

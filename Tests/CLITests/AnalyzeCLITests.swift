@@ -78,15 +78,7 @@ extension CLITests {
   func assertAnalyzeRejected(
     _ arguments: [String], naming fragments: String..., file: StaticString = #filePath, line: UInt = #line
   ) throws {
-    let r = try run(["analyze"] + arguments, file: file, line: line)
-    XCTAssertEqual(r.status, 2, "\(arguments): status \(r.status), stderr \(r.stderr)", file: file, line: line)
-    XCTAssertEqual(r.stdout, "", "\(arguments) printed to stdout", file: file, line: line)
-    XCTAssertEqual(r.stderrLines.count, 1, "\(arguments): stderr is not one line: \(r.stderr)", file: file, line: line)
-    XCTAssert(r.stderr.hasPrefix("fixedpoints: error: "), "\(arguments): \(r.stderr)", file: file, line: line)
-    XCTAssert(r.stderr.hasSuffix("\n"), "\(arguments): stderr line is not terminated", file: file, line: line)
-    for fragment in fragments {
-      XCTAssert(r.stderr.contains(fragment), "\(arguments): stderr does not name \(fragment): \(r.stderr)", file: file, line: line)
-    }
+    try assertRejected(["analyze"] + arguments, namingAll: fragments, file: file, line: line)
   }
 
   /// A fresh directory, removed after the test.

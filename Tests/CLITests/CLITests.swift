@@ -160,12 +160,23 @@ final class CLITests: XCTestCase {
   func assertRejected(
     _ arguments: [String], naming option: String, file: StaticString = #filePath, line: UInt = #line
   ) throws {
+    try assertRejected(arguments, namingAll: [option], file: file, line: line)
+  }
+
+  /// Exit 2, nothing on stdout, exactly one terminated stderr line
+  /// "fixedpoints: error: …" that contains every fragment.
+  func assertRejected(
+    _ arguments: [String], namingAll fragments: [String], file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     let r = try run(arguments, file: file, line: line)
     XCTAssertEqual(r.status, 2, "\(arguments): status \(r.status), stderr \(r.stderr)", file: file, line: line)
     XCTAssertEqual(r.stdout, "", "\(arguments) printed to stdout", file: file, line: line)
     XCTAssertEqual(r.stderrLines.count, 1, "\(arguments): stderr is not one line: \(r.stderr)", file: file, line: line)
+    XCTAssert(r.stderr.hasPrefix("fixedpoints: error: "), "\(arguments): \(r.stderr)", file: file, line: line)
     XCTAssert(r.stderr.hasSuffix("\n"), "\(arguments): stderr line is not terminated", file: file, line: line)
-    XCTAssert(r.stderr.contains(option), "\(arguments): stderr does not name \(option): \(r.stderr)", file: file, line: line)
+    for fragment in fragments {
+      XCTAssert(r.stderr.contains(fragment), "\(arguments): stderr does not name \(fragment): \(r.stderr)", file: file, line: line)
+    }
   }
 
   func testBadInputExitsTwoWithOneLine() throws {

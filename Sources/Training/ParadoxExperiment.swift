@@ -116,7 +116,17 @@ public struct ParadoxResults: Codable, Sendable {
       guard part.config == first.config else {
         throw .invalidOption("merge", "the files come from different sweeps (their configurations differ)")
       }
+      guard !part.config.sigmaTest.isEmpty else { throw .invalidOption("merge", "the sweep has no sigma_test values") }
+      let grid = Set(first.config.jobs)
       for o in part.outcomes {
+        // A results file is user input: check it fits its own grid before
+        // anything indexes into it.
+        guard grid.contains(o.job), o.testLoss.count == part.config.sigmaTest.count,
+          o.testStandardError.count == part.config.sigmaTest.count
+        else {
+          throw .invalidOption(
+            "merge", "job noise-\(o.job.noise) sigma_train=\(o.job.sigmaTrain) seed=\(o.job.seed) does not fit the sweep's grid")
+        }
         if let seen = byJob[o.job], seen != o {
           throw .invalidOption("merge", "job noise-\(o.job.noise) sigma_train=\(o.job.sigmaTrain) seed=\(o.job.seed) has two different results")
         }
@@ -151,9 +161,10 @@ extension ParadoxResults {
   public var summary: [ParadoxSummaryRow] {
     var rows: [ParadoxSummaryRow] = []
     let grid = config.sigmaTest
+    guard !grid.isEmpty else { return [] }
     for p in config.placements {
       for s in config.sigmaTrain {
-        let runs = outcomes.filter { $0.job.noise == p && $0.job.sigmaTrain == s }
+        let runs = outcomes.filter { $0.job.noise == p && $0.job.sigmaTrain == s && $0.testLoss.count == grid.count }
         guard !runs.isEmpty else { continue }
         let k = Double(runs.count)
         let mean = grid.indices.map { i in runs.reduce(0) { $0 + $1.testLoss[i] } / k }

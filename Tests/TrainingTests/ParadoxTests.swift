@@ -77,3 +77,18 @@ final class ParadoxTests: XCTestCase {
     XCTAssertEqual(rows.first { $0.noise == "out" && $0.sigmaTrain == 0.5 }!.bestSigmaTest, 0)
   }
 }
+
+extension ParadoxTests {
+  /// A results file is user input: an outcome whose curve does not match the
+  /// sweep's sigma_test grid, or a job outside the grid, is refused by merge
+  /// (not indexed into).
+  func testMergeRefusesOutcomesThatDoNotFitTheGrid() {
+    let c = config()
+    let short = ParadoxResults(config: c, shard: "all", outcomes: [outcome(c.jobs[0], [1, 2])])
+    XCTAssertThrowsError(try ParadoxResults.merge([short]))
+    let stranger = ParadoxOutcome(
+      job: ParadoxJob(noise: "in", sigmaTrain: 0.75, seed: 1), finalLoss: 0, testLoss: [1, 2, 3], testStandardError: [0, 0, 0])
+    XCTAssertThrowsError(try ParadoxResults.merge([ParadoxResults(config: c, shard: "all", outcomes: [stranger])]))
+    XCTAssertThrowsError(try ParadoxResults.merge([ParadoxResults(config: config(sigmaTest: []), shard: "all", outcomes: [])]))
+  }
+}

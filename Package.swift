@@ -35,13 +35,14 @@ let package = Package(
     // independent reference. Sits below the CLI so tests can run it too.
     .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
 
-    // The one-neuron CTRNN: fixed points, noise-averaged fixed points, the
-    // exact chain's stationary law and its diffusion approximation.
-    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE"]),
+    // The network layer: checkpoints, the CTRNN at a constant input, fixed
+    // and slow points, noise-averaged points, the Gaussian closure, stationary
+    // ensembles and the `analyze` report; also the one-neuron model.
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE"], exclude: ["README.md"]),
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"]),
+    .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
     // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
     .target(name: "Reports"),

@@ -196,7 +196,7 @@ struct AnalysisReport: Encodable {
   }
 
   func render(_ format: TableFormat) -> String {
-    let tables = fixedPointTable().render(format) + (format == .csv ? "\n" : "\n") + levelTable().render(format)
+    let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
     switch format {
     case .csv: return tables
     case .markdown: return summary + "\n\n" + tables + "\n" + verdict + "\n"

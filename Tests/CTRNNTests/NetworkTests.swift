@@ -149,8 +149,8 @@ final class NetworkDynamicsTests: XCTestCase {
 
   /// Linear noise-out: the closure is exact — m = (I − W)⁻¹ c and C the
   /// Stein solution — so the ensemble must agree within Monte-Carlo error.
-  /// 4 SE: with 3 means and 6 covariance entries tested, a 4-SE bound fails
-  /// by chance with probability < 9 × 6e-5 (the 6 covariance entries too).
+  /// 4 SE: 9 comparisons (3 means, 6 covariance entries), so a correct
+  /// closure fails the 4-SE bound by chance with probability < 9 × 6e-5.
   func testLinearNoiseOutEnsembleMatchesClosure() throws {
     let net = try TestNetworks.network(.linear, .outside, w: TestNetworks.w3, b: TestNetworks.b3)
     let sigma = 0.4

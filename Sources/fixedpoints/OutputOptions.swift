@@ -23,17 +23,6 @@ struct OutputOptions: ParsableArguments {
 
 extension TableFormat: ExpressibleByArgument {}
 
-/// JSON encoding with stable key order, so equal results print equal bytes.
-enum JSONOutput {
-  static func string<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-  }
-}
-
 /// Number formatting for tables: 17 significant digits round-trip a Double,
 /// so a table never hides a digit that the JSON shows.
 enum NumberFormat {

@@ -44,8 +44,9 @@ let package = Package(
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
     .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
-    // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
-    .target(name: "Reports"),
+    // Report types (analysis, stationary, verify, moments) and their
+    // rendering: tables as terminal text, Markdown, CSV and LaTeX; JSON.
+    .target(name: "Reports", dependencies: ["CTRNN", "GaussianMoments", "SDE", "Verification"]),
 
     .executableTarget(
       name: "fixedpoints",
@@ -72,7 +73,7 @@ let package = Package(
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "GaussianMoments", "GSL", "Verification"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),

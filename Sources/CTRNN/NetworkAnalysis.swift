@@ -28,6 +28,9 @@ public struct NetworkAnalysis: Sendable {
       guard !schemes.isEmpty else { throw .invalidParameter(option: "--schemes", message: "needs at least one scheme") }
       try simulation.validate()
     }
+
+    /// The σ_test values ascending, each once.
+    public var sortedSigmas: [Double] { Array(Set(sigmas)).sorted() }
   }
 
   /// Everything computed at one σ_test. Readout quantities have one entry per output.
@@ -35,9 +38,8 @@ public struct NetworkAnalysis: Sendable {
     public var sigma: Double
     /// Mean-field readout W_out h(σ) + b_out, h(σ) = E f(W h + c + σξ); nil past the branch's end.
     public var meanField: [Double]?
-    public var closure: GaussianClosure?
-    /// Why the closure is missing, when it is.
-    public var closureFailure: String?
+    /// The Gaussian closure's result: converged, or failed and why.
+    public var closureOutcome: ClosureOutcome
     /// One estimate per scheme (empty at σ = 0, where the law is the fixed point).
     public var simulated: [NetworkStationaryEstimate]
     /// Readout mean of the primary scheme (the fixed point's readout at σ = 0).
@@ -51,6 +53,10 @@ public struct NetworkAnalysis: Sendable {
     public var outputError: Double?
     /// The same from the closure's mean and covariance.
     public var outputErrorClosure: Double?
+
+    public var closure: GaussianClosure? { closureOutcome.closure }
+    /// Why the closure is missing, when it is.
+    public var closureFailure: String? { closureOutcome.failure }
   }
 
   public let checkpoint: Checkpoint
@@ -69,97 +75,49 @@ public struct NetworkAnalysis: Sendable {
   public let branches: [AveragedBranch]
   public let levels: [Level]
 
-  /// `progress` receives one line per finished stage (the CLI shows it on
-  /// stderr when stderr is a terminal).
+  /// The analysis from its stages' results (see NetworkAnalysis+Stages.swift).
+  public init(problem: AnalysisProblem, options: Options, census: FixedPointCensus, branches: MeanFieldBranches, levels: [Level]) {
+    checkpoint = problem.checkpoint
+    network = problem.network
+    task = problem.task
+    target = problem.target
+    self.options = options
+    fixedPoints = census.fixedPoints
+    slowPoints = census.slowPoints
+    reference = census.reference
+    branch = branches.reference
+    self.branches = branches.all
+    self.levels = levels
+  }
+
+  /// The whole pipeline: the network at its input → fixed points → mean-field
+  /// branches → at every σ the Gaussian closure and the simulated ensembles
+  /// → one level each. `progress` receives one line per finished stage (the
+  /// CLI shows it on stderr when stderr is a terminal).
   public init(checkpoint: Checkpoint, input: [Double]?, options: Options, progress: (String) -> Void = { _ in }) throws {
     try options.validate()
-    self.checkpoint = checkpoint
-    self.options = options
-    let task = TaskTarget.named(checkpoint.task, inputs: checkpoint.inputSize, outputs: checkpoint.outputSize)
-    self.task = task
-    guard let u = input ?? task?.defaultInput else {
-      throw NetworkError.badInput(
-        "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give --input with \(checkpoint.inputSize) value(s)")
-    }
-    let network = try Network(checkpoint: checkpoint, input: u)
-    self.network = network
-    let goal = task?(u)
-    target = goal
-    let sigmas = Array(Set(options.sigmas)).sorted()
-
-    // 1. Deterministic fixed points, from random starts, the state the
-    //    noiseless network settles in from h = 0, and states visited by a
-    //    short noisy run at the largest σ.
-    let settled = network.settle(from: [Double](repeating: 0, count: network.size))
-    var short = options.simulation
-    short.steps = min(short.steps, 400)
-    short.burnIn = short.steps / 2
-    let visited = (try? network.stationaryEstimate(
-      sigma: sigmas.last ?? 0, scheme: .chain, start: settled, options: short, table: nil))?.finalStates ?? []
-    let points = try network.deterministicFixedPoints(starts: [settled] + visited, search: options.search)
-    fixedPoints = points
-    if let maxSpeed = options.slowPointSpeed {
-      let starts = try network.searchStarts(given: [settled] + visited, search: options.search)
-      slowPoints = network.slowPoints(starts: starts, maxSpeed: maxSpeed)
-    } else {
-      slowPoints = []
-    }
-    guard let nearest = points.min(by: { Self.distance($0.h, settled) < Self.distance($1.h, settled) }) else {
-      throw NetworkError.notContracting("no fixed point found: the noiseless network does not settle from h = 0")
-    }
-    reference = nearest
-    progress("fixed points: \(points.count) found, reference spectral radius \(nearest.spectralRadius)")
-
-    // 2. Mean-field branches from every fixed point; the reference's feeds the table.
-    branches = try points.map { try network.averagedBranch(from: $0, sigmas: sigmas) }
-    branch = branches[points.firstIndex { $0.h == nearest.h }!]
-    progress("mean-field branch: " + (branch.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
-
-    // 3–5. Closure and simulation at every σ.
+    let problem = try AnalysisProblem(checkpoint: checkpoint, input: input)
+    let network = problem.network
+    let sigmas = options.sortedSigmas
+    let census = try network.findFixedPoints(
+      largestSigma: sigmas.last ?? 0, simulation: options.simulation, search: options.search,
+      slowPointSpeed: options.slowPointSpeed)
+    progress("fixed points: \(census.fixedPoints.count) found, reference spectral radius \(census.reference.spectralRadius)")
+    let branches = try network.continueBranches(from: census, sigmas: sigmas)
+    progress("mean-field branch: " + (branches.reference.outcome.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
     var levels: [Level] = []
     for sigma in sigmas {
-      let meanField = branch.point(at: sigma)
-      let start = meanField?.h ?? nearest.h
-      var closure: GaussianClosure?, closureFailure: String?
-      do { closure = try network.gaussianClosure(sigma: sigma, start: start) } catch { closureFailure = "\(error)" }
-      var simulated: [NetworkStationaryEstimate] = []
-      if sigma > 0 {
-        let table = try network.momentTable(sigma: sigma, preactivationRange: network.preactivationRange(closure: closure, start: start, sigma: sigma))
-        for (index, scheme) in options.schemes.enumerated() {
-          // Each scheme draws its own noise (seed + index): the z-scores
-          // between schemes assume independent runs.
-          var simulation = options.simulation
-          simulation.seed = options.simulation.seed &+ UInt64(index)
-          simulated.append(try network.stationaryEstimate(
-            sigma: sigma, scheme: scheme, start: closure?.mean ?? start, options: simulation, table: table))
-        }
-      }
-      let primary = simulated.first
-      let mean = primary?.readoutMean ?? nearest.readout
-      let se = primary?.readoutStandardError ?? [Double](repeating: 0, count: network.outputs)
-      let variance = primary?.readoutVariance ?? [Double](repeating: 0, count: network.outputs)
-      var z: [Double]?
-      if let closure, primary != nil {
-        z = (0..<network.outputs).map { o -> Double in
-          let d = mean[o] - closure.readoutMean[o]
-          if se[o] > 0 { return d / se[o] }
-          return d == 0 ? 0 : .infinity
-        }
-      }
-      func mse(_ m: [Double], _ v: [Double]) -> Double? {
-        guard let goal else { return nil }
-        var total = 0.0
-        for o in m.indices { total += (m[o] - goal[o]) * (m[o] - goal[o]) + v[o] }
-        return total / Double(m.count)
-      }
+      let meanField = branches.reference.point(at: sigma)
+      let start = meanField?.h ?? census.reference.h
+      let closure = network.closure(sigma: sigma, start: start)
+      let simulated = try network.simulate(
+        sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
       levels.append(Level(
-        sigma: sigma, meanField: meanField?.readout, closure: closure, closureFailure: closureFailure,
-        simulated: simulated, simulatedMean: mean, simulatedStandardError: se,
-        bias: zip(mean, nearest.readout).map { $0 - $1 }, z: z, outputError: mse(mean, variance),
-        outputErrorClosure: closure.flatMap { mse($0.readoutMean, $0.readoutVariance) }))
+        sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference,
+        target: problem.target))
       progress(String(format: "sigma = %g done", sigma))
     }
-    self.levels = levels
+    self.init(problem: problem, options: options, census: census, branches: branches, levels: levels)
   }
 
   static func distance(_ a: [Double], _ b: [Double]) -> Double {
@@ -179,37 +137,6 @@ public struct NetworkAnalysis: Sendable {
   /// Largest |z| over every σ and output: how well closure and simulation agree.
   public var worstZ: Double? {
     levels.compactMap { $0.z?.map(abs).max() }.max()
-  }
-
-  /// One line: where the output error is smallest and how large the bias is.
-  public var verdict: String {
-    let placement = checkpoint.noise == .inside ? "noise-in" : "noise-out"
-    var parts: [String] = []
-    if let best = optimum {
-      let atTrain = abs(best.sigma - checkpoint.sigmaTrain) < 1e-12 ? " = sigma_train" : ""
-      parts.append(String(format: "optimum at sigma_test = %g%@ (sigma_train = %g)", best.sigma, atTrain, checkpoint.sigmaTrain))
-    }
-    let level = trainingLevel.flatMap { $0.sigma > 0 ? $0 : nil } ?? levels.last!
-    if let b = level.bias.first, let se = level.simulatedStandardError.first {
-      var text = String(format: "%@ readout bias at sigma = %g: %.4g +- %.2g (simulated)", placement, level.sigma, b, se)
-      if let c = level.closure?.readoutMean.first {
-        let analytic = c - reference.readout[0]
-        text += String(format: ", %.4g (Gaussian closure", analytic)
-        if abs(b) > 3 * se { text += String(format: ", %.1f%% off", 100 * abs(analytic - b) / abs(b)) }
-        text += ")"
-      }
-      if let m = level.meanField?.first {
-        let analytic = m - reference.readout[0]
-        text += String(format: ", %.4g (mean-field", analytic)
-        if abs(b) > 3 * se { text += String(format: ", %.1f%% off", 100 * abs(analytic - b) / abs(b)) }
-        text += ")"
-      }
-      parts.append(text)
-    }
-    if let worst = worstZ {
-      parts.append(String(format: "closure vs simulation: max |z| = %.2f%@", worst, worst <= 3 ? " (within 3 SE)" : " (NOT within 3 SE)"))
-    }
-    return parts.joined(separator: "; ")
   }
 }
 

@@ -11,15 +11,49 @@ public struct AveragedPoint: Sendable {
   public var spectralRadius: Double
 }
 
+/// How the continuation of a mean-field branch in σ ended. Callers switch
+/// on it; `endReason` is its text for a report.
+public enum BranchOutcome: Sendable, Equatable {
+  /// Every σ asked for was reached.
+  case reachedEnd
+  /// The root solver failed on the step from σ = `from` to `to`; `reason`
+  /// is its error.
+  case lostBranch(from: Double, to: Double, reason: String)
+  /// The averaged map's spectral radius crossed 1 at σ = `sigma`: past a
+  /// bifurcation the branch no longer describes the same attractor (or saddle).
+  case stabilityChanged(sigma: Double, lost: Bool, spectralRadius: Double)
+
+  /// The σ where the branch ends, nil when it reached the end.
+  public var endedAt: Double? {
+    switch self {
+    case .reachedEnd: return nil
+    case .lostBranch(_, let to, _): return to
+    case .stabilityChanged(let sigma, _, _): return sigma
+    }
+  }
+
+  /// Why the branch ends, in words; nil when it reached the end.
+  public var endReason: String? {
+    switch self {
+    case .reachedEnd: return nil
+    case .lostBranch(let from, let to, let reason):
+      return "solver lost the branch between sigma = \(from) and \(to) (\(reason))"
+    case .stabilityChanged(let sigma, let lost, let radius):
+      return "the averaged map \(lost ? "loses" : "gains") stability at sigma = \(sigma) (spectral radius \(radius))"
+    }
+  }
+}
+
 /// The noise-averaged fixed point continued in σ from a deterministic one.
 public struct AveragedBranch: Sendable {
   public var start: NetworkFixedPoint
   /// Points at the σ values asked for (ascending), as far as the branch reaches.
   public var points: [AveragedPoint]
+  /// Whether the continuation reached σ_max, and if not, where and why it stopped.
+  public var outcome: BranchOutcome
   /// Where continuation failed (a fold, or the solver lost the branch), nil
   /// when the branch reached σ_max.
-  public var endedAt: Double?
-  public var endReason: String?
+  public var endedAt: Double? { outcome.endedAt }
 
   public func point(at sigma: Double) -> AveragedPoint? { points.first { $0.sigma == sigma } }
 }
@@ -57,7 +91,7 @@ extension Network {
   public func averagedBranch(from start: NetworkFixedPoint, sigmas: [Double], maxStep: Double = 0.05) throws -> AveragedBranch {
     let evaluator = try MomentEvaluator()
     let targets = Array(Set(sigmas.filter { $0 >= 0 })).sorted()
-    var branch = AveragedBranch(start: start, points: [], endedAt: nil, endReason: nil)
+    var branch = AveragedBranch(start: start, points: [], outcome: .reachedEnd)
     var h = start.h, sigma = 0.0
     for target in targets {
       while sigma < target {
@@ -66,8 +100,7 @@ extension Network {
           do {
             h = try solveAveraged(sd: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
           } catch {
-            branch.endedAt = next
-            branch.endReason = "solver lost the branch between sigma = \(sigma) and \(next) (\(error))"
+            branch.outcome = .lostBranch(from: sigma, to: next, reason: "\(error)")
             return branch
           }
         }
@@ -80,8 +113,7 @@ extension Network {
       // A change of stability is a bifurcation of the averaged map: past it
       // the branch no longer describes the same attractor (or saddle).
       if (radius < 1) != start.stable {
-        branch.endedAt = target
-        branch.endReason = "the averaged map \(start.stable ? "loses" : "gains") stability at sigma = \(target) (spectral radius \(radius))"
+        branch.outcome = .stabilityChanged(sigma: target, lost: start.stable, spectralRadius: radius)
         return branch
       }
     }

@@ -112,7 +112,11 @@ struct Analyze: ParsableCommand {
     }
     let report = AnalysisReport(analysis, path: path)
     if let out {
-      try report.write(to: out)
+      do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
+        // The directory is named by --out; a file inside it by its path.
+        if case .createDirectory = e { throw ValidationError("--out: \(e)") }
+        throw ValidationError(e.description)
+      }
     }
     if output.json {
       print(try JSONOutput.string(report))

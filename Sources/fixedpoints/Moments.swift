@@ -46,73 +46,11 @@ struct Moments: ParsableCommand {
   func run() throws {
     let m = try activation.gaussianMoments(mu: mu, sigma: sigma)
     let mcEstimate = try mc.map { try MonteCarloMoments.estimate(activation, mu: mu, sigma: sigma, samples: $0, seed: seed) }
+    let report = MomentsReport(m, monteCarlo: mcEstimate)
     if output.json {
-      print(try JSONOutput.string(MomentsReport(m, monteCarlo: mcEstimate)))
-      return
-    }
-    var columns = ["quantity", "value", "error bound"]
-    if mcEstimate != nil { columns += ["Monte Carlo", "MC std. error", "z"] }
-    var table = Table(
-      columns: columns,
-      caption: "\(activation)(X), X = \(mu) + \(sigma)·ξ — method: \(m.method.rawValue)")
-    let rows: [(String, Double, Double, MonteCarloMoments.Estimate?)] = [
-      ("E f(X)", m.mean, m.errorBounds.mean, mcEstimate?.mean),
-      ("E f(X)^2", m.secondMoment, m.errorBounds.secondMoment, mcEstimate?.secondMoment),
-      ("Var f(X)", m.variance, m.errorBounds.variance, mcEstimate?.variance),
-      ("E f'(X)", m.meanSlope, m.errorBounds.meanSlope, mcEstimate?.meanSlope),
-      ("bias E f(X) - f(mu)", m.bias, m.errorBounds.bias, mcEstimate?.bias),
-    ]
-    for (name, value, bound, est) in rows {
-      var row = [name, NumberFormat.full(value), NumberFormat.short(bound)]
-      if let est {
-        let z = est.standardError > 0 ? (est.value - value) / est.standardError : 0
-        row += [NumberFormat.full(est.value), NumberFormat.short(est.standardError), String(format: "%+.2f", z)]
-      }
-      table.append(row)
-    }
-    print(table.render(output.format), terminator: "")
-  }
-}
-
-/// The JSON shape of `moments --json` (snake_case keys, one object).
-struct MomentsReport: Encodable {
-  var activation: String
-  var mu, sigma, mean, second_moment, variance, mean_slope, bias: Double
-  var method: String
-  /// Largest relative error bound over mean, second moment, variance, slope.
-  var error_bound: Double
-  var error_bounds: [String: Double]
-  var monte_carlo: MonteCarloReport?
-
-  struct MonteCarloReport: Encodable {
-    var samples: Int
-    var seed: UInt
-    var mean, second_moment, variance, mean_slope, bias: Double
-    var mean_se, second_moment_se, variance_se, mean_slope_se, bias_se: Double
-  }
-
-  init(_ m: ActivationMoments, monteCarlo mc: MonteCarloMoments?) {
-    activation = m.activation.rawValue
-    mu = m.mu
-    sigma = m.sigma
-    mean = m.mean
-    second_moment = m.secondMoment
-    variance = m.variance
-    mean_slope = m.meanSlope
-    bias = m.bias
-    method = m.method.rawValue
-    error_bound = m.relativeErrorBound
-    error_bounds = [
-      "mean": m.errorBounds.mean, "second_moment": m.errorBounds.secondMoment,
-      "variance": m.errorBounds.variance, "mean_slope": m.errorBounds.meanSlope, "bias": m.errorBounds.bias,
-    ]
-    monte_carlo = mc.map {
-      MonteCarloReport(
-        samples: $0.samples, seed: $0.seed, mean: $0.mean.value, second_moment: $0.secondMoment.value,
-        variance: $0.variance.value, mean_slope: $0.meanSlope.value, bias: $0.bias.value,
-        mean_se: $0.mean.standardError, second_moment_se: $0.secondMoment.standardError,
-        variance_se: $0.variance.standardError, mean_slope_se: $0.meanSlope.standardError,
-        bias_se: $0.bias.standardError)
+      print(try JSONOutput.string(report))
+    } else {
+      print(report.render(output.format), terminator: "")
     }
   }
 }

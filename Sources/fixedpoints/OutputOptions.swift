@@ -22,10 +22,3 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension TableFormat: ExpressibleByArgument {}
-
-/// Number formatting for tables: 17 significant digits round-trip a Double,
-/// so a table never hides a digit that the JSON shows.
-enum NumberFormat {
-  static func full(_ x: Double) -> String { "\(x)" }
-  static func short(_ x: Double) -> String { String(format: "%.3g", x) }
-}

@@ -118,7 +118,7 @@ final class NetworkFixedPointTests: XCTestCase {
     let net = try TestNetworks.network(.relu, .inside, w: [[w[0], 0], [0, w[1]]], b: b)
     let start = try net.deterministicFixedPoints()[0]
     let branch = try net.averagedBranch(from: start, sigmas: [0, 0.3, 0.8])
-    XCTAssertNil(branch.endReason)
+    XCTAssertEqual(branch.outcome, .reachedEnd)
     for p in branch.points where p.sigma > 0 {
       for i in 0..<2 {
         let neuron = try SingleNeuron(activation: .relu, w: w[i], b: b[i], sigma: p.sigma, noise: .inside, dt: 0.1, tau: 1)

@@ -1,0 +1,161 @@
+import Foundation
+import GSL
+import GaussianMoments
+import SDE
+
+// The stages of `NetworkAnalysis`, each callable on its own with explicit
+// inputs and outputs:
+//   AnalysisProblem(checkpoint:input:)  the network at one constant input
+//   Network.findFixedPoints             → FixedPointCensus
+//   Network.continueBranches            → MeanFieldBranches
+//   Network.closure(sigma:start:)       → ClosureOutcome      (per σ)
+//   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
+//   NetworkAnalysis.Level(sigma:…)      assembles one σ
+//   NetworkAnalysis(problem:…)          assembles the analysis
+
+/// A checkpoint at one constant input: the network, the task's target there.
+public struct AnalysisProblem: Sendable {
+  public var checkpoint: Checkpoint
+  public var network: Network
+  public var task: TaskTarget?
+  /// The task's target readout at this input; nil without a known task.
+  public var target: [Double]?
+
+  /// `input` nil takes the task's default input.
+  public init(checkpoint: Checkpoint, input: [Double]?) throws(NetworkError) {
+    let task = TaskTarget.named(checkpoint.task, inputs: checkpoint.inputSize, outputs: checkpoint.outputSize)
+    guard let u = input ?? task?.defaultInput else {
+      throw NetworkError.badInput(
+        "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
+    }
+    self.checkpoint = checkpoint
+    self.task = task
+    network = try Network(checkpoint: checkpoint, input: u)
+    target = task?(u)
+  }
+}
+
+/// The deterministic fixed points found, and the one the analysis is about.
+public struct FixedPointCensus: Sendable {
+  /// The state the noiseless network settles in from h = 0.
+  public var settled: [Double]
+  public var fixedPoints: [NetworkFixedPoint]
+  /// Minima of q = ½‖F(h) − h‖² with 0 < q ≤ the speed asked for; empty when none was.
+  public var slowPoints: [SlowPoint]
+  /// The fixed point nearest `settled`: the reference for the bias.
+  public var reference: NetworkFixedPoint
+}
+
+/// The mean-field branch continued in σ from every fixed point.
+public struct MeanFieldBranches: Sendable {
+  /// One per fixed point, in the census's order.
+  public var all: [AveragedBranch]
+  /// The branch from the reference fixed point (the table's mean-field column).
+  public var reference: AveragedBranch
+}
+
+/// How the Gaussian closure at one σ ended.
+public enum ClosureOutcome: Sendable {
+  case converged(GaussianClosure)
+  /// The solver's error, as text for the report.
+  case failed(reason: String)
+
+  public var closure: GaussianClosure? {
+    if case .converged(let c) = self { return c }
+    return nil
+  }
+
+  public var failure: String? {
+    if case .failed(let reason) = self { return reason }
+    return nil
+  }
+}
+
+extension Network {
+  /// Stage 1. Deterministic fixed points, from random starts, the state the
+  /// noiseless network settles in from h = 0, and the states a short noisy
+  /// run at `largestSigma` visits; slow points too when `slowPointSpeed` is set.
+  public func findFixedPoints(
+    largestSigma: Double, simulation: NetworkSimulationOptions, search: FixedPointSearch, slowPointSpeed: Double?
+  ) throws -> FixedPointCensus {
+    let settled = settle(from: [Double](repeating: 0, count: size))
+    var short = simulation
+    short.steps = min(short.steps, 400)
+    short.burnIn = short.steps / 2
+    // Visited states only seed the search: a failed short run costs starts, not the analysis.
+    let visited = (try? stationaryEstimate(
+      sigma: largestSigma, scheme: .chain, start: settled, options: short, table: nil))?.finalStates ?? []
+    let points = try deterministicFixedPoints(starts: [settled] + visited, search: search)
+    var slow: [SlowPoint] = []
+    if let maxSpeed = slowPointSpeed {
+      slow = slowPoints(starts: try searchStarts(given: [settled] + visited, search: search), maxSpeed: maxSpeed)
+    }
+    guard let nearest = points.min(by: { NetworkAnalysis.distance($0.h, settled) < NetworkAnalysis.distance($1.h, settled) }) else {
+      throw NetworkError.notContracting("no fixed point found: the noiseless network does not settle from h = 0")
+    }
+    return FixedPointCensus(settled: settled, fixedPoints: points, slowPoints: slow, reference: nearest)
+  }
+
+  /// Stage 2. The mean-field branch from every fixed point through `sigmas`.
+  public func continueBranches(from census: FixedPointCensus, sigmas: [Double]) throws -> MeanFieldBranches {
+    let all = try census.fixedPoints.map { try averagedBranch(from: $0, sigmas: sigmas) }
+    return MeanFieldBranches(all: all, reference: all[census.fixedPoints.firstIndex { $0.h == census.reference.h }!])
+  }
+
+  /// Stage 3. The Gaussian closure at σ from `start` (the mean-field point,
+  /// or the reference fixed point past the branch's end). A failure is an
+  /// outcome, not an error: the report shows it and carries on.
+  public func closure(sigma: Double, start: [Double]) -> ClosureOutcome {
+    do { return .converged(try gaussianClosure(sigma: sigma, start: start)) } catch { return .failed(reason: "\(error)") }
+  }
+
+  /// Stage 4. One stationary ensemble per scheme at σ > 0 (none at σ = 0,
+  /// where the law is the fixed point), started at the closure's mean (else
+  /// `start`). The k-th scheme runs on seed + k, so the z-scores between
+  /// schemes compare independent runs.
+  public func simulate(
+    sigma: Double, start: [Double], closure: GaussianClosure?, schemes: [NetworkScheme], options: NetworkSimulationOptions
+  ) throws -> [NetworkStationaryEstimate] {
+    guard sigma > 0 else { return [] }
+    let table = try momentTable(sigma: sigma, preactivationRange: preactivationRange(closure: closure, start: start, sigma: sigma))
+    return try schemes.enumerated().map { index, scheme in
+      var simulation = options
+      simulation.seed = options.seed &+ UInt64(index)
+      return try stationaryEstimate(sigma: sigma, scheme: scheme, start: closure?.mean ?? start, options: simulation, table: table)
+    }
+  }
+}
+
+extension NetworkAnalysis.Level {
+  /// Stage 5. One σ's results side by side: the primary (first) scheme's
+  /// readout against the reference fixed point (bias) and the closure (z),
+  /// and the output error against `target`.
+  public init(
+    sigma: Double, meanField: AveragedPoint?, closure: ClosureOutcome, simulated: [NetworkStationaryEstimate],
+    reference: NetworkFixedPoint, target: [Double]?
+  ) {
+    let outputs = reference.readout.count
+    let primary = simulated.first
+    let mean = primary?.readoutMean ?? reference.readout
+    let se = primary?.readoutStandardError ?? [Double](repeating: 0, count: outputs)
+    let variance = primary?.readoutVariance ?? [Double](repeating: 0, count: outputs)
+    var z: [Double]?
+    if let c = closure.closure, primary != nil {
+      z = (0..<outputs).map { o -> Double in
+        let d = mean[o] - c.readoutMean[o]
+        if se[o] > 0 { return d / se[o] }
+        return d == 0 ? 0 : .infinity
+      }
+    }
+    func mse(_ m: [Double], _ v: [Double]) -> Double? {
+      guard let target else { return nil }
+      var total = 0.0
+      for o in m.indices { total += (m[o] - target[o]) * (m[o] - target[o]) + v[o] }
+      return total / Double(m.count)
+    }
+    self.init(
+      sigma: sigma, meanField: meanField?.readout, closureOutcome: closure, simulated: simulated, simulatedMean: mean,
+      simulatedStandardError: se, bias: zip(mean, reference.readout).map { $0 - $1 }, z: z,
+      outputError: mse(mean, variance), outputErrorClosure: closure.closure.flatMap { mse($0.readoutMean, $0.readoutVariance) })
+  }
+}

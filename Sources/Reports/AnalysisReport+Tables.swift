@@ -1,0 +1,138 @@
+import Foundation
+
+extension AnalysisReport {
+  public func fixedPointTable() -> Table {
+    var t = Table(
+      columns: ["fixed point", "stable", "spectral radius", "residual", "readout", "mean-field branch"],
+      caption: "Deterministic fixed points at u = \(list(model.input))")
+    for (i, p) in fixedPoints.enumerated() {
+      t.append([
+        "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", String(format: "%.6f", p.spectralRadius),
+        String(format: "%.1e", p.residual), list(p.readout),
+        p.branchEndedAt.map { "ends at sigma = \(Self.tidy($0))" } ?? "to sigma = \(Self.tidy(noiseLevels.last?.sigma ?? 0))",
+      ])
+    }
+    for (i, p) in (slowPoints ?? []).enumerated() {
+      t.append(["slow point \(i)", "-", "-", String(format: "q = %.1e", p.q), list(p.readout), ""])
+    }
+    return t
+  }
+
+  public func levelTable() -> Table {
+    var columns = ["sigma_test", "mean-field", "closure", "simulated", "SE", "bias", "z"]
+    if model.target != nil { columns.append("output error") }
+    var t = Table(
+      columns: columns,
+      caption: "Stationary readout at u = \(list(model.input))" + (model.target.map { ", target \(list($0))" } ?? ""))
+    let outputs = model.outputs
+    for l in noiseLevels {
+      for o in 0..<outputs {
+        var row = [
+          o == 0 ? Self.tidy(l.sigma).description : "",
+          l.analyticMeanField.map { fmt($0[o]) } ?? "-", l.analyticClosure.map { fmt($0[o]) } ?? "-",
+          fmt(l.simulatedMean[o], se: l.simulatedSe[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulatedSe[o]),
+          fmt(l.bias[o], se: l.simulatedSe[o]),
+          l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
+        ]
+        // Three significant digits: the error carries the mean's Monte-Carlo
+        // error (2|E z − y|·SE) and the variance's, which is not estimated.
+        if model.target != nil { row.append(o == 0 ? (l.outputError.map { String(format: "%.3g", $0) } ?? "-") : "") }
+        t.append(row)
+      }
+    }
+    return t
+  }
+
+  /// A σ rounded to 12 significant digits, so 0.1·3 prints as 0.3 (the
+  /// command line's number lists are tidied the same way).
+  static func tidy(_ x: Double) -> Double {
+    guard x != 0, x.isFinite else { return x }
+    return Double(String(format: "%.12g", x)) ?? x
+  }
+
+  func fmt(_ x: Double) -> String { String(format: "%.6f", x) }
+
+  /// A simulated value to the digits its standard error supports: the
+  /// decimal of the SE's second significant digit (0.99130 for SE 0.00068),
+  /// so the table never prints Monte-Carlo noise as if it were a digit; 6
+  /// decimals when exact (SE 0). JSON keeps every digit.
+  func fmt(_ x: Double, se: Double) -> String {
+    guard se > 0, se.isFinite else { return fmt(x) }
+    let decimals = min(12, max(0, 1 - Int(log10(se).rounded(.down))))
+    return String(format: "%.\(decimals)f", x)
+  }
+  func list(_ v: [Double]) -> String { v.map { "\($0)" }.joined(separator: ",") }
+
+  public var summary: String {
+    var s = "\(model.path): \(model.hidden) \(model.activation) units, noise-\(model.noise), sigma_train = \(model.sigmaTrain), "
+    s += "dt = \(model.dt), tau = \(model.tau), task = \(model.task ?? "unknown")"
+    if let f = model.targetFormula { s += " (target \(f))" }
+    if let loss = model.loss { s += ", training loss \(loss)" }
+    return s
+  }
+
+  public func render(_ format: TableFormat) -> String {
+    let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
+    switch format {
+    case .csv: return tables
+    case .markdown: return summary + "\n\n" + tables + "\n" + verdict + "\n"
+    case .latex: return "% " + summary + "\n" + tables + "% " + verdict + "\n"
+    case .terminal:
+      var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
+      s += "simulated: \(methods["simulated_mean"]!)\n"
+      s += "verdict: " + verdict + "\n"
+      return s
+    }
+  }
+
+  // MARK: Files
+
+  /// report.json/.md/.tex and the CSVs a notebook reads, rendered; write
+  /// them with `ReportFiles.write`.
+  public func files() throws -> [RenderedFile] {
+    [
+      ("report.json", try JSONOutput.string(self) + "\n"),
+      ("report.md", render(.markdown)),
+      ("report.tex", render(.latex)),
+      ("noise_levels.csv", noiseLevelsCSV()),
+      ("fixed_points.csv", fixedPointsCSV()),
+      ("branch.csv", branchCSV()),
+    ]
+  }
+
+  /// Long format: one row per (sigma, output, method).
+  public func noiseLevelsCSV() -> String {
+    var s = "sigma,output,method,readout_mean,readout_se,readout_variance\n"
+    func num(_ x: Double?) -> String { x.map { "\($0)" } ?? "" }
+    for l in noiseLevels {
+      for o in 0..<model.outputs {
+        s += "\(l.sigma),\(o),mean_field,\(num(l.analyticMeanField?[o])),,\n"
+        s += "\(l.sigma),\(o),closure,\(num(l.analyticClosure?[o])),,\(num(l.closureReadoutVariance?[o]))\n"
+        if l.schemes.isEmpty { s += "\(l.sigma),\(o),fixed_point,\(l.simulatedMean[o]),0,0\n" }
+        for e in l.schemes {
+          s += "\(l.sigma),\(o),\(e.scheme),\(e.readoutMean[o]),\(e.readoutSe[o]),\(e.readoutVariance[o])\n"
+        }
+      }
+    }
+    return s
+  }
+
+  public func fixedPointsCSV() -> String {
+    var s = "index,reference,stable,spectral_radius,residual," + (0..<model.outputs).map { "readout_\($0)" }.joined(separator: ",")
+    s += "," + (0..<model.hidden).map { "h_\($0)" }.joined(separator: ",") + "\n"
+    for (i, p) in fixedPoints.enumerated() {
+      s += "\(i),\(p.reference),\(p.stable),\(p.spectralRadius),\(p.residual),"
+      s += (p.readout + p.h).map { "\($0)" }.joined(separator: ",") + "\n"
+    }
+    return s
+  }
+
+  public func branchCSV() -> String {
+    var s = "sigma,spectral_radius," + (0..<model.outputs).map { "readout_\($0)" }.joined(separator: ",")
+    s += "," + (0..<model.hidden).map { "h_\($0)" }.joined(separator: ",") + "\n"
+    for p in branch.points {
+      s += "\(p.sigma),\(p.spectralRadius)," + (p.readout + p.h).map { "\($0)" }.joined(separator: ",") + "\n"
+    }
+    return s
+  }
+}

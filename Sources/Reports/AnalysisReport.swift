@@ -1,0 +1,132 @@
+import CTRNN
+import Foundation
+
+/// The `analyze` report: one checkpoint at one constant input. Its JSON
+/// shape (keys are the property names in snake_case, through `JSONOutput`)
+/// is the documented one; the tables and files are in
+/// AnalysisReport+Tables.swift, the verdict in AnalysisVerdict.swift.
+public struct AnalysisReport: Encodable, Sendable {
+  public struct Model: Encodable, Sendable {
+    public var path: String
+    public var hidden, inputs, outputs: Int
+    public var activation, noise: String
+    public var sigmaTrain, dt, tau, gamma: Double
+    public var task, targetFormula, seed: String?
+    public var loss: Double?
+    public var input: [Double]
+    public var target: [Double]?
+  }
+  public struct FixedPoint: Encodable, Sendable {
+    public var h: [Double]
+    public var residual, spectralRadius: Double
+    public var stable: Bool
+    public var readout: [Double]
+    public var reference: Bool
+    /// Where the mean-field branch continued from this point ends (nil: it
+    /// reaches the largest sigma_test), and why.
+    public var branchEndedAt: Double?
+    public var branchEndReason: String?
+  }
+  public struct Slow: Encodable, Sendable {
+    public var h, readout: [Double]
+    public var q, gradientNorm: Double
+  }
+  public struct BranchPoint: Encodable, Sendable {
+    public var sigma: Double
+    public var h, readout: [Double]
+    public var spectralRadius: Double
+  }
+  public struct Branch: Encodable, Sendable {
+    public var points: [BranchPoint]
+    public var endedAt: Double?
+    public var endReason: String?
+  }
+  public struct SchemeEstimate: Encodable, Sendable {
+    public var scheme: String
+    public var readoutMean, readoutSe, readoutVariance: [Double]
+    public var zVsChain: [Double]?
+  }
+  public struct Level: Encodable, Sendable {
+    public var sigma: Double
+    public var analyticMeanField: [Double]?
+    public var analyticClosure: [Double]?
+    public var closureReadoutVariance: [Double]?
+    public var closureFailure: String?
+    public var simulatedMean, simulatedSe, bias: [Double]
+    public var analyticBias: [Double]?
+    public var z: [Double]?
+    public var outputError, outputErrorClosure: Double?
+    public var schemes: [SchemeEstimate]
+  }
+
+  public var model: Model
+  public var fixedPoints: [FixedPoint]
+  /// nil unless slow points were asked for.
+  public var slowPoints: [Slow]?
+  public var branch: Branch
+  public var noiseLevels: [Level]
+  public var optimumSigma: Double?
+  public var worstZ: Double?
+  public var verdict: String
+  public var methods: [String: String]
+
+  public init(_ a: NetworkAnalysis, path: String) {
+    let k = a.checkpoint
+    model = Model(
+      path: path, hidden: k.hiddenSize, inputs: k.inputSize, outputs: k.outputSize, activation: k.activation.rawValue,
+      noise: k.noise.rawValue, sigmaTrain: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
+      targetFormula: a.task?.formula, seed: k.seed, loss: k.loss, input: a.network.input, target: a.target)
+    fixedPoints = zip(a.fixedPoints, a.branches).map { p, b in
+      FixedPoint(
+        h: p.h, residual: p.residual, spectralRadius: p.spectralRadius, stable: p.stable, readout: p.readout,
+        reference: p.h == a.reference.h, branchEndedAt: b.endedAt, branchEndReason: b.outcome.endReason)
+    }
+    slowPoints = a.options.slowPointSpeed == nil
+      ? nil : a.slowPoints.map { Slow(h: $0.h, readout: $0.readout, q: $0.speed, gradientNorm: $0.gradientNorm) }
+    branch = Branch(
+      points: a.branch.points.map { BranchPoint(sigma: $0.sigma, h: $0.h, readout: $0.readout, spectralRadius: $0.spectralRadius) },
+      endedAt: a.branch.endedAt, endReason: a.branch.outcome.endReason)
+    noiseLevels = a.levels.map { l in
+      let chain = l.simulated.first { $0.scheme == .chain }
+      return Level(
+        sigma: l.sigma, analyticMeanField: l.meanField, analyticClosure: l.closure?.readoutMean,
+        closureReadoutVariance: l.closure?.readoutVariance, closureFailure: l.closureFailure,
+        simulatedMean: l.simulatedMean, simulatedSe: l.simulatedStandardError, bias: l.bias,
+        analyticBias: l.closure.map { zip($0.readoutMean, a.reference.readout).map { $0 - $1 } }, z: l.z,
+        outputError: l.outputError, outputErrorClosure: l.outputErrorClosure,
+        schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) })
+    }
+    optimumSigma = a.optimum?.sigma
+    worstZ = a.worstZ
+    verdict = AnalysisVerdict(a).text
+    let o = a.options.simulation
+    methods = [
+      "fixed_points": "GSL hybridsj (analytic Jacobian) from \(a.options.search.randomStarts) random starts, the state reached from h = 0 and simulated states; deduplicated; stability from the eigenvalues of (1-g)I + g diag(f') W",
+      "analytic_mean_field": a.checkpoint.noise == .inside
+        ? "h = E f(Wh + c + sigma xi) by hybridsj with closed-form/quadrature Gaussian moments, continued in sigma (steps <= 0.05) from the reference fixed point"
+        : "noise outside f leaves the mean-field point at the deterministic fixed point",
+      "analytic_closure": "Gaussian closure h ~ N(m, C): m = E f(x), C = A C A^T + Q (Smith doubling), iterated to a relative change < 1e-12",
+      "simulated_mean": "exact discrete chain, \(o.trajectories) trajectories x \(o.steps) steps, first \(o.burnIn) discarded, started at the closure mean; SE by batch means over independent trajectories; noise stream j of seed \(o.seed) for trajectory j",
+      "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt; the k-th scheme of --schemes uses seed + k (independent noise); z_vs_chain = difference / combined SE",
+      "bias": "simulated readout minus the readout of the sigma = 0 reference fixed point",
+      "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
+      "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
+    ]
+  }
+
+  /// One scheme's readout, with its z-score against the chain's (both
+  /// standard errors combined: each scheme runs on its own seed, seed + its
+  /// position in the scheme list, so the ensembles are independent).
+  public static func schemeEstimate(_ e: NetworkStationaryEstimate, chain: NetworkStationaryEstimate?) -> SchemeEstimate {
+    var z: [Double]?
+    if let c = chain, e.scheme != .chain {
+      z = (0..<e.readoutMean.count).map { o -> Double in
+        let se2 = e.readoutStandardError[o] * e.readoutStandardError[o] + c.readoutStandardError[o] * c.readoutStandardError[o]
+        return (e.readoutMean[o] - c.readoutMean[o]) / se2.squareRoot()
+      }
+    }
+    return SchemeEstimate(
+      scheme: e.scheme.rawValue, readoutMean: e.readoutMean, readoutSe: e.readoutStandardError,
+      readoutVariance: e.readoutVariance, zVsChain: z)
+  }
+}

@@ -51,7 +51,7 @@ extension Network {
         diffusion: { _, _, out in for k in out.indices { out[k] = g } },
         diffusionDerivative: { _, _, out in for k in out.indices { out[k] = 0 } })
     }
-    guard let table else { throw NetworkError.invalidParameter(option: "--sigma-test", message: "noise-in diffusion needs a moment table") }
+    guard let table else { throw NetworkError.invalidParameter(.sigma, message: "noise-in diffusion needs a moment table") }
     let scale = dt.squareRoot() / tau
     return try SDEProblem(
       dimension: n, initialState: h0, timeSpan: span, step: dt,
@@ -82,7 +82,7 @@ extension Network {
 
   func checkSigma(_ sigma: Double) throws(NetworkError) {
     guard sigma.isFinite, sigma >= 0 else {
-      throw .invalidParameter(option: "--sigma-test", message: "values must be finite and >= 0, got \(sigma)")
+      throw .invalidParameter(.sigma, message: "values must be finite and >= 0, got \(sigma)")
     }
   }
 

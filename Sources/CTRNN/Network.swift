@@ -103,19 +103,34 @@ public struct Network: Sendable {
   }
 }
 
+/// The quantities of the network-level analysis an error can be about.
+/// Errors name these, not command-line flags: the CLI maps each to its flag.
+public enum NetworkParameter: String, Sendable, CaseIterable {
+  case sigma, schemes, trajectories, steps, burnIn, threads, thin, input
+}
+
 /// Bad input to the network-level analysis.
 public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
-  /// The constant input does not fit the network.
+  /// The constant input does not fit the network (or a shape is wrong).
   case badInput(String)
-  /// A σ or option out of range; `option` is its CLI spelling.
-  case invalidParameter(option: String, message: String)
+  /// A σ or option out of range; the message follows the parameter's name.
+  case invalidParameter(NetworkParameter, message: String)
   /// The linearised dynamics are not contracting: no stationary covariance.
   case notContracting(String)
 
+  /// The parameter the error is about, nil when it is about none.
+  public var parameter: NetworkParameter? {
+    switch self {
+    case .badInput: return .input
+    case .invalidParameter(let p, _): return p
+    case .notContracting: return nil
+    }
+  }
+
   public var description: String {
     switch self {
-    case .badInput(let m): return "--input: \(m)"
-    case .invalidParameter(let option, let message): return "\(option) \(message)"
+    case .badInput(let m): return "input: \(m)"
+    case .invalidParameter(let p, let message): return "\(p.rawValue) \(message)"
     case .notContracting(let m): return "no stationary law: \(m)"
     }
   }

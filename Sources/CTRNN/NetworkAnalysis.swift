@@ -21,11 +21,11 @@ public struct NetworkAnalysis: Sendable {
     public init() {}
 
     public func validate() throws(NetworkError) {
-      guard !sigmas.isEmpty else { throw .invalidParameter(option: "--sigma-test", message: "needs at least one value") }
+      guard !sigmas.isEmpty else { throw .invalidParameter(.sigma, message: "needs at least one value") }
       for s in sigmas where !(s.isFinite && s >= 0) {
-        throw .invalidParameter(option: "--sigma-test", message: "values must be finite and >= 0, got \(s)")
+        throw .invalidParameter(.sigma, message: "values must be finite and >= 0, got \(s)")
       }
-      guard !schemes.isEmpty else { throw .invalidParameter(option: "--schemes", message: "needs at least one scheme") }
+      guard !schemes.isEmpty else { throw .invalidParameter(.schemes, message: "needs at least one scheme") }
       try simulation.validate()
     }
 

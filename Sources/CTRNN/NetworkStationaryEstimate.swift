@@ -28,18 +28,18 @@ public struct NetworkSimulationOptions: Sendable {
 
   public func validate() throws(NetworkError) {
     guard trajectories >= 2 else {
-      throw .invalidParameter(option: "--trajectories", message: "must be at least 2, got \(trajectories)")
+      throw .invalidParameter(.trajectories, message: "must be at least 2, got \(trajectories)")
     }
-    guard steps >= 2 else { throw .invalidParameter(option: "--steps", message: "must be at least 2, got \(steps)") }
+    guard steps >= 2 else { throw .invalidParameter(.steps, message: "must be at least 2, got \(steps)") }
     guard burnIn >= 0, burnIn < steps else {
-      throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
+      throw .invalidParameter(.burnIn, message: "must be in 0..<steps (\(steps)), got \(burnIn)")
     }
-    guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
-    guard thin >= 1 else { throw .invalidParameter(option: "--thin", message: "must be at least 1, got \(thin)") }
+    guard threads >= 1 else { throw .invalidParameter(.threads, message: "must be at least 1, got \(threads)") }
+    guard thin >= 1 else { throw .invalidParameter(.thin, message: "must be at least 1, got \(thin)") }
     guard (steps - burnIn) / thin >= 2 else {
       throw .invalidParameter(
-        option: "--steps",
-        message: "(\(steps)) must exceed --burn-in (\(burnIn)) by at least \(2 * thin): every \(thin)th step after the burn-in is recorded and a standard error needs 2 records")
+        .steps,
+        message: "(\(steps)) must exceed the burn-in (\(burnIn)) by at least \(2 * thin): every \(thin)th step after the burn-in is recorded and a standard error needs 2 records")
     }
   }
 }

@@ -33,14 +33,7 @@ struct Analyze: ParsableCommand {
   @Option(help: "The constant input u, comma-separated (default: the task's).")
   var input: NumberList?
 
-  @Option(help: "Trajectories per ensemble (>= 2).")
-  var trajectories = 64
-
-  @Option(help: "Steps of dt per trajectory.")
-  var steps = 2_000
-
-  @Option(name: .customLong("burn-in"), help: "Steps discarded before statistics (< steps).")
-  var burnIn = 400
+  @OptionGroup var simulation: SimulationOptions<Defaults>
 
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
@@ -53,16 +46,16 @@ struct Analyze: ParsableCommand {
     help: "Also report slow points: minima of q = 1/2 |F(h) - h|^2 with 0 < q <= this value (e.g. 1e-4).")
   var slowPoints: Double?
 
-  @Option(help: "Seed of the ensembles and the fixed-point starts.")
-  var seed: UInt64 = 1
+  @OptionGroup var threading: ThreadOptions
 
-  @Option(help: "Worker threads (results do not depend on it).")
-  var threads = ProcessInfo.processInfo.activeProcessorCount
-
-  @Option(help: "Write report.json, report.md, report.tex and CSVs into this directory.")
-  var out: String?
+  /// --out DIR: report.json, report.md, report.tex and the CSVs.
+  @OptionGroup var destination: OutputPathOptions
 
   @OptionGroup var output: OutputOptions
+
+  enum Defaults: SimulationDefaults {
+    static let trajectories = 64, steps = 2_000, burnIn = 400
+  }
 
   var parsedSchemes: [NetworkScheme] {
     get throws {
@@ -79,21 +72,21 @@ struct Analyze: ParsableCommand {
     get throws {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
-      o.simulation.trajectories = trajectories
-      o.simulation.steps = steps
-      o.simulation.burnIn = burnIn
-      o.simulation.seed = seed
-      o.simulation.threads = threads
+      o.simulation.trajectories = simulation.trajectories
+      o.simulation.steps = simulation.steps
+      o.simulation.burnIn = simulation.burnIn
+      o.simulation.seed = simulation.seed
+      o.simulation.threads = threading.threads
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
-      o.search.seed = seed
+      o.search.seed = simulation.seed
       o.slowPointSpeed = slowPoints
       return o
     }
   }
 
   func validate() throws {
-    do { try options.validate() } catch let e as NetworkError { throw ValidationError(e.description) }
+    do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
@@ -108,10 +101,10 @@ struct Analyze: ParsableCommand {
     do {
       analysis = try NetworkAnalysis(checkpoint: model, input: input?.values, options: options) { progress($0) }
     } catch let e as NetworkError {
-      throw ValidationError(e.description)
+      throw ParameterFlags.validationError(e)
     }
     let report = AnalysisReport(analysis, path: path)
-    if let out {
+    if let out = destination.out {
       do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
         // The directory is named by --out; a file inside it by its path.
         if case .createDirectory = e { throw ValidationError("--out: \(e)") }

@@ -30,9 +30,12 @@ enum Main {
       }
       // One line: ArgumentParser's messages may span several (e.g. the list
       // of valid values); join them.
-      let message = Fixedpoints.message(for: error)
+      var message = Fixedpoints.message(for: error)
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
+      if let hint = ParameterFlags.hint(forParseError: message, arguments: Array(CommandLine.arguments.dropFirst())) {
+        message += "; " + hint
+      }
       FileHandle.standardError.write(Data("fixedpoints: error: \(message)\n".utf8))
       exit(2)
     }

@@ -20,17 +20,9 @@ struct Stationary: ParsableCommand {
 
   @OptionGroup var neuronOptions: NeuronOptions
 
-  @Option(help: "Trajectories per ensemble (>= 2).")
-  var trajectories = 200
+  @OptionGroup var simulation: SimulationOptions<Defaults>
 
-  @Option(help: "Steps of dt per trajectory (>= 1).")
-  var steps = 20_000
-
-  @Option(name: .customLong("burn-in"), help: "Steps discarded before statistics (< steps).")
-  var burnIn = 2_000
-
-  @Option(help: "Seed of the ensembles.")
-  var seed: UInt64 = 1
+  @OptionGroup var threading: ThreadOptions
 
   @Option(help: "Cells of the transfer-operator grid (>= 8).")
   var cells = 400
@@ -40,12 +32,17 @@ struct Stationary: ParsableCommand {
 
   @OptionGroup var output: OutputOptions
 
+  enum Defaults: SimulationDefaults {
+    static let trajectories = 200, steps = 20_000, burnIn = 2_000
+  }
+
   var options: StationaryAnalysis.Options {
     var o = StationaryAnalysis.Options()
-    o.trajectories = trajectories
-    o.steps = steps
-    o.burnIn = burnIn
-    o.seed = seed
+    o.trajectories = simulation.trajectories
+    o.steps = simulation.steps
+    o.burnIn = simulation.burnIn
+    o.seed = simulation.seed
+    o.threads = threading.threads
     o.cells = cells
     return o
   }

@@ -437,8 +437,11 @@ extension CLITests {
     try assertAnalyzeRejected(replacing("--schemes", with: "foo"), naming: "--schemes", "foo")
     try assertAnalyzeRejected(replacing("--threads", with: "0"), naming: "--threads")
     try assertAnalyzeRejected(replacing("--starts", with: "-1"), naming: "--starts")
+    // --sigma is the one-neuron commands' flag: the error points to --sigma-test.
+    try assertAnalyzeRejected([model] + small + ["--sigma", "0.5"], naming: "Unknown option '--sigma'", "did you mean --sigma-test")
     // --out onto an existing file: refused before anything is printed.
     try assertAnalyzeRejected(replacing("--out", with: garbage.path), naming: "--out")
+    try assertAnalyzeRejected([model] + small + ["-o", garbage.path], naming: "--out")
   }
 
   /// Fewer recorded steps than the (fixed, internal) thinning of 4: the

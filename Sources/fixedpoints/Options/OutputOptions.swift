@@ -22,3 +22,11 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension TableFormat: ExpressibleByArgument {}
+
+/// Where a command writes its results besides stdout (`analyze`: a
+/// directory of report files). Its own group, not part of `OutputOptions`,
+/// so commands that write no files do not accept a flag they would ignore.
+struct OutputPathOptions: ParsableArguments {
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Also write the results here (analyze: a directory).")
+  var out: String?
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import CTRNN
+
+/// The one table from the libraries' parameter names to this tool's flags:
+/// the libraries' errors name what was wrong (`sigma`), the CLI says which
+/// flag to change (`--sigma-test`).
+enum ParameterFlags {
+  static let network: [NetworkParameter: String] = [
+    .sigma: "--sigma-test", .schemes: "--schemes", .trajectories: "--trajectories", .steps: "--steps",
+    .burnIn: "--burn-in", .threads: "--threads", .input: "--input",
+  ]
+
+  /// A network error as a usage error naming the flag (a parameter without a
+  /// flag, such as the recording stride `thin`, keeps its own name).
+  static func validationError(_ e: NetworkError) -> ValidationError {
+    switch e {
+    case .badInput(let m): return ValidationError("\(network[.input]!): \(m)")
+    case .invalidParameter(let p, let message): return ValidationError("\(network[p] ?? p.rawValue) \(message)")
+    case .notContracting: return ValidationError(e.description)
+    }
+  }
+
+  /// Options people type for a flag of another name, per subcommand: the
+  /// parser's "unknown option" error gets the right spelling as a hint.
+  static let hints: [String: [String: String]] = [
+    "analyze": [
+      "--sigma": "--sigma-test (the test noise levels; sigma_train is read from the checkpoint)",
+      "--sigma-train": "--sigma-test (analyze reads sigma_train from the checkpoint)",
+    ]
+  ]
+
+  /// The hint for an unknown-option message of ArgumentParser ("Unknown
+  /// option '--sigma'"), nil when there is none. ArgumentParser's parse
+  /// errors are not public types, so its message is all there is to read.
+  static func hint(forParseError message: String, arguments: [String]) -> String? {
+    guard let command = arguments.first(where: { !$0.hasPrefix("-") }), let table = hints[command] else { return nil }
+    for (flag, hint) in table.sorted(by: { $0.key < $1.key }) where message.contains("Unknown option '\(flag)'") {
+      return "did you mean \(hint)?"
+    }
+    return nil
+  }
+}

@@ -243,4 +243,55 @@ final class NetworkAnalysisTests: XCTestCase {
     // At σ = 0 the bias is exactly zero (no simulation: the fixed point itself).
     XCTAssertEqual(a.levels[0].bias, [0])
   }
+
+  /// The stages called one by one give the analysis the one-call pipeline
+  /// gives, to the bit (same seeds, same order of floating-point work).
+  func testStagesComposeToThePipeline() throws {
+    let k = try Checkpoint(
+      activation: .tanh, noise: .inside, sigmaTrain: 0, dt: 0.1, tau: 1,
+      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), input: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.05], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
+    var options = NetworkAnalysis.Options()
+    options.sigmas = [0.5, 0, 1.5]
+    options.schemes = [.chain, .milstein]
+    options.simulation.trajectories = 8
+    options.simulation.steps = 400
+    options.simulation.burnIn = 100
+    let whole = try NetworkAnalysis(checkpoint: k, input: [0], options: options)
+
+    let problem = try AnalysisProblem(checkpoint: k, input: [0])
+    let net = problem.network
+    let sigmas = options.sortedSigmas
+    XCTAssertEqual(sigmas, [0, 0.5, 1.5])
+    let census = try net.findFixedPoints(
+      largestSigma: 1.5, simulation: options.simulation, search: options.search, slowPointSpeed: nil)
+    let branches = try net.continueBranches(from: census, sigmas: sigmas)
+    // The fold ends a branch with an outcome a caller can switch on.
+    for b in branches.all where b.outcome != .reachedEnd {
+      switch b.outcome {
+      case .reachedEnd: XCTFail("unreachable")
+      case .lostBranch(_, let to, _): XCTAssertEqual(b.endedAt, to)
+      case .stabilityChanged(let sigma, _, _): XCTAssertEqual(b.endedAt, sigma)
+      }
+      XCTAssertNotNil(b.outcome.endReason)
+    }
+    XCTAssertTrue(branches.all.contains { $0.outcome != .reachedEnd })
+    for (sigma, level) in zip(sigmas, whole.levels) {
+      let meanField = branches.reference.point(at: sigma)
+      let start = meanField?.h ?? census.reference.h
+      let closure = net.closure(sigma: sigma, start: start)
+      let simulated = try net.simulate(
+        sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
+      let staged = NetworkAnalysis.Level(
+        sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference,
+        target: problem.target)
+      XCTAssertEqual(staged.sigma, level.sigma)
+      XCTAssertEqual(staged.simulatedMean, level.simulatedMean)
+      XCTAssertEqual(staged.simulatedStandardError, level.simulatedStandardError)
+      XCTAssertEqual(staged.bias, level.bias)
+      XCTAssertEqual(staged.z, level.z)
+      XCTAssertEqual(staged.closure?.mean, level.closure?.mean)
+      XCTAssertEqual(staged.simulated.map(\.scheme), sigma > 0 ? [.chain, .milstein] : [])
+    }
+  }
 }

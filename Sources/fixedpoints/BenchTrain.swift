@@ -19,7 +19,7 @@ struct BenchTrain: ParsableCommand {
       One iteration is what Trainer.train does per step: draw a batch (FunctionTask), draw the T x B x N noise \
       (Philox), BPTT.lossAndGradient, clip the gradient norm at 1, Adam with the cosine learning-rate schedule, \
       rebuild the parameters. Noise-in, sigma = 0.5, dt = 0.1, tau = 1, lr = 3e-3, float64. The timed loop is \
-      Trainer.train's without its final evaluation; --whole-trainer also times Trainer.train itself.
+      TrainingLoop.step, the loop of Trainer.train, without its final evaluation; --whole-trainer also times Trainer.train itself.
       """)
 
   @Option(help: "Hidden units.") var hidden = 64
@@ -44,12 +44,6 @@ struct BenchTrain: ParsableCommand {
     guard sigma.isFinite, sigma >= 0 else { throw ValidationError("--sigma must be finite and >= 0, got \(sigma)") }
   }
 
-  /// Wall-clock seconds per phase of one timed run.
-  struct Phases {
-    var batch = 0.0, noise = 0.0, bptt = 0.0, update = 0.0
-    var total: Double { batch + noise + bptt + update }
-  }
-
   func run() throws {
     let blasThreads = Self.setBLASThreads(threads)
     var options = TrainingOptions(dynamics: Dynamics(activation: .relu, noise: .inside, sigma: sigma, dt: 0.1, tau: 1))
@@ -61,26 +55,27 @@ struct BenchTrain: ParsableCommand {
     let task = FunctionTask(steps: stepsPerTrial)
 
     // One untimed warm-up iteration (first-call costs: dlopen of OpenBLAS, ziggurat tables).
-    _ = try Self.trainLoop(task: task, options: options, iterations: 1)
-    var best = Double.infinity, bestPhases = Phases(), lastLoss = 0.0, firstLoss = 0.0
+    Trainer.keepFreedMemory()
+    var warmUp = try TrainingLoop(task: task, options: options)
+    try warmUp.step()
+    var best = Double.infinity, bestPhases = TrainingLoop.PhaseSeconds(), lastLoss = 0.0, firstLoss = 0.0
     for _ in 0..<repeats {
       let start = DispatchTime.now().uptimeNanoseconds
-      let r = try Self.trainLoop(task: task, options: options, iterations: iterations)
+      var loop = try TrainingLoop(task: task, options: options)
+      var losses: [Double] = []
+      losses.reserveCapacity(iterations)
+      for _ in 0..<iterations { losses.append(try loop.step()) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-      if seconds < best { (best, bestPhases) = (seconds, r.phases) }
-      (firstLoss, lastLoss) = (r.history.first ?? .nan, r.history.last ?? .nan)
+      if seconds < best { (best, bestPhases) = (seconds, loop.phases) }
+      (firstLoss, lastLoss) = (losses.first ?? .nan, losses.last ?? .nan)
     }
     var trainerRate: Double?
     if wholeTrainer {
       var bestTrainer = Double.infinity
       for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
-        let r = try Trainer.train(task: task, options: options, progressEvery: iterations + 1)
+        _ = try Trainer.train(task: task, options: options, progressEvery: iterations + 1)
         bestTrainer = min(bestTrainer, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        // The timed loop must be Trainer.train's, bit for bit.
-        if r.history.first != firstLoss || r.history.last != lastLoss {
-          throw ValidationError("the benchmark loop no longer matches Trainer.train (losses differ); update BenchTrain.trainLoop")
-        }
       }
       trainerRate = Double(iterations) / bestTrainer
     }
@@ -126,47 +121,6 @@ struct BenchTrain: ParsableCommand {
       100 * fraction(bestPhases.batch), 100 * fraction(bestPhases.noise), 100 * fraction(bestPhases.bptt),
       100 * fraction(bestPhases.update), firstLoss, lastLoss))
     if let trainerRate { print(String(format: "Trainer.train (with its final evaluation): %.1f iterations/s", trainerRate)) }
-  }
-
-  /// `Trainer.train`'s loop, step for step (same seeds, same schedule), with
-  /// the time of each phase; without the final evaluation and progress calls.
-  static func trainLoop(
-    task: any TrainingTask, options o: TrainingOptions, iterations: Int
-  ) throws -> (history: [Double], phases: Phases) {
-    Trainer.keepFreedMemory()
-    var p = try Parameters.initial(hidden: o.hidden, inputs: task.inputSize, outputs: task.outputSize, seed: o.seed)
-    var x = p.flat
-    var adam = Adam(count: x.count, learningRate: o.learningRate)
-    let data = try GSLRandom(seed: UInt(truncatingIfNeeded: o.seed &+ 1))
-    var history: [Double] = []
-    history.reserveCapacity(iterations)
-    var phases = Phases()
-    var clock = DispatchTime.now().uptimeNanoseconds
-    func lap() -> Double {
-      let now = DispatchTime.now().uptimeNanoseconds
-      defer { clock = now }
-      return Double(now - clock) * 1e-9
-    }
-    for k in 0..<iterations {
-      let batch = task.batch(trials: o.batchSize, rng: data)
-      phases.batch += lap()
-      let noise = o.dynamics.sigma > 0
-        ? Trainer.noise(count: batch.steps * batch.trials * o.hidden, seed: o.seed &+ 2, stream: UInt64(k)) : nil
-      phases.noise += lap()
-      let (loss, gradient) = BPTT.lossAndGradient(p, batch, noise: noise, dynamics: o.dynamics)
-      phases.bptt += lap()
-      guard loss.isFinite else { throw TrainingError.diverged("loss is \(loss) at iteration \(k + 1)") }
-      var g = gradient.flat
-      clipGradientNorm(&g, maxNorm: o.clipNorm)
-      let progressFraction = Double(k) / Double(max(1, o.iterations - 1))
-      let schedule =
-        o.finalLearningRateFraction + (1 - o.finalLearningRateFraction) * 0.5 * (1 + cos(Double.pi * progressFraction))
-      adam.step(&x, gradient: g, learningRate: o.learningRate * schedule)
-      p = Parameters(flat: x, like: p)
-      phases.update += lap()
-      history.append(loss)
-    }
-    return (history, phases)
   }
 
   /// OpenBLAS's thread count for this process (`MatrixMultiply` sets 1 when it

@@ -44,8 +44,9 @@ let package = Package(
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
     .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
-    // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
-    .target(name: "Reports"),
+    // Tables as terminal text, Markdown, CSV and LaTeX (booktabs); report
+    // types built from the layers they report (the paradox summary).
+    .target(name: "Reports", dependencies: ["CTRNN", "Training"]),
 
     .executableTarget(
       name: "fixedpoints",
@@ -75,6 +76,6 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "Reports", "_TestSupport"]),
   ]
 )

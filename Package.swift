@@ -33,7 +33,7 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Benchmarks"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
@@ -48,10 +48,14 @@ let package = Package(
     // types built from the layers they report (the paradox summary).
     .target(name: "Reports", dependencies: ["CTRNN", "Training"]),
 
+    // Benchmarks: the timed computations behind `bench` and their fixture
+    // networks. Rates only; nothing here asserts a time.
+    .target(name: "Benchmarks", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Training"], exclude: ["README.md"]),
+
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports",
+        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports", "Benchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -71,7 +75,7 @@ let package = Package(
 
     .testTarget(name: "GSLTests", dependencies: ["GSL", "_TestSupport"]),
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
-    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
+    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "Benchmarks", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),

@@ -6,10 +6,11 @@ import GaussianMoments
 import Reports
 import SDE
 import Training
+import Benchmarks
 
-/// Training throughput: mini-batch BPTT + Adam iterations per second on the
-/// `function` task, the work of one `Trainer.train` iteration. Prints rates;
-/// never asserts a time. `benchmarks/train_bench.sh` runs it next to the same
+/// Training throughput (`TrainingBenchmark`): mini-batch BPTT + Adam
+/// iterations per second on the `function` task, the work of one
+/// `Trainer.train` iteration. Prints rates; never asserts a time. `benchmarks/train_bench.sh` runs it next to the same
 /// computation in PyTorch (`benchmarks/train_reference.py`) and prints the ratio.
 struct BenchTrain: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -46,41 +47,18 @@ struct BenchTrain: ParsableCommand {
 
   func run() throws {
     let blasThreads = Self.setBLASThreads(threads)
-    var options = TrainingOptions(dynamics: Dynamics(activation: .relu, noise: .inside, sigma: sigma, dt: 0.1, tau: 1))
-    options.hidden = hidden
-    options.batchSize = batch
-    options.iterations = iterations
-    options.seed = seed
-    try options.validate()
-    let task = FunctionTask(steps: stepsPerTrial)
-
-    // One untimed warm-up iteration (first-call costs: dlopen of OpenBLAS, ziggurat tables).
-    Trainer.keepFreedMemory()
-    var warmUp = try TrainingLoop(task: task, options: options)
-    try warmUp.step()
-    var best = Double.infinity, bestPhases = TrainingLoop.PhaseSeconds(), lastLoss = 0.0, firstLoss = 0.0
-    for _ in 0..<repeats {
-      let start = DispatchTime.now().uptimeNanoseconds
-      var loop = try TrainingLoop(task: task, options: options)
-      var losses: [Double] = []
-      losses.reserveCapacity(iterations)
-      for _ in 0..<iterations { losses.append(try loop.step()) }
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-      if seconds < best { (best, bestPhases) = (seconds, loop.phases) }
-      (firstLoss, lastLoss) = (losses.first ?? .nan, losses.last ?? .nan)
-    }
-    var trainerRate: Double?
-    if wholeTrainer {
-      var bestTrainer = Double.infinity
-      for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        _ = try Trainer.train(task: task, options: options, progressEvery: iterations + 1)
-        bestTrainer = min(bestTrainer, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-      }
-      trainerRate = Double(iterations) / bestTrainer
-    }
-    let rate = Double(iterations) / best
-    let fraction = { (x: Double) in bestPhases.total > 0 ? x / bestPhases.total : 0 }
+    var settings = TrainingBenchmark.Settings()
+    settings.hidden = hidden
+    settings.batch = batch
+    settings.trialSteps = stepsPerTrial
+    settings.iterations = iterations
+    settings.repeats = repeats
+    settings.sigma = sigma
+    settings.seed = seed
+    settings.wholeTrainer = wholeTrainer
+    let r: TrainingBenchmark.Result
+    do { r = try TrainingBenchmark.run(settings) } catch let e as TrainingError { throw ValidationError(e.description) }
+    let o = r.options
 
     if output.json {
       struct Report: Encodable {
@@ -95,16 +73,15 @@ struct BenchTrain: ParsableCommand {
         var phase_fractions: [String: Double]
       }
       print(try JSONOutput.string(Report(
-        iterations_per_second: rate, seconds: best, trainer_iterations_per_second: trainerRate,
+        iterations_per_second: r.iterationsPerSecond, seconds: r.seconds, trainer_iterations_per_second: r.trainerIterationsPerSecond,
         hidden: hidden, batch: batch, steps_per_trial: stepsPerTrial, iterations: iterations, repeats: repeats,
-        threads: threads, parameters: Parameters(hidden: hidden, inputs: task.inputSize, outputs: task.outputSize).count,
-        blas_threads: blasThreads,
-        blas: MatrixMultiply.implementation, dtype: "float64", activation: "relu", noise: "in", task: task.name,
-        sigma: sigma, dt: 0.1, tau: 1, learning_rate: options.learningRate, clip_norm: options.clipNorm,
-        first_loss: firstLoss, last_loss: lastLoss,
+        threads: threads, parameters: r.parameterCount, blas_threads: blasThreads,
+        blas: MatrixMultiply.implementation, dtype: "float64", activation: o.dynamics.activation.rawValue,
+        noise: o.dynamics.noise.rawValue, task: r.taskName,
+        sigma: sigma, dt: o.dynamics.dt, tau: o.dynamics.tau, learning_rate: o.learningRate, clip_norm: o.clipNorm,
+        first_loss: r.firstLoss, last_loss: r.lastLoss,
         phase_fractions: [
-          "batch": fraction(bestPhases.batch), "noise": fraction(bestPhases.noise),
-          "bptt": fraction(bestPhases.bptt), "clip_adam": fraction(bestPhases.update),
+          "batch": r.fraction(\.batch), "noise": r.fraction(\.noise), "bptt": r.fraction(\.bptt), "clip_adam": r.fraction(\.update),
         ])))
       return
     }
@@ -113,14 +90,16 @@ struct BenchTrain: ParsableCommand {
       caption: "function task, relu noise-in sigma = \(sigma), dt 0.1, tau 1, float64; best of \(repeats)")
     table.append([
       "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", MatrixMultiply.implementation,
-      String(format: "%.3f", best), String(format: "%.1f", rate),
+      String(format: "%.3f", r.seconds), String(format: "%.1f", r.iterationsPerSecond),
     ])
     print(table.render(output.format), terminator: "")
     print(String(
       format: "time per iteration: batch %.1f%%, noise %.1f%%, BPTT %.1f%%, clip+Adam %.1f%%; loss %.4g -> %.4g",
-      100 * fraction(bestPhases.batch), 100 * fraction(bestPhases.noise), 100 * fraction(bestPhases.bptt),
-      100 * fraction(bestPhases.update), firstLoss, lastLoss))
-    if let trainerRate { print(String(format: "Trainer.train (with its final evaluation): %.1f iterations/s", trainerRate)) }
+      100 * r.fraction(\.batch), 100 * r.fraction(\.noise), 100 * r.fraction(\.bptt), 100 * r.fraction(\.update),
+      r.firstLoss, r.lastLoss))
+    if let rate = r.trainerIterationsPerSecond {
+      print(String(format: "Trainer.train (with its final evaluation): %.1f iterations/s", rate))
+    }
   }
 
   /// OpenBLAS's thread count for this process (`MatrixMultiply` sets 1 when it

@@ -26,7 +26,7 @@ public struct TrainingOptions: Sendable {
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
     guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
-    guard iterations >= 1 else { throw .invalidOption("--steps", "must be at least 1, got \(iterations)") }
+    guard iterations >= 1 else { throw .invalidOption("--iterations", "must be at least 1, got \(iterations)") }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }

@@ -25,7 +25,11 @@ struct BenchTrain: ParsableCommand {
 
   @Option(help: "Hidden units.") var hidden = 64
   @Option(help: "Trials per mini-batch.") var batch = 32
-  @Option(help: "Time steps per trial (the loss counts the last half).") var stepsPerTrial = FunctionTask.defaultSteps
+  @Option(name: .customLong("trial-steps"), help: "Time steps per trial (the loss counts the last half; default: \(FunctionTask.defaultSteps)).")
+  var trialSteps: Int?
+  /// The old name of --trial-steps, accepted and not shown.
+  @Option(name: .customLong("steps-per-trial"), help: .hidden) var oldStepsPerTrial: Int?
+  var stepsPerTrial: Int { trialSteps ?? oldStepsPerTrial ?? FunctionTask.defaultSteps }
   @Option(help: "Training iterations per timed run.") var iterations = 200
   @Option(help: "Timed runs; the best is reported.") var repeats = 3
   @Option(help: "BLAS threads (training itself is one thread; OpenBLAS only, default 1 as everywhere in fixedpoints).")
@@ -41,7 +45,8 @@ struct BenchTrain: ParsableCommand {
     ] where value < 1 {
       throw ValidationError("\(name) must be positive, got \(value)")
     }
-    guard stepsPerTrial >= 2 else { throw ValidationError("--steps-per-trial must be at least 2, got \(stepsPerTrial)") }
+    try checkRenamed(trialSteps, oldStepsPerTrial, current: "--trial-steps", old: "--steps-per-trial")
+    guard stepsPerTrial >= 2 else { throw ValidationError("--trial-steps must be at least 2, got \(stepsPerTrial)") }
     guard sigma.isFinite, sigma >= 0 else { throw ValidationError("--sigma must be finite and >= 0, got \(sigma)") }
   }
 

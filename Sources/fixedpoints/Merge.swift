@@ -11,7 +11,7 @@ struct Merge: ParsableCommand {
   @Argument(help: "Results files written by paradox --out.")
   var files: [String]
 
-  @Option(help: "Write the merged results (JSON) to this file.")
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Write the merged results (JSON) to this file.")
   var out: String?
 
   @OptionGroup var output: OutputOptions

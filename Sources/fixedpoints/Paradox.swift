@@ -17,7 +17,7 @@ struct Paradox: ParsableCommand {
       networks do best near sigma_train, noise-out ones at 0.
       Clusters: --shard k/n runs jobs k, k+n, k+2n, ... (1-based) and writes
       them with --out; `fixedpoints merge shard*.json` combines the shards.
-      Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3
+      Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 --iterations 3000
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -43,10 +43,16 @@ struct Paradox: ParsableCommand {
   @Option(help: "Run one slice of the grid: k/n (1 <= k <= n).")
   var shard: String?
 
-  @Option(help: "Jobs trained at once (each on one core; results do not depend on it).")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Jobs trained at once, one per thread (default: the cores; results do not depend on it).")
+  var threads: Int?
 
-  @Option(help: "Write the results (JSON, for merge) to this file.")
+  /// The old name of --threads, accepted and not shown.
+  @Option(name: .customLong("jobs"), help: .hidden)
+  var oldJobs: Int?
+
+  var workers: Int { threads ?? oldJobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Write the results (JSON, for merge) to this file.")
   var out: String?
 
   @OptionGroup var output: OutputOptions
@@ -81,7 +87,8 @@ struct Paradox: ParsableCommand {
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
     guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
-    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
+    guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
     if let out { try OutputPath.validate(out, option: "--out") }
   }
@@ -98,7 +105,7 @@ struct Paradox: ParsableCommand {
     let work = config.jobs(shard: k, of: n)
     let outcomes: [ParadoxOutcome]
     do {
-      outcomes = try SweepRunner.run(work, config: config, task: task, workers: jobs) { done, job, seconds in
+      outcomes = try SweepRunner.run(work, config: config, task: task, workers: workers) { done, job, seconds in
         let line = String(
           format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
           job.noise.rawValue, job.sigmaTrain, job.seed)

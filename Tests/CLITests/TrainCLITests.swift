@@ -13,7 +13,7 @@ extension CLITests {
   // MARK: - Helpers
 
   /// The network and optimiser of every run here.
-  static let trainSmall = ["--hidden", "4", "--steps", "20", "--batch", "4", "--trial-steps", "20"]
+  static let trainSmall = ["--hidden", "4", "--iterations", "20", "--batch", "4", "--trial-steps", "20"]
 
   /// A 4-job sweep: placements in,out x sigma_train 0,0.5 x seed 1.
   static let paradoxSmall =
@@ -205,7 +205,7 @@ extension CLITests {
       (["--noise", "sideways"], ["--noise", "sideways"]),
       (["--sigma", "-1"], ["--sigma"]),
       (["--hidden", "0"], ["--hidden"]),
-      (["--steps", "0"], ["--steps"]),
+      (["--iterations", "0"], ["--iterations"]),
       (["--trial-steps", "5", "--task", "decision"], ["--trial-steps"]),
       (["--tau", "0.01"], ["--tau"]),
     ]
@@ -216,7 +216,7 @@ extension CLITests {
       XCTAssertEqual(trainContents(dir), [], "\(extra) left a file behind")
     }
     // No -o at all.
-    try assertTrainRejected(["train"] + Self.trainSmall, naming: ["--output"])
+    try assertTrainRejected(["train"] + Self.trainSmall, naming: ["--out"])
   }
 
   /// A checkpoint path whose directory does not exist is bad input like any
@@ -233,7 +233,7 @@ extension CLITests {
   // MARK: - paradox
 
   func testParadoxJSONHasOneOutcomePerJobAndSummaryRows() throws {
-    let r = try paradoxRun(["--jobs", "1", "--json"])
+    let r = try paradoxRun(["--threads", "1", "--json"])
     XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, "one JSON object on one line")
     let o = try json(r)
     let results = try XCTUnwrap(o["results"] as? [String: Any], "no results: \(r.stdout)")
@@ -286,14 +286,14 @@ extension CLITests {
   func testParadoxShardsTogetherAreTheUnshardedRun() throws {
     let dir = try trainTemporaryDirectory()
     let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
-    let full = try paradoxRun(["--jobs", "1", "--json"])
-    // Results do not depend on --jobs: byte for byte.
-    XCTAssertEqual(try paradoxRun(["--jobs", "2", "--json"]).stdoutData, full.stdoutData, "--jobs 2 differs from --jobs 1")
+    let full = try paradoxRun(["--threads", "1", "--json"])
+    // Results do not depend on --threads: byte for byte.
+    XCTAssertEqual(try paradoxRun(["--threads", "2", "--json"]).stdoutData, full.stdoutData, "--threads 2 differs from --threads 1")
     let fullResults = try XCTUnwrap(try json(full)["results"] as? [String: Any])
     let fullOutcomes = try paradoxOutcomes(fullResults)
 
-    let first = try paradoxRun(["--shard", "1/2", "--out", a, "--jobs", "1"])
-    let second = try paradoxRun(["--shard", "2/2", "--out", b, "--jobs", "2"])
+    let first = try paradoxRun(["--shard", "1/2", "--out", a, "--threads", "1"])
+    let second = try paradoxRun(["--shard", "2/2", "--out", b, "--threads", "2"])
     XCTAssertFalse(first.stdout.isEmpty, "the shard's table")
     XCTAssertFalse(second.stdout.isEmpty, "the shard's table")
     let shardA = try paradoxFile(a), shardB = try paradoxFile(b)
@@ -364,7 +364,7 @@ extension CLITests {
     let dir = try trainTemporaryDirectory()
     let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
     let fullFile = dir.appendingPathComponent("full.json").path, mergedFile = dir.appendingPathComponent("merged.json").path
-    let full = try paradoxRun(["--jobs", "1", "--json", "--out", fullFile])
+    let full = try paradoxRun(["--threads", "1", "--json", "--out", fullFile])
     _ = try paradoxRun(["--shard", "1/2", "--out", a])
     _ = try paradoxRun(["--shard", "2/2", "--out", b])
 
@@ -472,6 +472,37 @@ extension CLITests {
       let r = try run(["merge"] + files + ["--json"])
       XCTAssertEqual(r.status, 0, r.stderr)
       XCTAssertEqual(r.stdout, expected.stdout, "\(files)")
+    }
+  }
+
+  // MARK: - renamed options
+
+  /// Each concept has one spelling (--iterations, --trial-steps, -o/--out,
+  /// --threads); the old spellings still work, give the same bytes, and are
+  /// not shown in help. Both spellings at once are refused.
+  func testOldOptionSpellingsStillWorkAndAreHidden() throws {
+    let dir = try trainTemporaryDirectory()
+    let new = dir.appendingPathComponent("new.ckpt").path, old = dir.appendingPathComponent("old.ckpt").path
+    let small = ["--hidden", "4", "--batch", "4", "--trial-steps", "20"]
+    let a = try run(["train"] + small + ["--iterations", "20", "--out", new])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let b = try run(["train"] + small + ["--steps", "20", "--output", old])
+    XCTAssertEqual(b.status, 0, b.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: new)), try Data(contentsOf: URL(fileURLWithPath: old)))
+    try assertTrainRejected(["train"] + small + ["--iterations", "20", "--steps", "20", "-o", new], naming: ["--steps", "--iterations"])
+
+    let threads = try paradoxRun(["--threads", "1", "--json"])
+    let jobs = try paradoxRun(["--jobs", "1", "--json"])
+    XCTAssertEqual(jobs.stdoutData, threads.stdoutData)
+
+    let bench = try run(["bench", "train", "--steps-per-trial", "10", "--iterations", "2", "--repeats", "1", "--hidden", "4", "--batch", "2", "--json"])
+    XCTAssertEqual(bench.status, 0, bench.stderr)
+    XCTAssertEqual(try json(bench)["steps_per_trial"] as? Int, 10)
+
+    for (command, hidden) in [(["train"], ["--steps ", "--output"]), (["paradox"], ["--jobs"]), (["bench", "train"], ["--steps-per-trial"])] {
+      let help = try run(command + ["--help"])
+      XCTAssertEqual(help.status, 0, help.stderr)
+      for name in hidden { XCTAssertFalse(help.stdout.contains(name), "\(command) --help shows \(name): \(help.stdout)") }
     }
   }
 }

@@ -33,7 +33,7 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Benchmarks"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
@@ -44,14 +44,18 @@ let package = Package(
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
     .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
-    // Report types (analysis, stationary, verify, moments) and their
-    // rendering: tables as terminal text, Markdown, CSV and LaTeX; JSON.
-    .target(name: "Reports", dependencies: ["CTRNN", "GaussianMoments", "SDE", "Verification"]),
+    // Report types (analysis, stationary, verify, moments, the paradox
+    // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
+    .target(name: "Reports", dependencies: ["CTRNN", "GaussianMoments", "SDE", "Training", "Verification"]),
+
+    // Benchmarks: the timed computations behind `bench` and their fixture
+    // networks. Rates only; nothing here asserts a time.
+    .target(name: "Benchmarks", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Training"], exclude: ["README.md"]),
 
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports",
+        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports", "Benchmarks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -71,11 +75,11 @@ let package = Package(
 
     .testTarget(name: "GSLTests", dependencies: ["GSL", "_TestSupport"]),
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
-    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
+    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "Benchmarks", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "GaussianMoments", "GSL", "Verification"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "Reports", "_TestSupport"]),
   ]
 )

@@ -1,3 +1,4 @@
+import Benchmarks
 import XCTest
 
 @testable import SDE

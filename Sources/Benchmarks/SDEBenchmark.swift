@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import SDE
 
 /// The ensemble benchmark: M trajectories of the 64-neuron noise-in tanh
 /// network x ← (1−γ)x + γ tanh(W x + b + σξ), advanced as one batch per

@@ -44,6 +44,11 @@ let package = Package(
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
     .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
+    // What the tool takes from the OS: the one output writer (atomic,
+    // unpredictable temporary names, never over a directory or device),
+    // all-or-nothing output directories, the memory budget, finite checks.
+    .target(name: "Platform", exclude: ["README.md"]),
+
     // Report types (analysis, stationary, verify, moments, the paradox
     // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
     .target(name: "Reports", dependencies: ["CTRNN", "GaussianMoments", "SDE", "Training", "Verification"]),
@@ -79,6 +84,7 @@ let package = Package(
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "GaussianMoments", "GSL", "Verification"]),
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
+    .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "Reports", "_TestSupport"]),
   ]

@@ -27,6 +27,10 @@ let package = Package(
     // Moments of each activation under N(mu, s^2): closed forms and quadrature.
     .target(name: "GaussianMoments", dependencies: ["GSL"]),
 
+    // The safetensors file format alone (Foundation only): decode with every
+    // length and offset checked, canonical encode. Knows nothing of networks.
+    .target(name: "Safetensors", exclude: ["README.md"]),
+
     // Stochastic differential equations: problem -> scheme -> solve, ensembles,
     // stationary statistics, 1-D Fokker–Planck and transfer-operator densities.
     .target(name: "SDE", dependencies: ["GSL"]),
@@ -38,7 +42,7 @@ let package = Package(
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
     // ensembles and the `analyze` report; also the one-neuron model.
-    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE"], exclude: ["README.md"]),
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors"], exclude: ["README.md"]),
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
@@ -70,10 +74,11 @@ let package = Package(
 
     .testTarget(name: "GSLTests", dependencies: ["GSL", "_TestSupport"]),
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
+    .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-    .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "_TestSupport"]),
+    .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Safetensors", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),
   ]

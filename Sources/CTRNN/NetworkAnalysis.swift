@@ -183,7 +183,7 @@ public struct NetworkAnalysis: Sendable {
 
   /// One line: where the output error is smallest and how large the bias is.
   public var verdict: String {
-    let placement = checkpoint.noise == .inside ? "noise-in" : "noise-out"
+    let placement = "noise-\(checkpoint.noise.label)"
     var parts: [String] = []
     if let best = optimum {
       let atTrain = abs(best.sigma - checkpoint.sigmaTrain) < 1e-12 ? " = sigma_train" : ""

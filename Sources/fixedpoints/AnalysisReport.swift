@@ -74,7 +74,7 @@ struct AnalysisReport: Encodable {
     let k = a.checkpoint
     model = Model(
       path: path, hidden: k.hiddenSize, inputs: k.inputSize, outputs: k.outputSize, activation: k.activation.rawValue,
-      noise: k.noise.rawValue, sigma_train: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
+      noise: k.noise.label, sigma_train: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
       target_formula: a.task?.formula, seed: k.seed, loss: k.loss, input: a.network.input, target: a.target)
     fixed_points = zip(a.fixedPoints, a.branches).map { p, b in
       FixedPoint(

@@ -75,7 +75,7 @@ struct Stationary: ParsableCommand {
     }
     var table = Table(
       columns: ["quantity", "mean", "SE / error", "variance", "SE / error"],
-      caption: "\(neuron.activation) neuron, w = \(neuron.w), b = \(neuron.b), sigma = \(neuron.sigma), noise \(neuron.noise.rawValue), dt = \(neuron.dt), tau = \(neuron.tau)")
+      caption: "\(neuron.activation) neuron, w = \(neuron.w), b = \(neuron.b), sigma = \(neuron.sigma), noise \(neuron.noise.label), dt = \(neuron.dt), tau = \(neuron.tau)")
     for p in a.deterministicFixedPoints {
       table.append(["deterministic fixed point (\(p.stable ? "stable" : "unstable"))", NumberFormat.full(p.x), "", "", ""])
     }
@@ -141,7 +141,7 @@ struct StationaryReport: Encodable {
   init(_ a: StationaryAnalysis, zEM: Double, zMilstein: Double, zChain: Double, agreement: String) {
     let n = a.neuron
     activation = n.activation.rawValue
-    noise = n.noise.rawValue
+    noise = n.noise.label
     w = n.w; b = n.b; sigma = n.sigma; dt = n.dt; tau = n.tau; gamma = n.gamma
     deterministic_fixed_points = a.deterministicFixedPoints.map { Point(x: $0.x, multiplier: $0.multiplier, stable: $0.stable) }
     noise_averaged_fixed_points = a.noiseAveragedFixedPoints.map { Point(x: $0.x, multiplier: $0.multiplier, stable: $0.stable) }

@@ -24,8 +24,10 @@ let package = Package(
     // functions. Owns every GSL workspace; turns every GSL status into a throw.
     .target(name: "GSL", dependencies: ["CGSL"]),
 
-    // Moments of each activation under N(mu, s^2): closed forms and quadrature.
-    .target(name: "GaussianMoments", dependencies: ["GSL"]),
+    // Moments of each activation under N(mu, s^2): closed forms, quadrature
+    // and the interpolated `MomentTable`; also `NoisePlacement`, the other
+    // word (with `Activation`) that both the neuron and the network speak.
+    .target(name: "GaussianMoments", dependencies: ["GSL"], exclude: ["README.md"]),
 
     // The safetensors file format alone (Foundation only): decode with every
     // length and offset checked, canonical encode. Knows nothing of networks.
@@ -35,13 +37,18 @@ let package = Package(
     // stationary statistics, 1-D Fokker–Planck and transfer-operator densities.
     .target(name: "SDE", dependencies: ["GSL"]),
 
+    // The one-neuron model (`SingleNeuron`) of `stationary`/`simulate` and its
+    // exact 1-D analysis: fixed points, transfer operator, Fokker–Planck,
+    // ensembles. A sibling of CTRNN, not below or above it.
+    .target(name: "Neuron", dependencies: ["GSL", "GaussianMoments", "SDE"], exclude: ["README.md"]),
+
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
-    // ensembles and the `analyze` report; also the one-neuron model.
+    // ensembles and the `analyze` report.
     .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors"], exclude: ["README.md"]),
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
@@ -54,7 +61,7 @@ let package = Package(
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification", "Reports",
+        "GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Training", "Verification", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -78,7 +85,9 @@ let package = Package(
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-    .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Safetensors", "_TestSupport"]),
+    .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
+    // Neuron too: one-neuron networks are checked against `SingleNeuron`.
+    .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Neuron", "Safetensors", "_TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "_TestSupport"]),
   ]

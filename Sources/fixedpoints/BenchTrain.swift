@@ -104,7 +104,7 @@ struct BenchTrain: ParsableCommand {
         hidden: hidden, batch: batch, steps_per_trial: stepsPerTrial, iterations: iterations, repeats: repeats,
         threads: threads, parameters: Parameters(hidden: hidden, inputs: task.inputSize, outputs: task.outputSize).count,
         blas_threads: blasThreads,
-        blas: MatrixMultiply.implementation, dtype: "float64", activation: "relu", noise: "in", task: task.name,
+        blas: BLAS.implementation, dtype: "float64", activation: "relu", noise: "in", task: task.name,
         sigma: sigma, dt: 0.1, tau: 1, learning_rate: options.learningRate, clip_norm: options.clipNorm,
         first_loss: firstLoss, last_loss: lastLoss,
         phase_fractions: [
@@ -117,7 +117,7 @@ struct BenchTrain: ParsableCommand {
       columns: ["hidden", "batch", "steps/trial", "iterations", "threads", "BLAS", "seconds", "iterations/s"],
       caption: "function task, relu noise-in sigma = \(sigma), dt 0.1, tau 1, float64; best of \(repeats)")
     table.append([
-      "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", MatrixMultiply.implementation,
+      "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", BLAS.implementation,
       String(format: "%.3f", best), String(format: "%.1f", rate),
     ])
     print(table.render(output.format), terminator: "")
@@ -169,19 +169,8 @@ struct BenchTrain: ParsableCommand {
     return (history, phases)
   }
 
-  /// OpenBLAS's thread count for this process (`MatrixMultiply` sets 1 when it
-  /// loads OpenBLAS; this runs after that). Returns the count set, or nil when
-  /// the dgemm is GSL's CBLAS (single-threaded).
-  static func setBLASThreads(_ threads: Int) -> Int? {
-    guard MatrixMultiply.implementation == "openblas" else { return nil }  // forces the load first
-    typealias SetThreads = @convention(c) (Int32) -> Void
-    for library in ["libopenblas.so.0", "libopenblas.so"] {
-      guard let handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD) else { continue }
-      defer { dlclose(handle) }
-      guard let symbol = dlsym(handle, "openblas_set_num_threads") else { return nil }
-      unsafeBitCast(symbol, to: SetThreads.self)(Int32(threads))  // safe: the C prototype is void(int)
-      return threads
-    }
-    return nil
-  }
+  /// OpenBLAS's thread count for this process (GSL's `BLAS` sets 1 when it
+  /// loads OpenBLAS). Returns the count set, or nil when the dgemm is GSL's
+  /// CBLAS (single-threaded).
+  static func setBLASThreads(_ threads: Int) -> Int? { BLAS.setThreads(threads) }
 }

@@ -24,6 +24,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_complex_math.h>
+#include <gsl/gsl_multifit_nlinear.h>
 
 static inline const gsl_rng_type *cgsl_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_rng_type *cgsl_rng_ranlxd2(void) { return gsl_rng_ranlxd2; }
@@ -35,6 +36,19 @@ static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_fdfsolver_hybri
 static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_fdfsolver_newton(void) { return gsl_multiroot_fdfsolver_newton; }
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrid(void) { return gsl_multiroot_fsolver_hybrid; }
+
+static inline const gsl_multifit_nlinear_type *cgsl_multifit_nlinear_trust(void) { return gsl_multifit_nlinear_trust; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_lm(void) { return gsl_multifit_nlinear_trs_lm; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_lmaccel(void) { return gsl_multifit_nlinear_trs_lmaccel; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_dogleg(void) { return gsl_multifit_nlinear_trs_dogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_ddogleg(void) { return gsl_multifit_nlinear_trs_ddogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_subspace2D(void) { return gsl_multifit_nlinear_trs_subspace2D; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_more(void) { return gsl_multifit_nlinear_scale_more; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_levenberg(void) { return gsl_multifit_nlinear_scale_levenberg; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_marquardt(void) { return gsl_multifit_nlinear_scale_marquardt; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_qr(void) { return gsl_multifit_nlinear_solver_qr; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_cholesky(void) { return gsl_multifit_nlinear_solver_cholesky; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_svd(void) { return gsl_multifit_nlinear_solver_svd; }
 
 /* glibc's malloc returns blocks above its mmap threshold to the kernel on
  * free, so a loop that allocates a few MB per iteration (BPTT) pays fresh

@@ -53,7 +53,7 @@ let package = Package(
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CGSL", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
 
     // Tables as terminal text, Markdown, CSV and LaTeX (booktabs).
     .target(name: "Reports"),
@@ -72,6 +72,10 @@ let package = Package(
     .systemLibrary(
       name: "CGSL", pkgConfig: "gsl",
       providers: [.apt(["libgsl-dev"])]),
+
+    // glibc's mallopt, which Swift's Glibc module does not export: training
+    // keeps freed memory in the heap. Not GSL, so not in CGSL's shim.
+    .target(name: "CMallocTuning", exclude: ["README.md"]),
 
     .target(
       name: "_TestSupport",

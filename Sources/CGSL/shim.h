@@ -50,14 +50,4 @@ static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_qr
 static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_cholesky(void) { return gsl_multifit_nlinear_solver_cholesky; }
 static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_svd(void) { return gsl_multifit_nlinear_solver_svd; }
 
-/* glibc's malloc returns blocks above its mmap threshold to the kernel on
- * free, so a loop that allocates a few MB per iteration (BPTT) pays fresh
- * zeroed pages every time. Raising the mmap and trim thresholds keeps such
- * blocks in the heap for reuse. Not GSL, but this is the project's C shim. */
-#include <malloc.h>
-static inline void cgsl_retain_freed_memory(int bytes) {
-  mallopt(M_MMAP_THRESHOLD, bytes);
-  mallopt(M_TRIM_THRESHOLD, bytes);
-}
-
 #endif

@@ -20,9 +20,11 @@ let package = Package(
   targets: [
     // MARK: - Public API
 
-    // Safe Swift over GSL: quadrature, roots, multiroot, eigen, RNG, special
-    // functions. Owns every GSL workspace; turns every GSL status into a throw.
-    .target(name: "GSL", dependencies: ["CGSL"]),
+    // Safe Swift over GSL: quadrature, roots, multiroot, nonlinear least
+    // squares, LU/Cholesky, eigen, RNG, special functions, the one dgemm
+    // (OpenBLAS when present). Owns every GSL workspace; every GSL status is
+    // a throw or a SolverOutcome. The only target that imports CGSL.
+    .target(name: "GSL", dependencies: ["CGSL"], exclude: ["README.md"]),
 
     // Moments of each activation under N(mu, s^2): closed forms, quadrature
     // and the interpolated `MomentTable`; also `NoisePlacement`, the other
@@ -35,7 +37,7 @@ let package = Package(
 
     // Stochastic differential equations: problem -> scheme -> solve, ensembles,
     // stationary statistics, 1-D Fokker–Planck and transfer-operator densities.
-    .target(name: "SDE", dependencies: ["GSL"]),
+    .target(name: "SDE", dependencies: ["GSL"], exclude: ["README.md"]),
 
     // The one-neuron model (`SingleNeuron`) of `stationary`/`simulate` and its
     // exact 1-D analysis: fixed points, transfer operator, Fokker–Planck,

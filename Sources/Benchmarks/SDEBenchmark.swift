@@ -18,7 +18,7 @@ public enum SDEBenchmark {
     public let neuronStepsPerSecond: Double
     /// Mean of the final states (a checksum that the work was done).
     public let meanFinalState: Double
-    /// Which dgemm ran ("openblas" or "gslcblas"), `MatrixMultiply.implementation`.
+    /// Which dgemm ran ("openblas" or "gslcblas"), `BLAS.implementation`.
     public let blas: String
   }
 
@@ -48,7 +48,7 @@ public enum SDEBenchmark {
       // next = X Wᵀ: row r of X is state r, so (W x_r)ᵀ = x_rᵀ Wᵀ.
       if let xp = x.baseAddress, let np = next.baseAddress {
         weights.withUnsafeBufferPointer { wp in
-          if let w = wp.baseAddress { MatrixMultiply.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
+          if let w = wp.baseAddress { BLAS.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
         }
       }
       bias.withUnsafeBufferPointer { bp in
@@ -80,7 +80,7 @@ public enum SDEBenchmark {
     return Result(
       trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, seconds: best,
       neuronStepsPerSecond: Double(trajectories * dimension * steps) / best, meanFinalState: checksum,
-      blas: MatrixMultiply.implementation)
+      blas: BLAS.implementation)
   }
 }
 

@@ -37,7 +37,7 @@ extension Network {
   public func deterministicFixedPoints(starts given: [[Double]] = [], search: FixedPointSearch = .init()) throws -> [NetworkFixedPoint] {
     let f = activation
     let starts = try searchStarts(given: given, search: search)
-    let solver = MultirootSolver(maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
+    let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
     var found: [[Double]] = []
     for start in starts {
       guard

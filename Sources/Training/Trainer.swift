@@ -2,7 +2,7 @@ import CTRNN
 import Foundation
 import GSL
 import SDE
-import CGSL
+import CMallocTuning
 
 /// What to train and how.
 public struct TrainingOptions: Sendable {
@@ -99,7 +99,7 @@ public enum Trainer {
   /// 64 units, batch 32, T = 100). Raising the mmap and trim thresholds to
   /// 256 MB keeps that memory in the process's heap for reuse.
   public static func keepFreedMemory() {
-    cgsl_retain_freed_memory(256 << 20)
+    cmalloc_retain_freed_memory(256 << 20)
   }
 
   /// Standard normals from Philox stream `stream` of `seed`.

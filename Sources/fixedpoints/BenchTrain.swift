@@ -81,7 +81,7 @@ struct BenchTrain: ParsableCommand {
         iterations_per_second: r.iterationsPerSecond, seconds: r.seconds, trainer_iterations_per_second: r.trainerIterationsPerSecond,
         hidden: hidden, batch: batch, steps_per_trial: stepsPerTrial, iterations: iterations, repeats: repeats,
         threads: threads, parameters: r.parameterCount, blas_threads: blasThreads,
-        blas: MatrixMultiply.implementation, dtype: "float64", activation: o.dynamics.activation.rawValue,
+        blas: BLAS.implementation, dtype: "float64", activation: o.dynamics.activation.rawValue,
         noise: o.dynamics.noise.rawValue, task: r.taskName,
         sigma: sigma, dt: o.dynamics.dt, tau: o.dynamics.tau, learning_rate: o.learningRate, clip_norm: o.clipNorm,
         first_loss: r.firstLoss, last_loss: r.lastLoss,
@@ -94,7 +94,7 @@ struct BenchTrain: ParsableCommand {
       columns: ["hidden", "batch", "steps/trial", "iterations", "threads", "BLAS", "seconds", "iterations/s"],
       caption: "function task, relu noise-in sigma = \(sigma), dt 0.1, tau 1, float64; best of \(repeats)")
     table.append([
-      "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", MatrixMultiply.implementation,
+      "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", BLAS.implementation,
       String(format: "%.3f", r.seconds), String(format: "%.1f", r.iterationsPerSecond),
     ])
     print(table.render(output.format), terminator: "")
@@ -111,7 +111,7 @@ struct BenchTrain: ParsableCommand {
   /// loads OpenBLAS; this runs after that). Returns the count set, or nil when
   /// the dgemm is GSL's CBLAS (single-threaded).
   static func setBLASThreads(_ threads: Int) -> Int? {
-    guard MatrixMultiply.implementation == "openblas" else { return nil }  // forces the load first
+    guard BLAS.implementation == "openblas" else { return nil }  // forces the load first
     typealias SetThreads = @convention(c) (Int32) -> Void
     for library in ["libopenblas.so.0", "libopenblas.so"] {
       guard let handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD) else { continue }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import GaussianMoments
 import Reports
 import Training
 

@@ -121,7 +121,7 @@ struct Train: ParsableCommand {
   func run() throws {
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
-    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.rawValue) sigma=\(sigma)")
+    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)")
     let result: TrainingResult
     do {
       result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { bar.update($0) }
@@ -133,7 +133,7 @@ struct Train: ParsableCommand {
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
     try checkpoint.write(to: URL(fileURLWithPath: output))
-    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.rawValue), sigma = \(sigma), final loss \(result.finalLoss)")
+    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
   }
 }
 

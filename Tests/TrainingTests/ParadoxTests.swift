@@ -1,3 +1,4 @@
+import GaussianMoments
 import XCTest
 
 import CTRNN

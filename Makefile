@@ -7,7 +7,7 @@ PYTHON ?= python3
 # @testable imports working in release.
 RELEASE = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build test test-swift test-python verify analyze bench clean
+.PHONY: setup build test test-swift test-python verify verify-built analyze bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,7 +15,7 @@ setup:
 build: setup
 	$(SWIFT) build $(RELEASE)
 
-test: setup test-swift test-python verify
+test: setup test-swift test-python verify-built
 
 # Every test is XCTest; without this flag the empty Swift Testing run prints
 # "Test run with 0 tests" after XCTest's summary.
@@ -33,6 +33,11 @@ test-python:
 
 verify: setup
 	$(SWIFT) run $(RELEASE) fixedpoints verify
+
+# Within `make test`: the binary test-swift built (`swift run` after
+# `swift test` rebuilds every target first).
+verify-built:
+	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/fixedpoints" verify
 
 # The main job: the full report on the bundled default model
 # (Data/function-relu-noise-in.ckpt), every stage of it.

@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 //
 // fixedpoints — stochastic fixed points and stationary distributions of
-// noisy continuous-time RNNs, on GSL. Layers as in ../shared/DESIGN.md:
-// a target never imports one above it.
+// noisy continuous-time RNNs, on GSL. Each target has a README.md saying
+// what it owns and may import; a target never imports one above it.
 import PackageDescription
 
 let package = Package(
@@ -46,7 +46,7 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Benchmarks"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN"], exclude: ["README.md"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
@@ -64,18 +64,19 @@ let package = Package(
 
     // Report types (analysis, stationary, verify, moments, the paradox
     // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
-    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification"]),
+    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification"], exclude: ["README.md"]),
 
     // Benchmarks: the timed computations behind `bench` and their fixture
     // networks. Rates only; nothing here asserts a time.
-    .target(name: "Benchmarks", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Training"], exclude: ["README.md"]),
+    .target(name: "Benchmarks", dependencies: ["GSL", "GaussianMoments", "SDE", "CTRNN", "Training", "Verification"], exclude: ["README.md"]),
 
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
         "GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Training", "Verification", "Reports", "Benchmarks", "Platform",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      exclude: ["README.md"]),
 
     // MARK: - Implementation details
 
@@ -98,8 +99,8 @@ let package = Package(
     .testTarget(name: "GSLTests", dependencies: ["GSL", "_TestSupport"]),
     .testTarget(name: "GaussianMomentsTests", dependencies: ["GaussianMoments", "GSL", "_TestSupport"]),
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
-    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "Benchmarks", "_TestSupport"]),
-    .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+    .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
+    .testTarget(name: "VerificationTests", dependencies: ["Verification", "SDE"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification"]),
     .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
     // Neuron too: one-neuron networks are checked against `SingleNeuron`.

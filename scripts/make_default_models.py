@@ -60,7 +60,7 @@ import numpy as np  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ----------------------------------------------------------------------------
-# Configuration. Sizes as suggested in the issue; the reasons are in comments.
+# Configuration. Sizes and the reasons for them are in comments.
 # ----------------------------------------------------------------------------
 N = 16             # hidden units: enough ReLU kinks for a smooth sin on [-1, 1]
 I_DIM = 1

@@ -1,4 +1,3 @@
-import Benchmarks
 import Foundation
 import GSL
 import SDE
@@ -66,7 +65,7 @@ enum SDEChecks {
         name: "ensemble-determinism", unit: .absolute, tolerance: 0,
         reason: "16-neuron noise-in tanh network (BLAS dgemm drift), 200 trajectories: number of differing bit patterns between runs with the same seed, and with 1 vs 2 threads and chunk sizes 16 vs 128; must be exactly 0"
       ) {
-        let chain = try SDEBenchmark.network(dimension: 16, steps: 300, seed: 4)
+        let chain = try FixtureNetworks.noiseInTanh(dimension: 16, steps: 300, seed: 4)
         func run(_ threads: Int, _ chunk: Int) throws -> [UInt64] {
           let s = try Ensemble.solve(
             chain,

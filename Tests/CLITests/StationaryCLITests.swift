@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `stationary` as a user runs it (issue 4, part 5), with CLITests' runner.
+/// `stationary` as a user runs it, with CLITests' runner.
 extension CLITests {
   /// Small ensembles: the debug build is slow, and these tests check the
   /// report's shape and bad-input handling, not the statistics (CTRNNTests

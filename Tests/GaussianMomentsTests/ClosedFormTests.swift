@@ -12,7 +12,7 @@ final class ClosedFormTests: XCTestCase {
   func Phi(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
   func phi(_ x: Double) -> Double { exp(-0.5 * x * x) / (2 * Double.pi).squareRoot() }
 
-  /// Relu: E f = μΦ(μ/s) + sφ(μ/s), E f² = (μ²+s²)Φ(μ/s) + μsφ(μ/s) (issue 3),
+  /// Relu: E f = μΦ(μ/s) + sφ(μ/s), E f² = (μ²+s²)Φ(μ/s) + μsφ(μ/s),
   /// at moderate |μ|/s where the naive formulas lose at most 2 digits:
   /// tolerance 1e-13.
   func testReluMatchesTextbookFormulas() throws {
@@ -33,8 +33,8 @@ final class ClosedFormTests: XCTestCase {
     }
   }
 
-  /// The issue's acceptance point: relu at μ = 0.3, s = 0.5 to 1e-12.
-  func testReluIssuePoint() throws {
+  /// A reference point: relu at μ = 0.3, s = 0.5 to 1e-12.
+  func testReluReferencePoint() throws {
     let m = try Activation.relu.gaussianMoments(mu: 0.3, sigma: 0.5)
     XCTAssert(TestSupport.close(m.mean, 0.3 * Phi(0.6) + 0.5 * phi(0.6), relative: 1e-12))
   }

@@ -71,7 +71,7 @@ final class QuadratureTests: XCTestCase {
   }
 
   /// Error bounds are finite and small over the whole range, including the
-  /// extremes the issue names (|μ| ≤ 20, 1e-6 ≤ s ≤ 50 and s = 100).
+  /// extremes we promise (|μ| ≤ 20, 1e-6 ≤ s ≤ 50 and s = 100).
   func testErrorBoundsOverTheRange() throws {
     let evaluator = try MomentEvaluator()
     for f in Activation.allCases {

@@ -87,12 +87,18 @@ public struct ParadoxOutcome: Codable, Sendable, Equatable {
   /// Test loss at each `config.sigmaTest`, and its noise standard error.
   public var testLoss: [Double]
   public var testStandardError: [Double]
+  /// Where `paradox --keep` wrote the trained network: relative to the
+  /// directory of the results file that lists it (or as given on the command
+  /// line when the results went to stdout). nil when it was not kept — and
+  /// then absent from the JSON, so results without --keep are unchanged.
+  public var checkpoint: String?
 
-  public init(job: ParadoxJob, finalLoss: Double, testLoss: [Double], testStandardError: [Double]) {
+  public init(job: ParadoxJob, finalLoss: Double, testLoss: [Double], testStandardError: [Double], checkpoint: String? = nil) {
     self.job = job
     self.finalLoss = finalLoss
     self.testLoss = testLoss
     self.testStandardError = testStandardError
+    self.checkpoint = checkpoint
   }
 }
 
@@ -121,6 +127,12 @@ public struct ParadoxResults: Codable, Sendable {
 extension ParadoxConfig {
   /// Trains the job and measures its test-loss curve.
   public func run(_ job: ParadoxJob, task: any TrainingTask) throws -> ParadoxOutcome {
+    try train(job, task: task).outcome
+  }
+
+  /// Trains the job and measures its test-loss curve, and returns the trained
+  /// network too (as the checkpoint `--keep` writes), with its curve.
+  public func train(_ job: ParadoxJob, task: any TrainingTask) throws -> KeptNetwork {
     guard let f = Activation(rawValue: activation) else {
       throw TrainingError.invalidOption("activation", "unknown activation '\(activation)'")
     }
@@ -141,6 +153,14 @@ extension ParadoxConfig {
       losses.append(e.loss)
       errors.append(e.standardError)
     }
-    return ParadoxOutcome(job: job, finalLoss: result.finalLoss, testLoss: losses, testStandardError: errors)
+    let outcome = ParadoxOutcome(job: job, finalLoss: result.finalLoss, testLoss: losses, testStandardError: errors)
+    // The same metadata keys as `train` writes, so a kept network reads like a trained one.
+    let metadata = [
+      "trained_by": "fixedpoints paradox", "iterations": "\(iterations)", "batch": "\(batch)", "lr": "\(learningRate)",
+      "clip": "\(clip)", "trial_steps": "\(task.steps)", "task_summary": task.summary,
+    ]
+    let checkpoint = try result.parameters.checkpoint(
+      dynamics: o.dynamics, task: task.name, seed: job.seed, loss: result.finalLoss, extraMetadata: metadata)
+    return KeptNetwork(checkpoint: checkpoint, curve: KeptCurve(outcome: outcome, sigmaTest: sigmaTest))
   }
 }

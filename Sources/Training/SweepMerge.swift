@@ -57,3 +57,37 @@ extension ParadoxResults {
     return ParadoxResults(config: first.config, shard: "all", outcomes: outcomes)
   }
 }
+
+/// The checkpoint links of kept sweeps (`ParadoxOutcome.checkpoint`) are
+/// relative to the directory of the results file that lists them; moving the
+/// links to another file (merge) re-expresses them relative to that file.
+extension ParadoxResults {
+  /// The links of a results file read from directory `source`, rewritten
+  /// relative to directory `destination` (nil: relative to the working
+  /// directory). Absolute links stay as they are.
+  public func relinked(from source: String, to destination: String?) -> ParadoxResults {
+    var copy = self
+    for i in copy.outcomes.indices {
+      guard let link = copy.outcomes[i].checkpoint, !link.hasPrefix("/") else { continue }
+      let joined = source.isEmpty || source == "." ? link : (source.hasSuffix("/") ? source + link : source + "/" + link)
+      copy.outcomes[i].checkpoint = RelativePath.from(destination ?? ".", to: joined)
+    }
+    return copy
+  }
+}
+
+public enum RelativePath {
+  /// A path to `target` from directory `directory` ("../nets/x.ckpt"); both
+  /// may be relative to the working directory. Symbolic links are resolved
+  /// where they exist, so /tmp and its real path agree.
+  public static func from(_ directory: String, to target: String) -> String {
+    func components(_ path: String) -> [String] {
+      URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().pathComponents
+    }
+    let base = components(directory.isEmpty ? "." : directory), goal = components(target)
+    var common = 0
+    while common < base.count, common < goal.count, base[common] == goal[common] { common += 1 }
+    let parts = [String](repeating: "..", count: base.count - common) + goal[common...]
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+  }
+}

@@ -7,9 +7,15 @@ public enum SweepRunner {
   /// Runs every job; `progress(done, job, elapsedSeconds)` is called once per
   /// finished job, under a lock (so calls never overlap). Throws
   /// `TrainingError.jobFailed` naming the first failed job (in job order).
+  ///
+  /// With `keep`, each trained network is handed to it on its worker thread
+  /// as soon as it is measured (so a sweep never holds every network in
+  /// memory, and a crash keeps what was finished); it returns the path to
+  /// record in the outcome's `checkpoint`. A `keep` that throws fails its job.
   public static func run(
     _ jobs: [ParadoxJob], config: ParadoxConfig, task: any TrainingTask, workers: Int,
-    progress: @Sendable (_ done: Int, _ job: ParadoxJob, _ elapsedSeconds: Double) -> Void = { _, _, _ in }
+    progress: @Sendable (_ done: Int, _ job: ParadoxJob, _ elapsedSeconds: Double) -> Void = { _, _, _ in },
+    keep: (@Sendable (KeptNetwork) throws -> String)? = nil
   ) throws(TrainingError) -> [ParadoxOutcome] {
     final class Slots: @unchecked Sendable {  // each index written by one worker, read after the join
       var outcomes: [ParadoxOutcome?]
@@ -27,7 +33,16 @@ public enum SweepRunner {
     DispatchQueue.concurrentPerform(iterations: threads) { w in
       var j = w
       while j < jobs.count {
-        do { slots.outcomes[j] = try config.run(jobs[j], task: task) } catch { slots.errors[j] = "\(error)" }
+        do {
+          if let keep {
+            let kept = try config.train(jobs[j], task: task)
+            var outcome = kept.outcome
+            outcome.checkpoint = try keep(kept)
+            slots.outcomes[j] = outcome
+          } else {
+            slots.outcomes[j] = try config.run(jobs[j], task: task)
+          }
+        } catch { slots.errors[j] = "\(error)" }
         lock.lock()
         slots.done += 1
         progress(slots.done, jobs[j], Date().timeIntervalSince(start))

@@ -20,6 +20,10 @@ struct Analyze: ParsableCommand {
       regulator: u).
       Without a CHECKPOINT, analyzes the bundled default model (\(BundledModel.defaultName)).
       --sigma-test takes a list (0,0.5,1) or a range (0:1:0.1).
+      --task-loss instead reports the test loss over the task's inputs
+      (--task-inputs midpoints of its input range) at every sigma_test: the
+      closure's prediction (E z - y)^2 + Var z next to the simulated stationary
+      loss +- SE, and the optimum sigma_test of each.
       --out DIR writes report.json, report.md, report.tex and the CSVs a
       notebook needs (noise_levels.csv, fixed_points.csv, branch.csv).
       """)
@@ -47,6 +51,12 @@ struct Analyze: ParsableCommand {
   var slowPoints: Double?
 
   @OptionGroup var threading: ThreadOptions
+
+  @Flag(name: .customLong("task-loss"), help: "Report the test loss over the task's inputs at every sigma_test: closure-predicted and simulated, with the optimum of each.")
+  var taskLoss = false
+
+  @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
+  var taskInputs = 8
 
   /// --out DIR: report.json, report.md, report.tex and the CSVs.
   @OptionGroup var destination: OutputPathOptions
@@ -86,6 +96,11 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
+    if taskLoss {
+      guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
+      if input != nil { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }
+      if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
+    }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
     if let q = slowPoints, !(q.isFinite && q > 0) {
@@ -97,6 +112,7 @@ struct Analyze: ParsableCommand {
     let path = try checkpoint ?? BundledModel.defaultPath()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
     let progress = Progress.stderrIfTerminal
+    if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     let analysis: NetworkAnalysis
     do {
       analysis = try NetworkAnalysis(checkpoint: model, input: input?.values, options: options) { progress($0) }
@@ -111,6 +127,27 @@ struct Analyze: ParsableCommand {
         throw ValidationError(e.description)
       }
     }
+    if output.json {
+      print(try JSONOutput.string(report))
+    } else {
+      print(report.render(output.format), terminator: "")
+    }
+  }
+}
+
+extension Analyze {
+  func runTaskLoss(_ model: Checkpoint, path: String, progress: @escaping @Sendable (String) -> Void) throws {
+    var o = TaskAnalysis.Options()
+    let base = try options
+    o.sigmas = base.sigmas
+    o.simulation = base.simulation
+    let analysis: TaskAnalysis
+    do {
+      analysis = try TaskAnalysis(checkpoint: model, gridPoints: taskInputs, options: o) { progress($0) }
+    } catch let e as NetworkError {
+      throw ParameterFlags.validationError(e)
+    }
+    let report = TaskLossReport(analysis, path: path)
     if output.json {
       print(try JSONOutput.string(report))
     } else {

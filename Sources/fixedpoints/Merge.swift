@@ -24,15 +24,30 @@ struct Merge: ParsableCommand {
   func run() throws {
     let parts = try files.map { path -> ParadoxResults in
       guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-      do { return try ParadoxResults.decode(from: data) } catch {
+      let results: ParadoxResults
+      do { results = try ParadoxResults.decode(from: data) } catch {
         throw ValidationError("\(path) is not a paradox results file: \(error)")
       }
+      // Kept checkpoints are linked relative to the file that lists them:
+      // re-express the links relative to the merged file (or the working directory).
+      let relativeSource = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+      return results.relinked(
+        from: relativeSource.isEmpty ? "/" : relativeSource,
+        to: out.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+      )
     }
     let merged: ParadoxResults
     do { merged = try ParadoxResults.merge(parts) } catch { throw ValidationError(error.description) }
     let missing = merged.missing
     if !missing.isEmpty {
       FileHandle.standardError.write(Data("merge: \(missing.count) job(s) of \(merged.config.jobs.count) missing (e.g. noise-\(missing[0].noise.rawValue) sigma_train=\(missing[0].sigmaTrain) seed=\(missing[0].seed))\n".utf8))
+    }
+    let base = out.map { URL(fileURLWithPath: $0).deletingLastPathComponent() } ?? URL(fileURLWithPath: ".")
+    let absent = merged.outcomes.compactMap(\.checkpoint).filter { link in
+      !FileManager.default.fileExists(atPath: link.hasPrefix("/") ? link : base.appendingPathComponent(link).path)
+    }
+    if !absent.isEmpty {
+      FileHandle.standardError.write(Data("merge: \(absent.count) linked checkpoint(s) not found (e.g. \(absent[0]))\n".utf8))
     }
     if let out { try AtomicFile.write(try JSONOutput.string(merged) + "\n", to: out) }
     try ParadoxSummary(merged).print(output: output)

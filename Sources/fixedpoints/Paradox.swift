@@ -18,6 +18,10 @@ struct Paradox: ParsableCommand {
       networks do best near sigma_train, noise-out ones at 0.
       Clusters: --shard k/n runs jobs k, k+n, k+2n, ... (1-based) and writes
       them with --out; `fixedpoints merge shard*.json` combines the shards.
+      --keep DIR writes every trained network into DIR as
+      <noise>-s<sigma_train>-seed<seed>.ckpt (e.g. in-s0.5-seed1.ckpt) with its
+      measured test-loss curve as the .json of the same name; the results file
+      lists each checkpoint relative to itself (shards never collide; merge keeps the links).
       Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 --iterations 3000
       """)
 
@@ -56,6 +60,9 @@ struct Paradox: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("out")], help: "Write the results (JSON, for merge) to this file.")
   var out: String?
 
+  @Option(help: "Keep every trained network (checkpoint + test-loss curve JSON) in this directory (created if missing).")
+  var keep: String?
+
   @OptionGroup var output: OutputOptions
 
   /// The placements asked for, each once, in the order given.
@@ -92,6 +99,7 @@ struct Paradox: ParsableCommand {
     guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
     if let out { try OutputPath.validate(out, option: "--out") }
+    if let keep { try KeepDirectory.validate(keep) }
   }
 
   func run() throws {
@@ -104,14 +112,27 @@ struct Paradox: ParsableCommand {
       evaluationRepeats: evalRepeats)
     let (k, n) = try parsedShard
     let work = config.jobs(shard: k, of: n)
+    var keeper: (@Sendable (KeptNetwork) throws -> String)?
+    if let keep {
+      // Created before any training, so a sweep never fails at its first write.
+      try KeepDirectory.create(keep)
+      // The link recorded in the results: relative to the results file, or as given.
+      let prefix = out.map { RelativePath.from(URL(fileURLWithPath: $0).deletingLastPathComponent().path, to: keep) } ?? keep
+      keeper = { kept in
+        let name = try KeepDirectory.write(kept, into: keep)
+        return prefix == "." ? name : (prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name)
+      }
+    }
     let outcomes: [ParadoxOutcome]
     do {
-      outcomes = try SweepRunner.run(work, config: config, task: task, workers: workers) { done, job, seconds in
-        let line = String(
-          format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
-          job.noise.rawValue, job.sigmaTrain, job.seed)
-        FileHandle.standardError.write(Data(line.utf8))
-      }
+      outcomes = try SweepRunner.run(
+        work, config: config, task: task, workers: workers,
+        progress: { done, job, seconds in
+          let line = String(
+            format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
+            job.noise.rawValue, job.sigmaTrain, job.seed)
+          FileHandle.standardError.write(Data(line.utf8))
+        }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
     if let out { try AtomicFile.write(try JSONOutput.string(results) + "\n", to: out) }
@@ -128,5 +149,45 @@ extension ParadoxSummary {
     }
     Swift.print(table.render(output.format), terminator: "")
     if output.format == .terminal { Swift.print("verdict: \(verdict)") }
+  }
+}
+
+/// `paradox --keep DIR`: the directory every trained network goes into.
+enum KeepDirectory {
+  /// DIR exists and is a writable directory, or can be created: its nearest
+  /// existing ancestor is a writable directory. Checked before any training.
+  static func validate(_ path: String) throws {
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else { throw ValidationError("--keep: \(path) exists and is not a directory") }
+      guard access(path, W_OK | X_OK) == 0 else { throw ValidationError("--keep: directory \(path) is not writable") }
+      return
+    }
+    var ancestor = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+    while !fm.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), ancestor.path != "/" {
+      ancestor.deleteLastPathComponent()
+    }
+    guard isDirectory.boolValue else { throw ValidationError("--keep: cannot create \(path): \(ancestor.path) is not a directory") }
+    guard access(ancestor.path, W_OK | X_OK) == 0 else {
+      throw ValidationError("--keep: cannot create \(path): \(ancestor.path) is not writable")
+    }
+  }
+
+  static func create(_ path: String) throws {
+    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+      throw ValidationError("--keep: cannot create \(path): \(error.localizedDescription)")
+    }
+  }
+
+  /// The one place kept networks are written: `<stem>.ckpt` (atomically, by
+  /// the checkpoint's own writer) and `<stem>.json`, its measured curve.
+  /// Returns the checkpoint's file name.
+  static func write(_ kept: KeptNetwork, into directory: String) throws -> String {
+    let dir = URL(fileURLWithPath: directory)
+    let name = kept.job.fileStem + ".ckpt"
+    try kept.checkpoint.write(to: dir.appendingPathComponent(name))
+    try AtomicFile.write(try JSONOutput.string(kept.curve) + "\n", to: dir.appendingPathComponent(kept.job.fileStem + ".json").path)
+    return name
   }
 }

@@ -38,8 +38,20 @@ struct Analyze: ParsableCommand {
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
 
-  @Option(help: "Random starts of the fixed-point search.")
+  @Option(help: "Random starts of the fixed-point search's first batch.")
   var starts = 24
+
+  @Option(name: .customLong("search-runs"), help: "Runs of the map per sampled batch of the fixed-point search (0: the first batch alone).")
+  var searchRuns = FixedPointSearch().runsPerBatch
+
+  @Option(name: .customLong("search-patience"), help: "Stop the fixed-point search after this many batches without a new point.")
+  var searchPatience = FixedPointSearch().patience
+
+  @Option(name: .customLong("max-starts"), help: "Budget of Newton starts of the fixed-point search.")
+  var maxStarts = FixedPointSearch().maxStarts
+
+  @Option(name: .customLong("sampling-sigma"), help: "Noise of the fixed-point search's noisy runs.")
+  var samplingSigma = FixedPointSearch().samplingSigma
 
   @Option(
     name: .customLong("slow-points"),
@@ -79,6 +91,10 @@ struct Analyze: ParsableCommand {
       o.simulation.threads = threading.threads
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
+      o.search.runsPerBatch = searchRuns
+      o.search.patience = searchPatience
+      o.search.maxStarts = maxStarts
+      o.search.samplingSigma = samplingSigma
       o.search.seed = simulation.seed
       o.slowPointSpeed = slowPoints
       return o
@@ -88,6 +104,12 @@ struct Analyze: ParsableCommand {
   func validate() throws {
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    guard searchRuns >= 0 else { throw ValidationError("--search-runs must be >= 0, got \(searchRuns)") }
+    guard searchPatience >= 1 else { throw ValidationError("--search-patience must be >= 1, got \(searchPatience)") }
+    guard maxStarts >= 0 else { throw ValidationError("--max-starts must be >= 0, got \(maxStarts)") }
+    guard samplingSigma.isFinite, samplingSigma >= 0 else {
+      throw ValidationError("--sampling-sigma must be finite and >= 0, got \(samplingSigma)")
+    }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
     }

@@ -30,8 +30,9 @@ struct Analyze: ParsableCommand {
   @Option(name: .customLong("sigma-test"), help: "Test noise levels: a list 0,0.1,0.5 or a range start:stop:step.")
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
-  @Option(help: "The constant input u, comma-separated (default: the task's).")
-  var input: NumberList?
+  @Option(
+    help: "The constant input u, comma-separated (default: the task's). Repeat it for several input conditions: each is analysed on its own (fixed points, search, noise levels), and --json prints a list of reports in the order given.")
+  var input: [NumberList] = []
 
   @OptionGroup var simulation: SimulationOptions<Defaults>
 
@@ -110,6 +111,9 @@ struct Analyze: ParsableCommand {
     guard samplingSigma.isFinite, samplingSigma >= 0 else {
       throw ValidationError("--sampling-sigma must be finite and >= 0, got \(samplingSigma)")
     }
+    guard input.count <= 1 || destination.out == nil else {
+      throw ValidationError("--out writes one input condition's report; give one --input with --out (got \(input.count))")
+    }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
     }
@@ -119,14 +123,20 @@ struct Analyze: ParsableCommand {
     let path = try checkpoint ?? BundledModel.defaultPath()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
     let progress = Progress.stderrIfTerminal
-    let analysis: NetworkAnalysis
-    do {
-      analysis = try NetworkAnalysis(checkpoint: model, input: input?.values, options: options) { progress($0) }
-    } catch let e as NetworkError {
-      throw ParameterFlags.validationError(e)
+    // No --input: the task's default; one report per --input otherwise.
+    let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
+    let options = try options
+    var reports: [AnalysisReport] = []
+    for u in inputs {
+      let analysis: NetworkAnalysis
+      do {
+        analysis = try NetworkAnalysis(checkpoint: model, input: u, options: options) { progress($0) }
+      } catch let e as NetworkError {
+        throw ParameterFlags.validationError(e)
+      }
+      reports.append(AnalysisReport(analysis, path: path))
     }
-    let report = AnalysisReport(analysis, path: path)
-    if let out = destination.out {
+    if let out = destination.out, let report = reports.first {
       do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
         // The directory is named by --out; a file inside it by its path.
         if case .createDirectory = e { throw ValidationError("--out: \(e)") }
@@ -134,9 +144,10 @@ struct Analyze: ParsableCommand {
       }
     }
     if output.json {
-      print(try JSONOutput.string(report))
+      // One input: the report object itself (unchanged shape); several: a list.
+      print(reports.count == 1 ? try JSONOutput.string(reports[0]) : try JSONOutput.string(reports))
     } else {
-      print(report.render(output.format), terminator: "")
+      print(reports.map { $0.render(output.format) }.joined(separator: "\n"), terminator: "")
     }
   }
 }

@@ -55,13 +55,18 @@ final class FixedPointSearchTests: XCTestCase {
 
   func check(n: Int, patterns p: Int, seed: UInt, exhaustiveStarts: Int) throws {
     let hop = try HopfieldNetworks.make(n: n, patterns: p, seed: seed)
-    let (found, report) = try hop.network.searchFixedPoints(search: FixedPointSearch())
-    let reference = try Self.exhaustive(hop.network, count: exhaustiveStarts, seed: 99)
+    let clock = ContinuousClock()
+    var found: [NetworkFixedPoint] = [], searched: FixedPointSearchReport?
+    let searchTime = try clock.measure { (found, searched) = try hop.network.searchFixedPoints(search: FixedPointSearch()) }
+    var reference: [NetworkFixedPoint] = []
+    let exhaustiveTime = try clock.measure { reference = try Self.exhaustive(hop.network, count: exhaustiveStarts, seed: 99) }
+    let report = try XCTUnwrap(searched)
     let stable = found.filter(\.stable)
     print(
       "N = \(n): search \(found.count) points (\(stable.count) stable), \(report.startsUsed) starts, \(report.batches) batches, "
         + "\(report.stoppingReason), \(report.foundOnce) once; exhaustive (\(exhaustiveStarts) random starts) \(reference.count) "
-        + "(\(reference.filter(\.stable).count) stable)")
+        + "(\(reference.filter(\.stable).count) stable); "
+        + "times (informative only) \(searchTime) vs \(exhaustiveTime)")
     // Every stored pattern, both signs, is an attractor the search reports:
     // an overlap above 0.8 (the retrieval state has m ≈ 0.96; the nearest
     // mixtures have |m| ≤ 0.5 + O(1/√N) with every single pattern).
@@ -109,6 +114,25 @@ final class FixedPointSearchTests: XCTestCase {
       throw XCTSkip("N = 64 runs in release: swift test -c release -Xswiftc -enable-testing")
     #else
       try check(n: 64, patterns: 4, seed: 5, exhaustiveStarts: 2000)
+    #endif
+  }
+
+  /// Random starts are a weak reference at N = 64, so also a search ten
+  /// times as patient from another seed: it must find nothing the default
+  /// search missed (else the default stopping rule stops too early).
+  func testHopfield64PatientSearchFindsNothingMore() throws {
+    #if DEBUG
+      throw XCTSkip("N = 64 runs in release: swift test -c release -Xswiftc -enable-testing")
+    #else
+      let hop = try HopfieldNetworks.make(n: 64, patterns: 4, seed: 5)
+      let found = try hop.network.searchFixedPoints(search: FixedPointSearch()).points.map(\.h)
+      var patient = FixedPointSearch()
+      patient.seed = 2
+      patient.patience = 30
+      patient.maxStarts = 20_000
+      let (more, report) = try hop.network.searchFixedPoints(search: patient)
+      print("N = 64 patient search: \(more.count) points (\(more.filter(\.stable).count) stable), \(report.startsUsed) starts, \(report.stoppingReason)")
+      for p in more { XCTAssert(Self.contains(found, p.h), "patient search found a point (index \(p.index)) the default missed") }
     #endif
   }
 

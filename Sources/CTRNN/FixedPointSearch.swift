@@ -157,7 +157,12 @@ extension Network {
   /// The starts of run `run` in batch `batch` (see `searchFixedPoints`).
   func sampledStarts(batch: Int, run: Int, known: [[Double]], search: FixedPointSearch) throws -> [[Double]] {
     let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: Self.streamSeed(search.seed, batch: batch, run: run)))
-    let f = activation, g = gamma, n = size
+    let f = activation, g = gamma, n = size, weights = recurrent.elements
+    /// The noiseless map F(h) = (1−γ) h + γ f(W h + c), as `map` computes it.
+    func step(_ h: [Double]) -> [Double] {
+      let u = preactivation(h, weights: weights)
+      return (0..<n).map { (1 - g) * h[$0] + g * f(u[$0]) }
+    }
     let spread = [0.1, 1, 3][run % 3]
     let h0 = drive.map { ci in f(ci + (2 * rng.uniform() - 1) * spread * (1 + abs(ci))) }
     var starts = [h0]
@@ -166,7 +171,7 @@ extension Network {
     var h = h0, previous = Double.infinity, falling = false
     var minima: [(speed: Double, h: [Double])] = []
     for _ in 0..<(Int(100 / g) + 100) {
-      let next = map(h)
+      let next = step(h)
       let speed = zip(next, h).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
       if !next.allSatisfy(\.isFinite) { break }
       // h is a local minimum of the speed when it fell into h and rises after.
@@ -182,14 +187,14 @@ extension Network {
     // Noisy run, the network's own noise placement at samplingSigma.
     let sigma = search.samplingSigma, inside = noise == .inside, steps = Int(20 / g) + 20
     h = h0
-    for step in 1...steps {
-      let u = preactivation(h)
+    for k in 1...steps {
+      let u = preactivation(h, weights: weights)
       h = (0..<n).map { i in
         let xi = sigma * rng.gaussian()
         return (1 - g) * h[i] + g * (inside ? f(u[i] + xi) : f(u[i]) + xi)
       }
       guard h.allSatisfy(\.isFinite) else { break }
-      if step == steps / 2 || step == steps { starts.append(h) }
+      if k == steps / 2 || k == steps { starts.append(h) }
     }
 
     if known.count >= 2 {

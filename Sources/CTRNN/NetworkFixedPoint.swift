@@ -88,13 +88,22 @@ extension Network {
   /// `start`; nil unless it ends on a genuine root (residual ≤ the
   /// tolerance, finite).
   func root(from start: [Double], search: FixedPointSearch) -> [Double]? {
-    let f = activation
+    let f = activation, n = size, weights = recurrent.elements
     let solver = MultirootSolver(maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
     guard
       let r = try? solver.solve(
         start: start,
-        residual: { h in zip(self.preactivation(h), h).map { f($0) - $1 } },
-        jacobian: { h in self.averagedJacobian(h, slopes: self.preactivation(h).map(f.derivative)) },
+        residual: { h in zip(self.preactivation(h, weights: weights), h).map { f($0) - $1 } },
+        jacobian: { h in
+          // diag(f′(u)) W − I, filled row-major in one pass.
+          let slopes = self.preactivation(h, weights: weights).map(f.derivative)
+          var j = [Double](repeating: 0, count: n * n)
+          for i in 0..<n {
+            for k in 0..<n { j[i * n + k] = slopes[i] * weights[i * n + k] }
+            j[i * n + i] -= 1
+          }
+          return Matrix(rows: n, columns: n, elements: j)
+        },
         context: "fixed point")
     else { return nil }
     // A relu kink can stop hybridsj on a small step rather than a root:
@@ -102,6 +111,22 @@ extension Network {
     let residual = zip(preactivation(r.x), r.x).map { abs(f($0) - $1) }.max() ?? 0
     guard residual <= search.residualTolerance, r.x.allSatisfy(\.isFinite) else { return nil }
     return r.x
+  }
+
+  /// `preactivation(h)` with W read from its row-major elements: the same
+  /// sums in the same order (so the same bits), without a subscript call per
+  /// weight — the search's inner loop.
+  func preactivation(_ h: [Double], weights: [Double]) -> [Double] {
+    let n = size
+    return weights.withUnsafeBufferPointer { w in
+      h.withUnsafeBufferPointer { x in
+        (0..<n).map { i in
+          var s = drive[i]
+          for j in 0..<n { s += w[i * n + j] * x[j] }
+          return s
+        }
+      }
+    }
   }
 
   /// The given starts (finite, right size), one step from the input-driven

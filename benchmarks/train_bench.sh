@@ -45,7 +45,7 @@ REPEATS=${REPEATS:-3}
 ROUNDS=${ROUNDS:-1}
 COMPILE=${COMPILE:-1}
 FRAMEWORK=${FRAMEWORK:-auto}
-SIZES=(--hidden 64 --batch 32 --steps-per-trial 100 --iterations "$ITERATIONS" --repeats "$REPEATS" --threads "$THREADS")
+SIZES=(--hidden 64 --batch 32 --trial-steps 100 --iterations "$ITERATIONS" --repeats "$REPEATS" --threads "$THREADS")
 
 # The reference framework: torch, else jax; install only if missing.
 has() { "$PY" -c "import $1" 2>/dev/null; }

@@ -45,7 +45,7 @@ def parse():
                    help="auto: torch if importable, else jax")
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--steps-per-trial", type=int, default=100)
+    p.add_argument("--trial-steps", "--steps-per-trial", dest="steps_per_trial", type=int, default=100)
     p.add_argument("--iterations", type=int, default=200)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=10)

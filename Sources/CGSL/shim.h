@@ -24,6 +24,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_complex_math.h>
+#include <gsl/gsl_multifit_nlinear.h>
 
 static inline const gsl_rng_type *cgsl_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_rng_type *cgsl_rng_ranlxd2(void) { return gsl_rng_ranlxd2; }
@@ -36,14 +37,17 @@ static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_fdfsolver_newto
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
 static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_fsolver_hybrid(void) { return gsl_multiroot_fsolver_hybrid; }
 
-/* glibc's malloc returns blocks above its mmap threshold to the kernel on
- * free, so a loop that allocates a few MB per iteration (BPTT) pays fresh
- * zeroed pages every time. Raising the mmap and trim thresholds keeps such
- * blocks in the heap for reuse. Not GSL, but this is the project's C shim. */
-#include <malloc.h>
-static inline void cgsl_retain_freed_memory(int bytes) {
-  mallopt(M_MMAP_THRESHOLD, bytes);
-  mallopt(M_TRIM_THRESHOLD, bytes);
-}
+static inline const gsl_multifit_nlinear_type *cgsl_multifit_nlinear_trust(void) { return gsl_multifit_nlinear_trust; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_lm(void) { return gsl_multifit_nlinear_trs_lm; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_lmaccel(void) { return gsl_multifit_nlinear_trs_lmaccel; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_dogleg(void) { return gsl_multifit_nlinear_trs_dogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_ddogleg(void) { return gsl_multifit_nlinear_trs_ddogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_multifit_nlinear_trs_subspace2D(void) { return gsl_multifit_nlinear_trs_subspace2D; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_more(void) { return gsl_multifit_nlinear_scale_more; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_levenberg(void) { return gsl_multifit_nlinear_scale_levenberg; }
+static inline const gsl_multifit_nlinear_scale *cgsl_multifit_nlinear_scale_marquardt(void) { return gsl_multifit_nlinear_scale_marquardt; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_qr(void) { return gsl_multifit_nlinear_solver_qr; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_cholesky(void) { return gsl_multifit_nlinear_solver_cholesky; }
+static inline const gsl_multifit_nlinear_solver *cgsl_multifit_nlinear_solver_svd(void) { return gsl_multifit_nlinear_solver_svd; }
 
 #endif

@@ -1,6 +1,7 @@
 import Foundation
 import GSL
 import GaussianMoments
+import Safetensors
 
 /// Reading and writing `.ckpt` files (DESIGN.md, "The checkpoint"): a
 /// safetensors file with tensors W_rec [N,N], W_in [N,I], b [N], W_out [O,N],
@@ -17,7 +18,9 @@ import GaussianMoments
 /// buffers that have no place in the model above, and refusing the file
 /// would only make users delete them by hand. They are not kept either, so
 /// `convert` drops them. (They must still be well-formed F32/F64 tensors: the
-/// safetensors layer validates the whole file before anything is used.)
+/// Safetensors target validates the whole file before anything is used, and
+/// its `SafetensorsError.malformed` becomes `CheckpointError.malformed` with
+/// the same message.)
 extension Checkpoint {
   /// The tensor names, in the order of the model's equations.
   public static let tensorNames = ["W_rec", "W_in", "b", "W_out", "b_out"]
@@ -36,7 +39,9 @@ extension Checkpoint {
 
   /// Validates the bytes of a `.ckpt` file.
   public init(safetensors bytes: some Collection<UInt8>) throws(CheckpointError) {
-    try self.init(safetensors: SafetensorsFile.decode(bytes))
+    let file: SafetensorsFile
+    do { file = try SafetensorsFile.decode(bytes) } catch { throw CheckpointError(error) }
+    try self.init(safetensors: file)
   }
 
   /// Builds a checkpoint from an already-decoded safetensors file.
@@ -139,7 +144,7 @@ extension Checkpoint {
       if dtype == .f32, let i = values.firstIndex(where: { !Float($0).isFinite }) {
         throw .nonFiniteWeight("\(name)[\(i)] = \(values[i]) does not fit in F32; write it as F64")
       }
-      tensors[name] = SafetensorsFile.Tensor(dtype: dtype, shape: shape, values: values)
+      tensors[name] = SafetensorsFile.Tensor(dtype: dtype.safetensors, shape: shape, values: values)
     }
     if let clash = extraMetadata.keys.sorted().first(where: Self.reservedMetadataKeys.contains) {
       throw .badMetadata("extraMetadata key '\(clash)' collides with a checkpoint field; set the field instead")
@@ -238,5 +243,25 @@ extension Checkpoint {
       bytes += chunk[0..<n]
     }
     return bytes
+  }
+}
+
+extension Checkpoint.DType {
+  /// The same element type in the file format's vocabulary.
+  var safetensors: SafetensorsFile.DType {
+    switch self {
+    case .f32: return .f32
+    case .f64: return .f64
+    }
+  }
+}
+
+extension CheckpointError {
+  /// A file-format error as a checkpoint error: the message is kept as is,
+  /// so the user reads "malformed checkpoint: <what the format layer found>".
+  init(_ error: SafetensorsError) {
+    switch error {
+    case .malformed(let m): self = .malformed(m)
+    }
   }
 }

@@ -72,7 +72,8 @@ extension Network {
     let first = try searchStarts(given: given, search: search)
     sampled += first
     startsUsed += first.count
-    var newPerBatch = [first.reduce(0) { $0 + (merge(root(from: $1, search: search)) ? 1 : 0) }]
+    let solver = try rootSolver(search)
+    var newPerBatch = [first.reduce(0) { $0 + (merge(root(from: $1, search: search, solver: solver)) ? 1 : 0) }]
 
     var reason = FixedPointSearchReport.StoppingReason.firstBatchOnly
     var quiet = 0
@@ -138,7 +139,9 @@ extension Network {
     let work = { (j: Int) in
       slots.results[j] = Result {
         let starts = try network.sampledStarts(batch: batch, run: j, known: known, search: search)
-        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search) })
+        // A solver per run: it is not thread-safe, and runs may share threads.
+        let solver = try network.rootSolver(search)
+        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver) })
       }
     }
     let workers = max(1, min(threads, count))

@@ -106,7 +106,7 @@ extension Network {
   ) {
     guard let xp = x.baseAddress, let op = out.baseAddress else { return }
     weights.withUnsafeBufferPointer { wp in
-      if let w = wp.baseAddress { MatrixMultiply.multiplyTransposed(xp, w, into: op, m: m, n: n, k: n) }
+      if let w = wp.baseAddress { BLAS.multiplyTransposed(xp, w, into: op, m: m, n: n, k: n) }
     }
   }
 }

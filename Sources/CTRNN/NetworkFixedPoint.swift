@@ -75,21 +75,27 @@ extension Network {
   /// deduplicated, stable ones first, then by readout.
   public func deterministicFixedPoints(starts given: [[Double]] = [], search: FixedPointSearch = .init()) throws -> [NetworkFixedPoint] {
     let starts = try searchStarts(given: given, search: search)
+    let solver = try rootSolver(search)
     var found: [[Double]] = []
     for start in starts {
-      guard let root = root(from: start, search: search) else { continue }
+      guard let root = root(from: start, search: search, solver: solver) else { continue }
       if !found.contains(where: { search.same($0, root) }) { found.append(root) }
     }
     return try found.map { try fixedPoint($0) }.sorted(by: NetworkFixedPoint.reportOrder)
+  }
+
+  /// The solver `root(from:search:solver:)` uses: one per thread, reused
+  /// for every start there.
+  func rootSolver(_ search: FixedPointSearch) throws -> MultirootSolver {
+    try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
   }
 
   /// The one call into the multiroot solver: GSL's hybridsj on
   /// f(W h + c) − h with the analytic Jacobian diag(f′(u)) W − I from
   /// `start`; nil unless it ends on a genuine root (residual ≤ the
   /// tolerance, finite).
-  func root(from start: [Double], search: FixedPointSearch) -> [Double]? {
+  func root(from start: [Double], search: FixedPointSearch, solver: MultirootSolver) -> [Double]? {
     let f = activation, n = size, weights = recurrent.elements
-    let solver = MultirootSolver(maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
     guard
       let r = try? solver.solve(
         start: start,

@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import GaussianMoments
 import SDE
 
 /// Which dynamics a stationary ensemble runs.

@@ -69,7 +69,7 @@ extension Network {
   /// this is the noise-in mean-field fixed point; the Gaussian closure calls
   /// it with sᵢ² = σ² + (W C Wᵀ)ᵢᵢ.
   public func solveAveraged(sd s: [Double], start: [Double], evaluator: MomentEvaluator) throws -> [Double] {
-    let solver = MultirootSolver(maxIterations: 200, residualTolerance: 1e-12)
+    let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: 1e-12)
     let r = try solver.solve(
       start: start,
       residual: { h in try zip(self.neuronMoments(self.preactivation(h), sd: s, evaluator: evaluator), h).map { $0.mean - $1 } },

@@ -1,5 +1,4 @@
 import GSL
-import SDE
 
 /// The discrete Lyapunov (Stein) equation C = A C Aᵀ + Q, whose solution is
 /// the stationary covariance of x' = A x + η with Cov η = Q.
@@ -74,7 +73,7 @@ public enum SteinEquation {
     a.elements.withUnsafeBufferPointer { ap in
       b.elements.withUnsafeBufferPointer { bp in
         c.elements.withUnsafeMutableBufferPointer { cp in
-          MatrixMultiply.gemm(
+          BLAS.gemm(
             ap.baseAddress!, transposeA: false, bp.baseAddress!, transposeB: transposeB, into: cp.baseAddress!, m: m, n: n, k: k)
         }
       }

@@ -12,42 +12,128 @@ public struct MultirootResult: Sendable {
 /// n-dimensional root finding: Powell's hybrid method with an analytic
 /// Jacobian (`hybridsj`) or with a finite-difference one (`hybrids`).
 ///
+/// Owns its GSL workspaces (one of each method, for one dimension),
+/// allocated in `init` and freed in `deinit`, like `Integrator`; reuse one
+/// solver for many starts. Not thread-safe: one per thread.
+///
 /// The iterate/test loop lives here, once: it stops when every |Fᵢ| is below
 /// `residualTolerance` or the step is below `stepTolerance` (absolute +
-/// relative, GSL's `gsl_multiroot_test_delta`).
-public struct MultirootSolver: Sendable {
+/// relative, GSL's `gsl_multiroot_test_delta`). `find` reports how it ended
+/// as a `SolverOutcome`; `solve` returns a converged root or throws.
+public final class MultirootSolver {
+  public let dimension: Int
   public var maxIterations: Int
   public var residualTolerance: Double
   public var stepAbsoluteTolerance: Double
   public var stepRelativeTolerance: Double
+  private let withJacobian: UnsafeMutablePointer<gsl_multiroot_fdfsolver>
+  private let finiteDifference: UnsafeMutablePointer<gsl_multiroot_fsolver>
+  private let start: UnsafeMutablePointer<gsl_vector>
 
   public init(
-    maxIterations: Int = 1000, residualTolerance: Double = 1e-12,
+    dimension: Int, maxIterations: Int = 1000, residualTolerance: Double = 1e-12,
     stepAbsoluteTolerance: Double = 0, stepRelativeTolerance: Double = 1e-14
-  ) {
+  ) throws(GSLError) {
+    GSLRuntime.ensureInitialised()
+    guard dimension > 0 else {
+      throw GSLError(status: Int32(GSL_EBADLEN), reason: "dimension \(dimension); need at least 1", context: "multiroot solver")
+    }
+    let fdf = gsl_multiroot_fdfsolver_alloc(cgsl_multiroot_fdfsolver_hybridsj(), dimension)
+    let f = gsl_multiroot_fsolver_alloc(cgsl_multiroot_fsolver_hybrids(), dimension)
+    let x0 = gsl_vector_alloc(dimension)
+    guard let fdf, let f, let x0 else {
+      if let fdf { gsl_multiroot_fdfsolver_free(fdf) }
+      if let f { gsl_multiroot_fsolver_free(f) }
+      if let x0 { gsl_vector_free(x0) }
+      throw GSLError(status: Int32(GSL_ENOMEM), context: "allocating a \(dimension)-dimensional multiroot solver")
+    }
+    self.dimension = dimension
     self.maxIterations = maxIterations
     self.residualTolerance = residualTolerance
     self.stepAbsoluteTolerance = stepAbsoluteTolerance
     self.stepRelativeTolerance = stepRelativeTolerance
+    withJacobian = fdf
+    finiteDifference = f
+    start = x0
   }
 
-  /// Solves F(x) = 0 from `start` with the analytic Jacobian (hybridsj).
+  deinit {
+    gsl_multiroot_fdfsolver_free(withJacobian)
+    gsl_multiroot_fsolver_free(finiteDifference)
+    gsl_vector_free(start)
+  }
+
+  // MARK: - Outcomes
+
+  /// Iterates from `start` with the analytic Jacobian (hybridsj) and says
+  /// how it ended. Throws only when a closure throws or sizes are wrong;
+  /// a non-finite F or J is `.leftDomain`, GSL's "no progress" `.stalled`.
+  public func find(
+    start: [Double], residual: @escaping ([Double]) throws -> [Double],
+    jacobian: @escaping ([Double]) throws -> Matrix, context: String = "hybridsj"
+  ) throws -> SolverOutcome<MultirootResult> {
+    try runWithJacobian(start: start, residual: residual, jacobian: jacobian, context: context).outcome
+  }
+
+  /// As `find(start:residual:jacobian:)`, with a finite-difference Jacobian (hybrids).
+  public func find(
+    start: [Double], residual: @escaping ([Double]) throws -> [Double], context: String = "hybrids"
+  ) throws -> SolverOutcome<MultirootResult> {
+    try runFiniteDifference(start: start, residual: residual, context: context).outcome
+  }
+
+  // MARK: - Converged or thrown
+
+  /// Solves F(x) = 0 from `start` with the analytic Jacobian (hybridsj);
+  /// every outcome but `.converged` is thrown as a `GSLError` naming it.
   public func solve(
     start: [Double], residual: @escaping ([Double]) throws -> [Double],
     jacobian: @escaping ([Double]) throws -> Matrix, context: String = "hybridsj"
   ) throws -> MultirootResult {
-    GSLRuntime.ensureInitialised()
-    let n = start.count
-    guard n > 0 else { throw GSLError(status: Int32(GSL_EBADLEN), reason: "empty start vector", context: context) }
-    let box = MultirootBox(n: n, residual: residual, jacobian: jacobian)
-    guard let solver = gsl_multiroot_fdfsolver_alloc(cgsl_multiroot_fdfsolver_hybridsj(), n),
-      let x0 = gsl_vector_alloc(n)
-    else { throw GSLError(status: Int32(GSL_ENOMEM), context: "\(context): allocating an \(n)-dimensional solver") }
-    defer {
-      gsl_multiroot_fdfsolver_free(solver)
-      gsl_vector_free(x0)
+    try converged(runWithJacobian(start: start, residual: residual, jacobian: jacobian, context: context), context)
+  }
+
+  /// Solves F(x) = 0 from `start` with a finite-difference Jacobian (hybrids).
+  public func solve(
+    start: [Double], residual: @escaping ([Double]) throws -> [Double], context: String = "hybrids"
+  ) throws -> MultirootResult {
+    try converged(runFiniteDifference(start: start, residual: residual, context: context), context)
+  }
+
+  // MARK: - The loop
+
+  /// An outcome and the GSL status that ended it (success when converged or
+  /// out of iterations), so `solve` can word its error as GSL does.
+  private typealias Run = (outcome: SolverOutcome<MultirootResult>, status: Int32)
+
+  private func converged(_ run: Run, _ context: String) throws -> MultirootResult {
+    switch run.outcome {
+    case .converged(let r, _): return r
+    case .maxIterations:
+      throw GSLError(status: Int32(GSL_EMAXITER), context: "\(context) after \(maxIterations) iterations")
+    default:
+      let k = run.outcome.iterations
+      throw GSLError(status: run.status, context: k == 0 ? "\(context): evaluating the start point" : "\(context) at iteration \(k)")
     }
-    GSLVectorIO.copy(start, into: x0)
+  }
+
+  private func checkStart(_ start: [Double], _ context: String) throws(GSLError) {
+    guard !start.isEmpty else { throw GSLError(status: Int32(GSL_EBADLEN), reason: "empty start vector", context: context) }
+    guard start.count == dimension else {
+      throw GSLError(
+        status: Int32(GSL_EBADLEN), reason: "start has \(start.count) components; the solver is \(dimension)-dimensional",
+        context: context)
+    }
+  }
+
+  private func runWithJacobian(
+    start x: [Double], residual: @escaping ([Double]) throws -> [Double],
+    jacobian: @escaping ([Double]) throws -> Matrix, context: String
+  ) throws -> Run {
+    try checkStart(x, context)
+    let box = MultirootBox(n: dimension, residual: residual, jacobian: jacobian)
+    let solver = withJacobian
+    GSLVectorIO.copy(x, into: start)
     return try withExtendedLifetime(box) {
       var system = gsl_multiroot_function_fdf(
         f: { x, p, f in MultirootBox.from(p).f(x!, f!) },
@@ -57,63 +143,67 @@ public struct MultirootSolver: Sendable {
           let s = box.f(x!, f!)
           return s == Int32(GSL_SUCCESS) ? box.df(x!, j!) : s
         },
-        n: n, params: box.opaque)
-      let status = gsl_multiroot_fdfsolver_set(solver, &system, x0)
-      try box.rethrowIfNeeded()
-      try check(status, "\(context): evaluating the start point")
-      return try iterate(box: box, context: context,
+        n: dimension, params: box.opaque)
+      let status = gsl_multiroot_fdfsolver_set(solver, &system, start)
+      return try iterate(
+        box: box, context: context, setStatus: status,
         step: { gsl_multiroot_fdfsolver_iterate(solver) },
         x: { solver.pointee.x }, f: { solver.pointee.f }, dx: { solver.pointee.dx })
     }
   }
 
-  /// Solves F(x) = 0 from `start` with a finite-difference Jacobian (hybrids).
-  public func solve(
-    start: [Double], residual: @escaping ([Double]) throws -> [Double], context: String = "hybrids"
-  ) throws -> MultirootResult {
-    GSLRuntime.ensureInitialised()
-    let n = start.count
-    guard n > 0 else { throw GSLError(status: Int32(GSL_EBADLEN), reason: "empty start vector", context: context) }
-    let box = MultirootBox(n: n, residual: residual, jacobian: nil)
-    guard let solver = gsl_multiroot_fsolver_alloc(cgsl_multiroot_fsolver_hybrids(), n),
-      let x0 = gsl_vector_alloc(n)
-    else { throw GSLError(status: Int32(GSL_ENOMEM), context: "\(context): allocating an \(n)-dimensional solver") }
-    defer {
-      gsl_multiroot_fsolver_free(solver)
-      gsl_vector_free(x0)
-    }
-    GSLVectorIO.copy(start, into: x0)
+  private func runFiniteDifference(
+    start x: [Double], residual: @escaping ([Double]) throws -> [Double], context: String
+  ) throws -> Run {
+    try checkStart(x, context)
+    let box = MultirootBox(n: dimension, residual: residual, jacobian: nil)
+    let solver = finiteDifference
+    GSLVectorIO.copy(x, into: start)
     return try withExtendedLifetime(box) {
-      var system = gsl_multiroot_function(f: { x, p, f in MultirootBox.from(p).f(x!, f!) }, n: n, params: box.opaque)
-      let status = gsl_multiroot_fsolver_set(solver, &system, x0)
-      try box.rethrowIfNeeded()
-      try check(status, "\(context): evaluating the start point")
-      return try iterate(box: box, context: context,
+      var system = gsl_multiroot_function(f: { x, p, f in MultirootBox.from(p).f(x!, f!) }, n: dimension, params: box.opaque)
+      let status = gsl_multiroot_fsolver_set(solver, &system, start)
+      return try iterate(
+        box: box, context: context, setStatus: status,
         step: { gsl_multiroot_fsolver_iterate(solver) },
         x: { solver.pointee.x }, f: { solver.pointee.f }, dx: { solver.pointee.dx })
     }
   }
 
   private func iterate(
-    box: MultirootBox, context: String, step: () -> Int32,
+    box: MultirootBox, context: String, setStatus: Int32, step: () -> Int32,
     x: () -> UnsafeMutablePointer<gsl_vector>?, f: () -> UnsafeMutablePointer<gsl_vector>?,
     dx: () -> UnsafeMutablePointer<gsl_vector>?
-  ) throws -> MultirootResult {
+  ) throws -> Run {
     func result(_ iterations: Int) -> MultirootResult {
       MultirootResult(x: GSLVectorIO.array(x()!), residual: GSLVectorIO.array(f()!), iterations: iterations)
     }
-    if gsl_multiroot_test_residual(f(), residualTolerance) == Int32(GSL_SUCCESS) { return result(0) }
+    /// A failed GSL status as an outcome, or thrown when it is no outcome.
+    func ended(_ status: Int32, _ iterations: Int) throws -> Run {
+      switch status {
+      case Int32(GSL_ENOPROG), Int32(GSL_ENOPROGJ): return (.stalled(result(iterations), iterations: iterations), status)
+      case Int32(GSL_EBADFUNC): return (.leftDomain(result(iterations), iterations: iterations), status)
+      default:
+        throw GSLError(
+          status: status, context: iterations == 0 ? "\(context): evaluating the start point" : "\(context) at iteration \(iterations)")
+      }
+    }
+    try box.rethrowIfNeeded()
+    if setStatus != Int32(GSL_SUCCESS) { return try ended(setStatus, 0) }
+    if gsl_multiroot_test_residual(f(), residualTolerance) == Int32(GSL_SUCCESS) {
+      return (.converged(result(0), iterations: 0), Int32(GSL_SUCCESS))
+    }
     for iteration in 1...max(1, maxIterations) {
       let status = step()
       try box.rethrowIfNeeded()
-      try check(status, "\(context) at iteration \(iteration)")
+      if status != Int32(GSL_SUCCESS) { return try ended(status, iteration) }
       if gsl_multiroot_test_residual(f(), residualTolerance) == Int32(GSL_SUCCESS)
         || gsl_multiroot_test_delta(dx(), x(), stepAbsoluteTolerance, stepRelativeTolerance) == Int32(GSL_SUCCESS)
       {
-        return result(iteration)
+        return (.converged(result(iteration), iterations: iteration), Int32(GSL_SUCCESS))
       }
     }
-    throw GSLError(status: Int32(GSL_EMAXITER), context: "\(context) after \(maxIterations) iterations")
+    let k = max(1, maxIterations)
+    return (.maxIterations(result(k), iterations: k), Int32(GSL_EMAXITER))
   }
 }
 

@@ -72,12 +72,18 @@ public enum Normal {
 
 /// Error functions (GSL implementations, accurate in the tails).
 public enum ErrorFunction {
+  /// GSL 2.7's erf and erfc return NaN for |x| ≳ 5e61; beyond |x| = 6,
+  /// 1 − erf(x) < 2.2e-17 < ulp(1)/2, so ±1 is erf's exact double value,
+  /// and erfc(x) is below the smallest subnormal from x ≈ 27.3 on.
   public static func erf(_ x: Double) -> Double {
+    if abs(x) > 6 { return x > 0 ? 1 : -1 }
     GSLRuntime.ensureInitialised()
     return gsl_sf_erf(x)
   }
 
   public static func erfc(_ x: Double) -> Double {
+    if x > 30 { return 0 }
+    if x < -6 { return 2 }
     GSLRuntime.ensureInitialised()
     return gsl_sf_erfc(x)
   }

@@ -43,7 +43,7 @@ extension Activation {
   /// For t ≥ 0 the negative-argument forms expand into sums of positive
   /// terms: g₁(−t) = t + g₁(t); g₂(−t) = (t²+1)Φ(t) + tφ(t); and
   /// Var/s² = 1 − g₂(t) − 2t·g₁(t) − g₁(t)² (from (x)₊ = x + (−x)₊).
-  private func reluMoments(mu: Double, s: Double) -> ActivationMoments {
+  func reluMoments(mu: Double, s: Double) -> ActivationMoments {
     let t = mu / s, a = abs(t)
     let g1 = GaussianTail.g1(a)
     let bias = s * g1
@@ -52,6 +52,12 @@ extension Activation {
       let mean = s * g1
       let variance = s * s * (g2 - g1 * g1)
       return result(mu: mu, s: s, t: t, mean: mean, second: s * s * g2, variance: variance, slope: Normal.cdf(t), bias: bias)
+    }
+    if t > 40 {
+      // Q(40) < 1e-349: below the smallest subnormal, so relu is the identity
+      // on all the mass a double can see — the linear moments, exactly
+      // (t·g₁ below would be ∞·0 once t overflows at tiny s).
+      return result(mu: mu, s: s, t: t, mean: mu, second: mu * mu + s * s, variance: s * s, slope: 1, bias: 0)
     }
     let mean = mu + s * g1
     // In μ and s, not t: s²(t² + 1) would be 0·∞ as s → 0.
@@ -77,7 +83,9 @@ extension Activation {
     let near = abs(mu - 1) / s, gap = 2 * c / s
     let bias = -s * GaussianTail.g1Decrease(from: near, width: gap)
     var mean = c + bias
-    if abs(mean) < 0.5 * c || c == 0 {
+    if c == 0 {
+      mean = 0  // μ = 0: f is odd, the mean is exactly 0 (the integral below has width 0)
+    } else if abs(mean) < 0.5 * c {
       mean = s / Normal.sqrt2
         * GaussLegendre.integrate(from: near / Normal.sqrt2, width: gap / Normal.sqrt2, ErrorFunction.erf)
     }
@@ -112,6 +120,72 @@ extension Activation {
     moments.errorBounds.variance += centredError
     moments.errorBounds.secondMoment += centredError
     return moments
+  }
+
+  /// Above this s, tanh, sigmoid, erf, hardtanh and softplus use their
+  /// large-s limits (`largeSigmaMoments`); the neglected terms are below
+  /// (1 + t²)/s² ≤ 1.5e-15 relative for |t| = |μ|/s ≤ 38.5 (beyond, φ(t)
+  /// and the terms with it underflow).
+  static let largeSigma = 1e9
+
+  /// Moments for s ≥ `largeSigma`, where f varies on a scale 1/s of ξ and
+  /// quadrature in ξ cannot resolve it (and s² overflows from 1.3e154 on).
+  ///
+  /// A bounded f with limits L∓ is a step H plus a bump g = f − H that is
+  /// integrable. With t = μ/s, E g(μ + sξ) = (1/s)∫g(x)φ((x − μ)/s)dx
+  /// = (φ(t)/s)[∫g + (t/s)∫xg + O((1+t²)/s²)]. For the odd f here ∫(f − H) = 0,
+  /// and f² − H² has the integral −C₂ (and ∫x(f² − H²) = 0 by evenness), so
+  ///   E f  = L₋ + (L₊ − L₋)Φ(t)          (tanh, erf, hardtanh: erf(t/√2))
+  ///   E f² = E H² − C₂φ(t)/s,  Var = Φ(t)Q(t)(L₊ − L₋)² − C₂φ(t)/s
+  ///   E f′ = (L₊ − L₋)φ(t)/s             (∫x f′ = 0: f′ is even)
+  /// with C₂ = ∫(H² − f²): tanh ∫sech² = 2; erf(x/√2) 4∫Φ(1 − Φ) = 4/√π;
+  /// hardtanh ∫₋₁¹(1 − x²) = 4/3; sigmoid (1 + tanh(x/2))/2 gives 1.
+  /// Softplus is relu plus the bump log1p(e^{−|x|}) with ∫ = π²/6: the
+  /// relu closed forms with that added to the mean (its effect on E f² and
+  /// Var is O(1) against their O(s²)).
+  /// Reported as `.closedForm`, with the neglected terms in the error bounds.
+  func largeSigmaMoments(mu: Double, s: Double) -> ActivationMoments? {
+    let t = mu / s
+    let density = Normal.pdf(t) / s
+    let c2: Double
+    switch self {
+    case .tanh: c2 = 2
+    case .erf: c2 = 4 / Double.pi.squareRoot()
+    case .hardtanh: c2 = 4.0 / 3
+    case .sigmoid: c2 = 1
+    case .softplus:
+      let relu = Activation.relu.reluMoments(mu: mu, s: s)
+      let mean = relu.mean + Double.pi * Double.pi / 6 * density
+      return largeSigmaResult(
+        mu: mu, s: s, t: t, mean: mean, second: relu.secondMoment, variance: relu.variance,
+        slope: relu.meanSlope)
+    default: return nil
+    }
+    let p = Normal.cdf(t), q = Normal.tail(t)
+    if self == .sigmoid {
+      return largeSigmaResult(mu: mu, s: s, t: t, mean: p, second: p - c2 * density, variance: p * q - c2 * density, slope: density)
+    }
+    return largeSigmaResult(
+      mu: mu, s: s, t: t, mean: ErrorFunction.erf(t / Normal.sqrt2), second: 1 - c2 * density,
+      variance: 4 * p * q - c2 * density, slope: 2 * density)
+  }
+
+  private func largeSigmaResult(
+    mu: Double, s: Double, t: Double, mean: Double, second: Double, variance: Double, slope: Double
+  ) -> ActivationMoments {
+    let bias = mean - self(mu)
+    var m = result(
+      mu: mu, s: s, t: t, mean: mean, second: second, variance: Swift.max(variance, 0), slope: slope, bias: bias)
+    // The neglected terms, relative: (1 + t²)/s² (see above), plus the
+    // rounding of the bias, a difference of two O(1) numbers.
+    let a = Swift.min(abs(t), 40)
+    let r = (1 + a * a) / (s * s)
+    m.errorBounds.mean += r * abs(mean)
+    m.errorBounds.secondMoment += r * abs(second)
+    m.errorBounds.variance += r * abs(variance)
+    m.errorBounds.meanSlope += r * abs(slope)
+    m.errorBounds.bias += r * abs(mean) + Double.ulpOfOne * Swift.max(abs(mean), abs(self(mu)))
+    return m
   }
 
   /// erf(x/√2) = 2Φ(x) − 1 under N(μ, s²), r = √(1 + s²):

@@ -4,6 +4,8 @@ import GSL
 /// Computes `ActivationMoments`, choosing the method per activation and (μ, s):
 ///
 /// - s = 0: exact (f(μ), f(μ)², 0, f′(μ), 0).
+/// - s ≥ 1e9, bounded f and softplus: the large-s limits of
+///   `Activation.largeSigmaMoments` (quadrature cannot resolve f there).
 /// - linear, relu, hardtanh: closed forms (`Activation+ClosedForm.swift`).
 /// - erf: closed forms for mean, slope, bias; quadrature for E(f − f(μ))².
 /// - tanh, sigmoid, softplus: quadrature of the cancellation-free integrands
@@ -29,14 +31,30 @@ public final class MomentEvaluator {
     integrator.acceptsRoundoff = true
   }
 
+  /// Throws `MomentError` for a non-finite μ or a negative or non-finite s,
+  /// and `MomentNotRepresentable` when a moment's true value exceeds the
+  /// Double range (only for the unbounded linear, relu and softplus, at
+  /// |μ| or s beyond ~1e154); every value returned is finite.
   public func moments(_ f: Activation, mu: Double, sigma s: Double) throws -> ActivationMoments {
     try Self.validate(mu: mu, sigma: s)
+    let m = try unchecked(f, mu: mu, sigma: s)
+    for (quantity, value) in [
+      ("mean", m.mean), ("second moment", m.secondMoment), ("variance", m.variance),
+      ("mean slope", m.meanSlope), ("bias", m.bias),
+    ] where !value.isFinite {
+      throw MomentNotRepresentable(activation: f, mu: mu, sigma: s, quantity: quantity)
+    }
+    return m
+  }
+
+  private func unchecked(_ f: Activation, mu: Double, sigma s: Double) throws -> ActivationMoments {
     if s == 0 {
       let y = f(mu)
       return ActivationMoments(
         activation: f, mu: mu, sigma: 0, mean: y, secondMoment: y * y, variance: 0,
         meanSlope: f.derivative(mu), bias: 0, method: .exact, errorBounds: .zero)
     }
+    if s >= Activation.largeSigma, let limit = f.largeSigmaMoments(mu: mu, s: s) { return limit }
     if let closed = f.closedFormMoments(mu: mu, s: s) { return closed }
     guard let integrands = SmoothIntegrands(f, mu: mu) else {
       throw MomentError.noMethod(f)
@@ -129,5 +147,21 @@ extension Activation {
   /// for many calls keep one `MomentEvaluator`.
   public func gaussianMoments(mu: Double, sigma: Double) throws -> ActivationMoments {
     try MomentEvaluator().moments(self, mu: mu, sigma: sigma)
+  }
+}
+
+/// A moment whose true value lies beyond the largest Double (≈ 1.8e308):
+/// E f² of an unbounded activation at |μ| or s near the top of the range.
+/// Thrown instead of returning an infinity or a NaN.
+public struct MomentNotRepresentable: Error, CustomStringConvertible, Equatable, Sendable {
+  public var activation: Activation
+  public var mu: Double
+  public var sigma: Double
+  /// "mean", "secondMoment", "variance", "meanSlope" or "bias".
+  public var quantity: String
+
+  public var description: String {
+    "the \(quantity) of \(activation) at mu = \(mu), sigma = \(sigma) exceeds the largest double "
+      + "(~1.8e308); use smaller mu and sigma"
   }
 }

@@ -103,7 +103,7 @@ public struct AnalysisReport: Encodable, Sendable {
     let k = a.checkpoint
     model = Model(
       path: path, hidden: k.hiddenSize, inputs: k.inputSize, outputs: k.outputSize, activation: k.activation.rawValue,
-      noise: k.noise.rawValue, sigmaTrain: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
+      noise: k.noise.label, sigmaTrain: k.sigmaTrain, dt: k.dt, tau: k.tau, gamma: k.gamma, task: k.task,
       targetFormula: a.task?.formula, seed: k.seed, loss: k.loss, input: a.network.input, target: a.target)
     fixedPoints = zip(a.fixedPoints, a.branches).map { p, b in
       FixedPoint(

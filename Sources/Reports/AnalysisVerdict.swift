@@ -1,3 +1,4 @@
+import GaussianMoments
 import CTRNN
 import Foundation
 
@@ -70,7 +71,7 @@ public struct AnalysisVerdict: Sendable, Equatable {
     }
     if let bias {
       let b = bias.simulated, se = bias.standardError
-      let placement = self.placement == .inside ? "noise-in" : "noise-out"
+      let placement = "noise-\(self.placement.label)"
       var text = String(format: "%@ readout bias at sigma = %g: %.4g +- %.2g (simulated)", placement, bias.sigma, b, se)
       // The relative miss is shown only when the bias is resolved (> 3 SE).
       for (name, analytic) in [("Gaussian closure", bias.closure), ("mean-field", bias.meanField)] {

@@ -1,4 +1,5 @@
 import CTRNN
+import Neuron
 import Foundation
 import SDE
 
@@ -76,7 +77,7 @@ public struct StationaryReport: Encodable, Sendable {
     let n = a.neuron
     let verdict = StationaryVerdict(a)
     activation = n.activation.rawValue
-    noise = n.noise.rawValue
+    noise = n.noise.label
     w = n.w; b = n.b; sigma = n.sigma; dt = n.dt; tau = n.tau; gamma = n.gamma
     deterministicFixedPoints = a.deterministicFixedPoints.map { Point(x: $0.x, multiplier: $0.multiplier, stable: $0.stable) }
     noiseAveragedFixedPoints = a.noiseAveragedFixedPoints.map { Point(x: $0.x, multiplier: $0.multiplier, stable: $0.stable) }
@@ -102,7 +103,7 @@ public struct StationaryReport: Encodable, Sendable {
     let neuron = a.neuron
     var table = Table(
       columns: ["quantity", "mean", "SE / error", "variance", "SE / error"],
-      caption: "\(neuron.activation) neuron, w = \(neuron.w), b = \(neuron.b), sigma = \(neuron.sigma), noise \(neuron.noise.rawValue), dt = \(neuron.dt), tau = \(neuron.tau)")
+      caption: "\(neuron.activation) neuron, w = \(neuron.w), b = \(neuron.b), sigma = \(neuron.sigma), noise \(neuron.noise.label), dt = \(neuron.dt), tau = \(neuron.tau)")
     for p in a.deterministicFixedPoints {
       table.append(["deterministic fixed point (\(p.stable ? "stable" : "unstable"))", NumberFormat.full(p.x), "", "", ""])
     }

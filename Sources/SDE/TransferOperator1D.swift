@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 import GSL
 
@@ -175,32 +174,22 @@ public struct TransferOperator1D {
   }
 
   /// π with π P = π, Σπ = 1: LU solve of (Pᵀ − I) π = 0 with one equation
-  /// replaced by the normalisation (GSL `gsl_linalg_LU_decomp`). If the
+  /// replaced by the normalisation (GSL's LU, `LinearSystem.solve`). If the
   /// chain is reducible on the grid the system is singular; power iteration
   /// from the uniform vector then gives the limit from a spread-out start.
   static func stationaryVector(_ p: [Double], n: Int) throws -> [Double] {
-    // LU_solve reports a singular matrix through GSL's error handler, whose
-    // default aborts: switch it off (idempotent; the GSL wrappers do the same).
-    _ = gsl_set_error_handler_off()
-    guard let a = gsl_matrix_alloc(n, n), let perm = gsl_permutation_alloc(n), let b = gsl_vector_alloc(n),
-      let x = gsl_vector_alloc(n)
-    else { throw SDEError.numerical("allocating a \(n)×\(n) linear system") }
-    defer {
-      gsl_matrix_free(a)
-      gsl_permutation_free(perm)
-      gsl_vector_free(b)
-      gsl_vector_free(x)
-    }
+    var a = Matrix(rows: n, columns: n)
+    var b = [Double](repeating: 0, count: n)
     for i in 0..<n {
       for j in 0..<n {
-        gsl_matrix_set(a, i, j, (i == n - 1 ? 1 : p[j * n + i]) - (i == j && i != n - 1 ? 1 : 0))
+        a[i, j] = (i == n - 1 ? 1 : p[j * n + i]) - (i == j && i != n - 1 ? 1 : 0)
       }
-      gsl_vector_set(b, i, i == n - 1 ? 1 : 0)
+      b[i] = i == n - 1 ? 1 : 0
     }
-    var sign: Int32 = 0
-    var ok = gsl_linalg_LU_decomp(a, perm, &sign) == Int32(GSL_SUCCESS)
-    if ok { ok = gsl_linalg_LU_solve(a, perm, b, x) == Int32(GSL_SUCCESS) }
-    var pi = (0..<n).map { gsl_vector_get(x, $0) }
+    // A singular system (or any failure of the solve) falls through to the
+    // power iteration below.
+    var pi = (try? LinearSystem.solve(a, b)) ?? []
+    var ok = pi.count == n
     ok = ok && pi.allSatisfy { $0.isFinite && $0 > -1e-10 }
     if ok {
       var residual = 0.0

@@ -1,5 +1,6 @@
 import CTRNN
 import Foundation
+import GSL
 import GaussianMoments
 import SDE
 
@@ -57,12 +58,12 @@ public enum BPTT {
             for step in 0..<t {
               let h = hs.baseAddress! + step * bn, x = xs.baseAddress! + step * bn, next = h + bn
               p.recurrent.withUnsafeBufferPointer { w in
-                MatrixMultiply.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+                BLAS.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
               }
               if i > 0 {
                 batch.inputs.withUnsafeBufferPointer { u in
                   p.input.withUnsafeBufferPointer { w in
-                    MatrixMultiply.gemm(
+                    BLAS.gemm(
                       u.baseAddress! + step * b * i, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n,
                       k: i, beta: 1)
                   }
@@ -80,7 +81,7 @@ public enum BPTT {
               }
               let z = zs.baseAddress! + step * b * o
               p.readout.withUnsafeBufferPointer { w in
-                MatrixMultiply.gemm(next, transposeA: false, w.baseAddress!, transposeB: true, into: z, m: b, n: o, k: n)
+                BLAS.gemm(next, transposeA: false, w.baseAddress!, transposeB: true, into: z, m: b, n: o, k: n)
               }
               for r in 0..<b {
                 for q in 0..<o {
@@ -121,11 +122,11 @@ public enum BPTT {
           if any {
             dz.withUnsafeBufferPointer { dzp in
               grad.readout.withUnsafeMutableBufferPointer { gw in
-                MatrixMultiply.gemm(dzp.baseAddress!, transposeA: true, next, transposeB: false, into: gw.baseAddress!, m: o, n: n, k: b, beta: 1)
+                BLAS.gemm(dzp.baseAddress!, transposeA: true, next, transposeB: false, into: gw.baseAddress!, m: o, n: n, k: b, beta: 1)
               }
               p.readout.withUnsafeBufferPointer { w in
                 gh.withUnsafeMutableBufferPointer { ghp in
-                  MatrixMultiply.gemm(dzp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: ghp.baseAddress!, m: b, n: n, k: o, beta: 1)
+                  BLAS.gemm(dzp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: ghp.baseAddress!, m: b, n: n, k: o, beta: 1)
                 }
               }
             }
@@ -136,12 +137,12 @@ public enum BPTT {
           for r in 0..<b { for j in 0..<n { grad.bias[j] += dx[r * n + j] } }
           dx.withUnsafeBufferPointer { dxp in
             grad.recurrent.withUnsafeMutableBufferPointer { gw in
-              MatrixMultiply.gemm(dxp.baseAddress!, transposeA: true, h, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
+              BLAS.gemm(dxp.baseAddress!, transposeA: true, h, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
             }
             if i > 0 {
               batch.inputs.withUnsafeBufferPointer { u in
                 grad.input.withUnsafeMutableBufferPointer { gw in
-                  MatrixMultiply.gemm(
+                  BLAS.gemm(
                     dxp.baseAddress!, transposeA: true, u.baseAddress! + step * b * i, transposeB: false, into: gw.baseAddress!,
                     m: n, n: i, k: b, beta: 1)
                 }
@@ -150,7 +151,7 @@ public enum BPTT {
             // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
             p.recurrent.withUnsafeBufferPointer { w in
               previous.withUnsafeMutableBufferPointer { pp in
-                MatrixMultiply.gemm(dxp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: pp.baseAddress!, m: b, n: n, k: n)
+                BLAS.gemm(dxp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: pp.baseAddress!, m: b, n: n, k: n)
               }
             }
           }

@@ -21,7 +21,7 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   public var dt: Double
   public var tau: Double
   public var trialSteps: Int
-  public var placements: [String]
+  public var placements: [NoisePlacement]
   public var sigmaTrain: [Double]
   public var seeds: [UInt64]
   public var sigmaTest: [Double]
@@ -33,7 +33,7 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
 
   public init(
     task: String, activation: String, hidden: Int, iterations: Int, batch: Int, learningRate: Double, clip: Double,
-    dt: Double, tau: Double, trialSteps: Int, placements: [String], sigmaTrain: [Double], seeds: [UInt64],
+    dt: Double, tau: Double, trialSteps: Int, placements: [NoisePlacement], sigmaTrain: [Double], seeds: [UInt64],
     sigmaTest: [Double], evaluationTrials: Int, evaluationRepeats: Int
   ) {
     self.task = task
@@ -69,9 +69,15 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
 
 /// One cell of the grid.
 public struct ParadoxJob: Codable, Sendable, Hashable {
-  public var noise: String
+  public var noise: NoisePlacement
   public var sigmaTrain: Double
   public var seed: UInt64
+
+  public init(noise: NoisePlacement, sigmaTrain: Double, seed: UInt64) {
+    self.noise = noise
+    self.sigmaTrain = sigmaTrain
+    self.seed = seed
+  }
 }
 
 /// A trained job's test-loss curve.
@@ -81,6 +87,13 @@ public struct ParadoxOutcome: Codable, Sendable, Equatable {
   /// Test loss at each `config.sigmaTest`, and its noise standard error.
   public var testLoss: [Double]
   public var testStandardError: [Double]
+
+  public init(job: ParadoxJob, finalLoss: Double, testLoss: [Double], testStandardError: [Double]) {
+    self.job = job
+    self.finalLoss = finalLoss
+    self.testLoss = testLoss
+    self.testStandardError = testStandardError
+  }
 }
 
 /// The results of one shard, or of a merged sweep.
@@ -103,98 +116,15 @@ public struct ParadoxResults: Codable, Sendable {
     let done = Set(outcomes.map(\.job))
     return config.jobs.filter { !done.contains($0) }
   }
-
-  /// Combines shards of one sweep: same config, no job with two different
-  /// outcomes (an identical duplicate — the same shard given twice — is kept once).
-  public static func merge(_ parts: [ParadoxResults]) throws(TrainingError) -> ParadoxResults {
-    guard let first = parts.first else { throw .invalidOption("merge", "needs at least one results file") }
-    var byJob: [ParadoxJob: ParadoxOutcome] = [:]
-    for part in parts {
-      guard part.format == formatVersion else {
-        throw .invalidOption("merge", "unknown results format '\(part.format)' (expected \(formatVersion))")
-      }
-      guard part.config == first.config else {
-        throw .invalidOption("merge", "the files come from different sweeps (their configurations differ)")
-      }
-      guard !part.config.sigmaTest.isEmpty else { throw .invalidOption("merge", "the sweep has no sigma_test values") }
-      let grid = Set(first.config.jobs)
-      for o in part.outcomes {
-        // A results file is user input: check it fits its own grid before
-        // anything indexes into it.
-        guard grid.contains(o.job), o.testLoss.count == part.config.sigmaTest.count,
-          o.testStandardError.count == part.config.sigmaTest.count
-        else {
-          throw .invalidOption(
-            "merge", "job noise-\(o.job.noise) sigma_train=\(o.job.sigmaTrain) seed=\(o.job.seed) does not fit the sweep's grid")
-        }
-        if let seen = byJob[o.job], seen != o {
-          throw .invalidOption("merge", "job noise-\(o.job.noise) sigma_train=\(o.job.sigmaTrain) seed=\(o.job.seed) has two different results")
-        }
-        byJob[o.job] = o
-      }
-    }
-    let order = first.config.jobs
-    let outcomes = order.compactMap { byJob[$0] }
-    return ParadoxResults(config: first.config, shard: "all", outcomes: outcomes)
-  }
-}
-
-/// One row of the paradox table: a placement and σ_train, averaged over seeds.
-public struct ParadoxSummaryRow: Sendable, Encodable {
-  public var noise: String
-  public var sigmaTrain: Double
-  public var seeds: Int
-  /// Seed-averaged test loss at each σ_test.
-  public var meanLoss: [Double]
-  /// Its standard error: across seeds when there are ≥ 2 (training
-  /// variability included), else the noise SE of the one seed.
-  public var standardError: [Double]
-  public var bestSigmaTest: Double
-  public var lossAtBest: Double
-  public var lossAtZero: Double?
-  /// Loss at the grid point nearest σ_train.
-  public var lossAtTrain: Double?
-  public var sigmaTestNearestTrain: Double?
-}
-
-extension ParadoxResults {
-  public var summary: [ParadoxSummaryRow] {
-    var rows: [ParadoxSummaryRow] = []
-    let grid = config.sigmaTest
-    guard !grid.isEmpty else { return [] }
-    for p in config.placements {
-      for s in config.sigmaTrain {
-        let runs = outcomes.filter { $0.job.noise == p && $0.job.sigmaTrain == s && $0.testLoss.count == grid.count }
-        guard !runs.isEmpty else { continue }
-        let k = Double(runs.count)
-        let mean = grid.indices.map { i in runs.reduce(0) { $0 + $1.testLoss[i] } / k }
-        let se = grid.indices.map { i -> Double in
-          if runs.count >= 2 {
-            let ss = runs.reduce(0) { $0 + ($1.testLoss[i] - mean[i]) * ($1.testLoss[i] - mean[i]) }
-            return (ss / (k - 1) / k).squareRoot()
-          }
-          return runs[0].testStandardError[i]
-        }
-        let best = mean.indices.min { mean[$0] < mean[$1] }!
-        let zero = grid.firstIndex(of: 0)
-        let train = grid.indices.min { abs(grid[$0] - s) < abs(grid[$1] - s) }
-        rows.append(ParadoxSummaryRow(
-          noise: p, sigmaTrain: s, seeds: runs.count, meanLoss: mean, standardError: se, bestSigmaTest: grid[best],
-          lossAtBest: mean[best], lossAtZero: zero.map { mean[$0] }, lossAtTrain: train.map { mean[$0] },
-          sigmaTestNearestTrain: train.map { grid[$0] }))
-      }
-    }
-    return rows
-  }
 }
 
 extension ParadoxConfig {
   /// Trains the job and measures its test-loss curve.
   public func run(_ job: ParadoxJob, task: any TrainingTask) throws -> ParadoxOutcome {
-    guard let noise = NoisePlacement(rawValue: job.noise), let f = Activation(rawValue: activation) else {
-      throw TrainingError.invalidOption("--noise", "unknown placement '\(job.noise)' or activation '\(activation)'")
+    guard let f = Activation(rawValue: activation) else {
+      throw TrainingError.invalidOption("activation", "unknown activation '\(activation)'")
     }
-    var o = TrainingOptions(dynamics: Dynamics(activation: f, noise: noise, sigma: job.sigmaTrain, dt: dt, tau: tau))
+    var o = TrainingOptions(dynamics: Dynamics(activation: f, noise: job.noise, sigma: job.sigmaTrain, dt: dt, tau: tau))
     o.hidden = hidden
     o.iterations = iterations
     o.batchSize = batch

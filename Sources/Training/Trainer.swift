@@ -2,7 +2,7 @@ import CTRNN
 import Foundation
 import GSL
 import SDE
-import CGSL
+import CMallocTuning
 
 /// What to train and how.
 public struct TrainingOptions: Sendable {
@@ -26,7 +26,7 @@ public struct TrainingOptions: Sendable {
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
     guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
-    guard iterations >= 1 else { throw .invalidOption("--steps", "must be at least 1, got \(iterations)") }
+    guard iterations >= 1 else { throw .invalidOption("--iterations", "must be at least 1, got \(iterations)") }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
@@ -37,8 +37,14 @@ public struct TrainingOptions: Sendable {
 public enum TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
   case invalidOption(String, String)
   case diverged(String)
+  /// A job of a sweep failed; the message names it.
+  case jobFailed(String)
+  /// Results files that do not make one sweep (merge).
+  case invalidResults(String)
   public var description: String {
     switch self {
+    case .jobFailed(let m): return m
+    case .invalidResults(let m): return "merge \(m)"
     case .invalidOption(let option, let message): return "\(option) \(message)"
     case .diverged(let m): return "training diverged: \(m)"
     }
@@ -61,10 +67,9 @@ public struct TrainingResult: Sendable {
   public var history: [Double]
 }
 
-/// Mini-batch BPTT with Adam, seeded end to end: the initial weights from
-/// GSL's MT19937 at `seed`, trial data from MT19937 at seed + 1, and the
-/// noise of iteration k from Philox stream k of seed + 2 — so the same
-/// options give the same weights, bit for bit.
+/// Mini-batch BPTT with Adam: `TrainingLoop` run for `options.iterations`
+/// steps, then the loss on a fixed evaluation batch. Seeded end to end (see
+/// `TrainingLoop`), so the same options give the same weights, bit for bit.
 public enum Trainer {
   public static func train(
     task: any TrainingTask, options o: TrainingOptions, progressEvery: Int = 50,
@@ -72,28 +77,17 @@ public enum Trainer {
   ) throws -> TrainingResult {
     try o.validate()
     keepFreedMemory()
-    var p = try Parameters.initial(hidden: o.hidden, inputs: task.inputSize, outputs: task.outputSize, seed: o.seed)
-    var x = p.flat
-    var adam = Adam(count: x.count, learningRate: o.learningRate)
-    let data = try GSLRandom(seed: UInt(truncatingIfNeeded: o.seed &+ 1))
+    var loop = try TrainingLoop(task: task, options: o)
     var history: [Double] = []
     history.reserveCapacity(o.iterations)
-    for k in 0..<o.iterations {
-      let batch = task.batch(trials: o.batchSize, rng: data)
-      let noise = o.dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * o.hidden, seed: o.seed &+ 2, stream: UInt64(k)) : nil
-      let (loss, gradient) = BPTT.lossAndGradient(p, batch, noise: noise, dynamics: o.dynamics)
-      guard loss.isFinite else { throw TrainingError.diverged("loss is \(loss) at iteration \(k + 1)") }
-      var g = gradient.flat
-      let norm = clipGradientNorm(&g, maxNorm: o.clipNorm)
-      let progressFraction = Double(k) / Double(max(1, o.iterations - 1))
-      let schedule = o.finalLearningRateFraction + (1 - o.finalLearningRateFraction) * 0.5 * (1 + cos(Double.pi * progressFraction))
-      adam.step(&x, gradient: g, learningRate: o.learningRate * schedule)
-      p = Parameters(flat: x, like: p)
+    while loop.iteration < o.iterations {
+      let loss = try loop.step()
       history.append(loss)
-      if (k + 1) % max(1, progressEvery) == 0 || k + 1 == o.iterations {
-        progress(TrainingProgress(iteration: k + 1, iterations: o.iterations, loss: loss, gradientNorm: norm))
+      if loop.iteration % max(1, progressEvery) == 0 || loop.iteration == o.iterations {
+        progress(TrainingProgress(iteration: loop.iteration, iterations: o.iterations, loss: loss, gradientNorm: loop.gradientNorm))
       }
     }
+    let p = loop.parameters
     let finalLoss = try evaluate(p, task: task, dynamics: o.dynamics, trials: o.evaluationTrials, seed: o.seed &+ 3).loss
     return TrainingResult(parameters: p, finalLoss: finalLoss, history: history)
   }
@@ -105,7 +99,7 @@ public enum Trainer {
   /// 64 units, batch 32, T = 100). Raising the mmap and trim thresholds to
   /// 256 MB keeps that memory in the process's heap for reuse.
   public static func keepFreedMemory() {
-    cgsl_retain_freed_memory(256 << 20)
+    cmalloc_retain_freed_memory(256 << 20)
   }
 
   /// Standard normals from Philox stream `stream` of `seed`.

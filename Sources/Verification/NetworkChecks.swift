@@ -2,6 +2,7 @@ import CTRNN
 import Foundation
 import GSL
 import GaussianMoments
+import Neuron
 import SDE
 
 /// Checks of the CTRNN layer: the Gaussian closure where it is exact (linear

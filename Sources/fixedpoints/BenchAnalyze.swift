@@ -1,11 +1,12 @@
 import ArgumentParser
+import Benchmarks
 import CTRNN
 import Foundation
 import Reports
 
-/// Times `analyze` on a checkpoint with its default settings, stage by
-/// stage, against the 2 s budget the CLI promises for the bundled model.
-/// Prints ratios; never asserts a time (the machines are shared).
+/// Times `analyze` on a checkpoint (`AnalyzeBenchmark`) against the 2 s
+/// budget the CLI promises for the bundled model. Prints ratios; never
+/// asserts a time (the machines are shared).
 struct BenchAnalyze: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "analyze",
@@ -25,26 +26,13 @@ struct BenchAnalyze: ParsableCommand {
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
-    var rows: [(String, Double)] = []
-    for (label, schemes) in [("analyze (chain, em, milstein)", [NetworkScheme.chain, .eulerMaruyama, .milstein]), ("chain only", [.chain])] {
-      var options = NetworkAnalysis.Options()
-      options.schemes = schemes
-      options.simulation.threads = threads
-      var best = Double.infinity
-      for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let a = try NetworkAnalysis(checkpoint: model, input: nil, options: options)
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        if a.levels.isEmpty { throw ValidationError("the analysis produced no levels") }
-      }
-      rows.append((label, best))
-    }
+    let rows = try AnalyzeBenchmark.run(model, repeats: repeats, threads: threads)
     if output.json {
-      print(try JSONOutput.string(rows.map { ["run": $0.0, "seconds": String(format: "%.4f", $0.1), "budget_ratio": String(format: "%.3f", $0.1 / 2)] }))
+      print(try JSONOutput.string(rows.map { ["run": $0.label, "seconds": String(format: "%.4f", $0.seconds), "budget_ratio": String(format: "%.3f", $0.budgetRatio)] }))
       return
     }
     var table = Table(columns: ["run", "seconds (best of \(repeats))", "fraction of the 2 s budget"], caption: "\(path), \(model.hiddenSize) units, default analyze options, \(threads) thread(s)")
-    for (label, s) in rows { table.append([label, String(format: "%.3f", s), String(format: "%.2f", s / 2)]) }
+    for row in rows { table.append([row.label, String(format: "%.3f", row.seconds), String(format: "%.2f", row.budgetRatio)]) }
     print(table.render(output.format), terminator: "")
   }
 }

@@ -51,7 +51,7 @@ extension CheckpointCommand {
           ("I (inputs)", "\(ckpt.inputSize)"),
           ("O (outputs)", "\(ckpt.outputSize)"),
           ("activation", ckpt.activation.rawValue),
-          ("noise", ckpt.noise.rawValue),
+          ("noise", ckpt.noise.label),
           ("sigma_train", NumberFormat.full(ckpt.sigmaTrain)),
           ("dt", NumberFormat.full(ckpt.dt)),
           ("tau", NumberFormat.full(ckpt.tau)),
@@ -127,7 +127,7 @@ struct CheckpointReport: Encodable {
       c.recurrent.elements.count + c.input.elements.count + c.bias.count + c.readout.elements.count
       + c.readoutBias.count
     activation = c.activation.rawValue
-    noise = c.noise.rawValue
+    noise = c.noise.label
     dtype = c.dtype.rawValue
     sigma_train = c.sigmaTrain
     dt = c.dt

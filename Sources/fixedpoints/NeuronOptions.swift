@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import CTRNN
+import Neuron
 import GaussianMoments
 
 extension NoisePlacement: ExpressibleByArgument {}

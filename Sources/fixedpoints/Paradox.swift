@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import GaussianMoments
 import Reports
 import Training
 
@@ -17,7 +18,7 @@ struct Paradox: ParsableCommand {
       networks do best near sigma_train, noise-out ones at 0.
       Clusters: --shard k/n runs jobs k, k+n, k+2n, ... (1-based) and writes
       them with --out; `fixedpoints merge shard*.json` combines the shards.
-      Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3
+      Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 --iterations 3000
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -43,19 +44,27 @@ struct Paradox: ParsableCommand {
   @Option(help: "Run one slice of the grid: k/n (1 <= k <= n).")
   var shard: String?
 
-  @Option(help: "Jobs trained at once (each on one core; results do not depend on it).")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Jobs trained at once, one per thread (default: the cores; results do not depend on it).")
+  var threads: Int?
 
-  @Option(help: "Write the results (JSON, for merge) to this file.")
+  /// The old name of --threads, accepted and not shown.
+  @Option(name: .customLong("jobs"), help: .hidden)
+  var oldJobs: Int?
+
+  var workers: Int { threads ?? oldJobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Write the results (JSON, for merge) to this file.")
   var out: String?
 
   @OptionGroup var output: OutputOptions
 
   /// The placements asked for, each once, in the order given.
-  var placements: [String] {
+  var placementNames: [String] {
     var seen = Set<String>()
     return noise.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }.filter { seen.insert($0).inserted }
   }
+
+  var placements: [NoisePlacement] { placementNames.compactMap(NoisePlacement.init(rawValue:)) }
 
   var parsedShard: (k: Int, n: Int) {
     get throws {
@@ -69,7 +78,7 @@ struct Paradox: ParsableCommand {
   }
 
   func validate() throws {
-    for p in placements where NoisePlacement(rawValue: p) == nil {
+    for p in placementNames where NoisePlacement(rawValue: p) == nil {
       throw ValidationError("--noise: unknown placement '\(p)'; use in, out or in,out")
     }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
@@ -79,7 +88,8 @@ struct Paradox: ParsableCommand {
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
     guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
-    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
+    guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
     if let out { try OutputPath.validate(out, option: "--out") }
   }
@@ -94,135 +104,29 @@ struct Paradox: ParsableCommand {
       evaluationRepeats: evalRepeats)
     let (k, n) = try parsedShard
     let work = config.jobs(shard: k, of: n)
-    let outcomes = try ParadoxRunner.run(work, config: config, task: task, workers: jobs)
+    let outcomes: [ParadoxOutcome]
+    do {
+      outcomes = try SweepRunner.run(work, config: config, task: task, workers: workers) { done, job, seconds in
+        let line = String(
+          format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
+          job.noise.rawValue, job.sigmaTrain, job.seed)
+        FileHandle.standardError.write(Data(line.utf8))
+      }
+    } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
     if let out { try AtomicFile.write(try JSONOutput.string(results) + "\n", to: out) }
-    try ParadoxReport.print(results, output: output)
+    try ParadoxSummary(results).print(output: output)
   }
 }
 
-/// Runs jobs on `workers` threads, one job per thread at a time; results
-/// land in job order whatever the schedule. Progress: one stderr line per job.
-enum ParadoxRunner {
-  static func run(_ jobs: [ParadoxJob], config: ParadoxConfig, task: any TrainingTask, workers: Int) throws -> [ParadoxOutcome] {
-    final class Slots: @unchecked Sendable {  // each index written by one worker, read after the join
-      var outcomes: [ParadoxOutcome?]
-      var errors: [String?]
-      var done = 0  // guarded by `lock`
-      init(_ n: Int) {
-        outcomes = [ParadoxOutcome?](repeating: nil, count: n)
-        errors = [String?](repeating: nil, count: n)
-      }
-    }
-    let slots = Slots(jobs.count)
-    let start = Date()
-    let lock = NSLock()
-    DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { w in
-      var j = w
-      while j < jobs.count {
-        do { slots.outcomes[j] = try config.run(jobs[j], task: task) } catch { slots.errors[j] = "\(error)" }
-        lock.lock()
-        slots.done += 1
-        let line = String(
-          format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", Date().timeIntervalSince(start), slots.done,
-          jobs.count, jobs[j].noise, jobs[j].sigmaTrain, jobs[j].seed)
-        FileHandle.standardError.write(Data(line.utf8))
-        lock.unlock()
-        j += max(1, min(workers, jobs.count))
-      }
-    }
-    if let i = slots.errors.firstIndex(where: { $0 != nil }) {
-      throw ValidationError("job noise-\(jobs[i].noise) sigma_train=\(jobs[i].sigmaTrain) seed=\(jobs[i].seed) failed: \(slots.errors[i]!)")
-    }
-    return slots.outcomes.map { $0! }
-  }
-}
-
-struct Merge: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Combine `paradox --shard k/n --out FILE` results into one table.",
-    discussion: "All files must come from the same sweep (same configuration). Missing jobs are listed on stderr.")
-
-  @Argument(help: "Results files written by paradox --out.")
-  var files: [String]
-
-  @Option(help: "Write the merged results (JSON) to this file.")
-  var out: String?
-
-  @OptionGroup var output: OutputOptions
-
-  func validate() throws {
-    guard !files.isEmpty else { throw ValidationError("merge needs at least one results file") }
-    if let out { try OutputPath.validate(out, option: "--out") }
-  }
-
-  func run() throws {
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let parts = try files.map { path -> ParadoxResults in
-      guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-      do { return try decoder.decode(ParadoxResults.self, from: data) } catch {
-        throw ValidationError("\(path) is not a paradox results file: \(error)")
-      }
-    }
-    let merged: ParadoxResults
-    do { merged = try ParadoxResults.merge(parts) } catch { throw ValidationError(error.description) }
-    let missing = merged.missing
-    if !missing.isEmpty {
-      FileHandle.standardError.write(Data("merge: \(missing.count) job(s) of \(merged.config.jobs.count) missing (e.g. noise-\(missing[0].noise) sigma_train=\(missing[0].sigmaTrain) seed=\(missing[0].seed))\n".utf8))
-    }
-    if let out { try AtomicFile.write(try JSONOutput.string(merged) + "\n", to: out) }
-    try ParadoxReport.print(merged, output: output)
-  }
-}
-
-/// The paradox table, and the one-line reading of it.
-enum ParadoxReport {
-  static func print(_ r: ParadoxResults, output: OutputOptions) throws {
-    let rows = r.summary
+extension ParadoxSummary {
+  /// Prints the summary as JSON or a table (with the verdict under a terminal table).
+  func print(output: OutputOptions) throws {
     if output.json {
-      struct JSONReport: Encodable {
-        var results: ParadoxResults
-        var summary: [ParadoxSummaryRow]
-        var verdict: String
-      }
-      Swift.print(try JSONOutput.string(JSONReport(results: r, summary: rows, verdict: verdict(rows))))
+      Swift.print(try JSONOutput.string(self))
       return
     }
-    var t = Table(
-      columns: ["noise", "sigma_train", "seeds", "best sigma_test", "loss at best", "loss at 0", "loss at sigma_train"],
-      caption: "\(r.config.task), \(r.config.hidden) \(r.config.activation) units, \(r.config.iterations) steps; test loss (mean over seeds) on \(r.config.evaluationTrials) trials x \(r.config.evaluationRepeats) noise samples")
-    func fmt(_ x: Double?, _ se: Double?) -> String {
-      guard let x else { return "-" }
-      return se.map { String(format: "%.4g ± %.1g", x, $0) } ?? String(format: "%.4g", x)
-    }
-    for row in rows {
-      let zero = r.config.sigmaTest.firstIndex(of: 0)
-      let train = row.sigmaTestNearestTrain.flatMap { r.config.sigmaTest.firstIndex(of: $0) }
-      let best = r.config.sigmaTest.firstIndex(of: row.bestSigmaTest)!
-      t.append([
-        row.noise, "\(row.sigmaTrain)", "\(row.seeds)", "\(row.bestSigmaTest)", fmt(row.lossAtBest, row.standardError[best]),
-        fmt(row.lossAtZero, zero.map { row.standardError[$0] }), fmt(row.lossAtTrain, train.map { row.standardError[$0] }),
-      ])
-    }
-    Swift.print(t.render(output.format), terminator: "")
-    if output.format == .terminal { Swift.print("verdict: " + verdict(rows)) }
-  }
-
-  /// Noise-in rows with σ_train > 0 whose optimum is at σ_test > 0, and
-  /// noise-out rows whose optimum is at 0: how many of each.
-  static func verdict(_ rows: [ParadoxSummaryRow]) -> String {
-    let inside = rows.filter { $0.noise == "in" && $0.sigmaTrain > 0 }
-    let outside = rows.filter { $0.noise == "out" && $0.sigmaTrain > 0 }
-    var parts: [String] = []
-    if !inside.isEmpty {
-      let near = inside.filter { $0.bestSigmaTest > 0 }
-      parts.append("noise-in: optimum at sigma_test > 0 for \(near.count)/\(inside.count) sigma_train > 0 (" + inside.map { "\($0.sigmaTrain)->\($0.bestSigmaTest)" }.joined(separator: ", ") + ")")
-    }
-    if !outside.isEmpty {
-      let zero = outside.filter { $0.bestSigmaTest == 0 }
-      parts.append("noise-out: optimum at sigma_test = 0 for \(zero.count)/\(outside.count) (" + outside.map { "\($0.sigmaTrain)->\($0.bestSigmaTest)" }.joined(separator: ", ") + ")")
-    }
-    return parts.isEmpty ? "no sigma_train > 0 in the sweep: nothing to compare" : parts.joined(separator: "; ")
+    Swift.print(table.render(output.format), terminator: "")
+    if output.format == .terminal { Swift.print("verdict: \(verdict)") }
   }
 }

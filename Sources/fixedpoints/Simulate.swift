@@ -1,5 +1,5 @@
 import ArgumentParser
-import CTRNN
+import Neuron
 import Foundation
 import SDE
 

@@ -1,3 +1,4 @@
+import Neuron
 import ArgumentParser
 import CTRNN
 import Foundation

@@ -15,8 +15,14 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Hidden units N.")
   var hidden = 64
 
-  @Option(name: .customLong("steps"), help: "Training iterations (mini-batches).")
-  var iterations = 3000
+  @Option(name: .customLong("iterations"), help: "Training iterations (mini-batches; default: 3000).")
+  var iterationsOption: Int?
+
+  /// The old name of --iterations, accepted and not shown.
+  @Option(name: .customLong("steps"), help: .hidden)
+  var oldSteps: Int?
+
+  var iterations: Int { iterationsOption ?? oldSteps ?? 3000 }
 
   @Option(help: "Trials per mini-batch.")
   var batch = 32
@@ -66,6 +72,7 @@ struct TrainingArguments: ParsableArguments {
   }
 
   func validate() throws {
+    try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
     _ = try makeTask()
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
   }
@@ -80,7 +87,7 @@ struct Train: ParsableCommand {
       --seed, same checkpoint bytes. The checkpoint is written atomically and
       records activation, noise placement, sigma_train, dt, tau, task, seed
       and the final loss (on a fixed evaluation batch at sigma_train).
-      Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --steps 3000 --seed 1 -o model.ckpt
+      Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -94,18 +101,27 @@ struct Train: ParsableCommand {
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
 
-  @Option(name: [.customShort("o"), .customLong("output")], help: "Checkpoint file to write.")
-  var output: String
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
+  var out: String?
+
+  /// The old name of --out, accepted and not shown.
+  @Option(name: .customLong("output"), help: .hidden)
+  var oldOutput: String?
+
+  /// The checkpoint path, under either name (validate makes sure there is one).
+  var output: String { out ?? oldOutput ?? "" }
 
   func validate() throws {
+    try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
+    guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
-    try OutputPath.validate(output, option: "-o/--output")
+    try OutputPath.validate(output, option: "-o/--out")
   }
 
   func run() throws {
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
-    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.rawValue) sigma=\(sigma)")
+    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)")
     let result: TrainingResult
     do {
       result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { bar.update($0) }
@@ -117,7 +133,16 @@ struct Train: ParsableCommand {
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
     try checkpoint.write(to: URL(fileURLWithPath: output))
-    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.rawValue), sigma = \(sigma), final loss \(result.finalLoss)")
+    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+  }
+}
+
+/// Options renamed for one spelling per concept keep their old name as a
+/// hidden option; giving both names at once is refused rather than one
+/// silently winning.
+func checkRenamed<T>(_ current: T?, _ old: T?, current currentName: String, old oldName: String) throws {
+  if current != nil && old != nil {
+    throw ValidationError("\(oldName) is the old name of \(currentName); give only \(currentName)")
   }
 }
 

@@ -13,7 +13,7 @@ extension CLITests {
   // MARK: - Helpers
 
   /// The network and optimiser of every run here.
-  static let trainSmall = ["--hidden", "4", "--steps", "20", "--batch", "4", "--trial-steps", "20"]
+  static let trainSmall = ["--hidden", "4", "--iterations", "20", "--batch", "4", "--trial-steps", "20"]
 
   /// A 4-job sweep: placements in,out x sigma_train 0,0.5 x seed 1.
   static let paradoxSmall =
@@ -88,7 +88,7 @@ extension CLITests {
   /// "in/0.5/1": a job's identity.
   func paradoxJobKey(_ outcome: [String: Any]) -> String {
     let job = outcome["job"] as? [String: Any] ?? [:]
-    return "\(job["noise"] as? String ?? "?")/\(trainNumber(job["sigmaTrain"]) ?? .nan)/\(trainNumber(job["seed"]) ?? .nan)"
+    return "\(job["noise"] as? String ?? "?")/\(trainNumber(job["sigma_train"]) ?? .nan)/\(trainNumber(job["seed"]) ?? .nan)"
   }
 
   func paradoxEqual(_ a: [String: Any], _ b: [String: Any]) -> Bool { NSDictionary(dictionary: a).isEqual(to: b) }
@@ -205,7 +205,7 @@ extension CLITests {
       (["--noise", "sideways"], ["--noise", "sideways"]),
       (["--sigma", "-1"], ["--sigma"]),
       (["--hidden", "0"], ["--hidden"]),
-      (["--steps", "0"], ["--steps"]),
+      (["--iterations", "0"], ["--iterations"]),
       (["--trial-steps", "5", "--task", "decision"], ["--trial-steps"]),
       (["--tau", "0.01"], ["--tau"]),
     ]
@@ -216,7 +216,7 @@ extension CLITests {
       XCTAssertEqual(trainContents(dir), [], "\(extra) left a file behind")
     }
     // No -o at all.
-    try assertTrainRejected(["train"] + Self.trainSmall, naming: ["--output"])
+    try assertTrainRejected(["train"] + Self.trainSmall, naming: ["--out"])
   }
 
   /// A checkpoint path whose directory does not exist is bad input like any
@@ -233,7 +233,7 @@ extension CLITests {
   // MARK: - paradox
 
   func testParadoxJSONHasOneOutcomePerJobAndSummaryRows() throws {
-    let r = try paradoxRun(["--jobs", "1", "--json"])
+    let r = try paradoxRun(["--threads", "1", "--json"])
     XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, "one JSON object on one line")
     let o = try json(r)
     let results = try XCTUnwrap(o["results"] as? [String: Any], "no results: \(r.stdout)")
@@ -243,23 +243,23 @@ extension CLITests {
     // Job order: placement-major, then sigma_train, then seed.
     XCTAssertEqual(outcomes.map(paradoxJobKey), ["in/0.0/1.0", "in/0.5/1.0", "out/0.0/1.0", "out/0.5/1.0"])
     for outcome in outcomes {
-      let losses = (outcome["testLoss"] as? [Any])?.compactMap(trainNumber) ?? []
-      let errors = (outcome["testStandardError"] as? [Any])?.compactMap(trainNumber) ?? []
+      let losses = (outcome["test_loss"] as? [Any])?.compactMap(trainNumber) ?? []
+      let errors = (outcome["test_standard_error"] as? [Any])?.compactMap(trainNumber) ?? []
       XCTAssertEqual(losses.count, 2, "one test loss per sigma_test: \(outcome)")
       XCTAssertEqual(errors.count, 2, "one SE per sigma_test: \(outcome)")
       XCTAssert(losses.allSatisfy { $0.isFinite && $0 >= 0 }, "\(outcome)")
       XCTAssert(errors.allSatisfy { $0.isFinite && $0 >= 0 }, "\(outcome)")
       XCTAssertEqual(errors.first, 0, "no noise at sigma_test = 0, so no noise SE")
-      XCTAssert(trainNumber(outcome["finalLoss"])?.isFinite ?? false, "\(outcome)")
+      XCTAssert(trainNumber(outcome["final_loss"])?.isFinite ?? false, "\(outcome)")
     }
     let summary = try XCTUnwrap(o["summary"] as? [[String: Any]], "no summary")
     XCTAssertEqual(summary.count, 4, "one row per placement and sigma_train")
     XCTAssertEqual(summary.map { $0["noise"] as? String }, ["in", "in", "out", "out"])
-    XCTAssertEqual(summary.map { trainNumber($0["sigmaTrain"]) }, [0, 0.5, 0, 0.5])
+    XCTAssertEqual(summary.map { trainNumber($0["sigma_train"]) }, [0, 0.5, 0, 0.5])
     for row in summary {
       XCTAssertEqual(row["seeds"] as? Int, 1)
-      XCTAssertEqual((row["meanLoss"] as? [Any])?.count, 2)
-      XCTAssert([0, 0.5].contains(trainNumber(row["bestSigmaTest"]) ?? .nan), "\(row)")
+      XCTAssertEqual((row["mean_loss"] as? [Any])?.count, 2)
+      XCTAssert([0, 0.5].contains(trainNumber(row["best_sigma_test"]) ?? .nan), "\(row)")
     }
     XCTAssertNotNil(o["verdict"] as? String)
     // Progress: one stderr line per job.
@@ -279,21 +279,21 @@ extension CLITests {
       outcomes2.map(paradoxJobKey),
       ["in/0.0/1.0", "in/0.0/2.0", "in/0.25/1.0", "in/0.25/2.0", "in/0.5/1.0", "in/0.5/2.0"])
     let summary2 = try XCTUnwrap(o2["summary"] as? [[String: Any]])
-    XCTAssertEqual(summary2.map { trainNumber($0["sigmaTrain"]) }, [0, 0.25, 0.5])
+    XCTAssertEqual(summary2.map { trainNumber($0["sigma_train"]) }, [0, 0.25, 0.5])
     XCTAssert(summary2.allSatisfy { $0["seeds"] as? Int == 2 }, "\(summary2)")
   }
 
   func testParadoxShardsTogetherAreTheUnshardedRun() throws {
     let dir = try trainTemporaryDirectory()
     let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
-    let full = try paradoxRun(["--jobs", "1", "--json"])
-    // Results do not depend on --jobs: byte for byte.
-    XCTAssertEqual(try paradoxRun(["--jobs", "2", "--json"]).stdoutData, full.stdoutData, "--jobs 2 differs from --jobs 1")
+    let full = try paradoxRun(["--threads", "1", "--json"])
+    // Results do not depend on --threads: byte for byte.
+    XCTAssertEqual(try paradoxRun(["--threads", "2", "--json"]).stdoutData, full.stdoutData, "--threads 2 differs from --threads 1")
     let fullResults = try XCTUnwrap(try json(full)["results"] as? [String: Any])
     let fullOutcomes = try paradoxOutcomes(fullResults)
 
-    let first = try paradoxRun(["--shard", "1/2", "--out", a, "--jobs", "1"])
-    let second = try paradoxRun(["--shard", "2/2", "--out", b, "--jobs", "2"])
+    let first = try paradoxRun(["--shard", "1/2", "--out", a, "--threads", "1"])
+    let second = try paradoxRun(["--shard", "2/2", "--out", b, "--threads", "2"])
     XCTAssertFalse(first.stdout.isEmpty, "the shard's table")
     XCTAssertFalse(second.stdout.isEmpty, "the shard's table")
     let shardA = try paradoxFile(a), shardB = try paradoxFile(b)
@@ -364,7 +364,7 @@ extension CLITests {
     let dir = try trainTemporaryDirectory()
     let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
     let fullFile = dir.appendingPathComponent("full.json").path, mergedFile = dir.appendingPathComponent("merged.json").path
-    let full = try paradoxRun(["--jobs", "1", "--json", "--out", fullFile])
+    let full = try paradoxRun(["--threads", "1", "--json", "--out", fullFile])
     _ = try paradoxRun(["--shard", "1/2", "--out", a])
     _ = try paradoxRun(["--shard", "2/2", "--out", b])
 
@@ -416,9 +416,9 @@ extension CLITests {
     // The same job with two different results.
     var shard = try paradoxFile(a)
     var outcomes = try paradoxOutcomes(shard)
-    var losses = try XCTUnwrap(outcomes[0]["testLoss"] as? [Any]).compactMap(trainNumber)
+    var losses = try XCTUnwrap(outcomes[0]["test_loss"] as? [Any]).compactMap(trainNumber)
     losses[0] += 1
-    outcomes[0]["testLoss"] = losses
+    outcomes[0]["test_loss"] = losses
     shard["outcomes"] = outcomes
     let conflicting = dir.appendingPathComponent("conflicting.json").path
     try JSONSerialization.data(withJSONObject: shard).write(to: URL(fileURLWithPath: conflicting))
@@ -438,5 +438,71 @@ extension CLITests {
     let out = dir.appendingPathComponent("merged.json").path
     try assertTrainRejected(["merge", a, other, "--out", out], naming: ["different"])
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
+
+  /// Results files written before the JSON keys became snake_case spell them
+  /// camelCase (`testLoss`, `sigmaTrain`); merge reads them, and alongside
+  /// new ones, to the same merged sweep.
+  func testMergeReadsOldCamelCaseResultsFiles() throws {
+    let dir = try trainTemporaryDirectory()
+    let a = dir.appendingPathComponent("a.json").path, b = dir.appendingPathComponent("b.json").path
+    _ = try paradoxRun(["--shard", "1/2", "--out", a])
+    _ = try paradoxRun(["--shard", "2/2", "--out", b])
+    func camel(_ any: Any) -> Any {
+      if let d = any as? [String: Any] {
+        var out: [String: Any] = [:]
+        for (k, v) in d {
+          let parts = k.split(separator: "_")
+          out[parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.capitalized }.joined()] = camel(v)
+        }
+        return out
+      }
+      if let a = any as? [Any] { return a.map(camel) }
+      return any
+    }
+    let oldA = dir.appendingPathComponent("old-a.json").path, oldB = dir.appendingPathComponent("old-b.json").path
+    for (new, old) in [(a, oldA), (b, oldB)] {
+      try JSONSerialization.data(withJSONObject: camel(try paradoxFile(new))).write(to: URL(fileURLWithPath: old))
+    }
+    let oldText = try String(contentsOfFile: oldA, encoding: .utf8)
+    XCTAssert(oldText.contains("\"testLoss\"") && !oldText.contains("test_loss"), oldText)
+    let expected = try run(["merge", a, b, "--json"])
+    XCTAssertEqual(expected.status, 0, expected.stderr)
+    for files in [[oldA, oldB], [oldA, b]] {
+      let r = try run(["merge"] + files + ["--json"])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      XCTAssertEqual(r.stdout, expected.stdout, "\(files)")
+    }
+  }
+
+  // MARK: - renamed options
+
+  /// Each concept has one spelling (--iterations, --trial-steps, -o/--out,
+  /// --threads); the old spellings still work, give the same bytes, and are
+  /// not shown in help. Both spellings at once are refused.
+  func testOldOptionSpellingsStillWorkAndAreHidden() throws {
+    let dir = try trainTemporaryDirectory()
+    let new = dir.appendingPathComponent("new.ckpt").path, old = dir.appendingPathComponent("old.ckpt").path
+    let small = ["--hidden", "4", "--batch", "4", "--trial-steps", "20"]
+    let a = try run(["train"] + small + ["--iterations", "20", "--out", new])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let b = try run(["train"] + small + ["--steps", "20", "--output", old])
+    XCTAssertEqual(b.status, 0, b.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: new)), try Data(contentsOf: URL(fileURLWithPath: old)))
+    try assertTrainRejected(["train"] + small + ["--iterations", "20", "--steps", "20", "-o", new], naming: ["--steps", "--iterations"])
+
+    let threads = try paradoxRun(["--threads", "1", "--json"])
+    let jobs = try paradoxRun(["--jobs", "1", "--json"])
+    XCTAssertEqual(jobs.stdoutData, threads.stdoutData)
+
+    let bench = try run(["bench", "train", "--steps-per-trial", "10", "--iterations", "2", "--repeats", "1", "--hidden", "4", "--batch", "2", "--json"])
+    XCTAssertEqual(bench.status, 0, bench.stderr)
+    XCTAssertEqual(try json(bench)["steps_per_trial"] as? Int, 10)
+
+    for (command, hidden) in [(["train"], ["--steps ", "--output"]), (["paradox"], ["--jobs"]), (["bench", "train"], ["--steps-per-trial"])] {
+      let help = try run(command + ["--help"])
+      XCTAssertEqual(help.status, 0, help.stderr)
+      for name in hidden { XCTAssertFalse(help.stdout.contains(name), "\(command) --help shows \(name): \(help.stdout)") }
+    }
   }
 }

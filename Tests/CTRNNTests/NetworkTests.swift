@@ -1,6 +1,7 @@
 import Foundation
 import GSL
 import GaussianMoments
+import Neuron
 import SDE
 import XCTest
 import _TestSupport

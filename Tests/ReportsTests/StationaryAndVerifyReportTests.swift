@@ -1,4 +1,5 @@
 import CTRNN
+import Neuron
 import Foundation
 import Reports
 import Verification

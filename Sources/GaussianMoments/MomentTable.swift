@@ -1,5 +1,4 @@
 import Foundation
-import GaussianMoments
 
 /// m(u) = E f(u + σξ) and v(u) = Var f(u + σξ) tabulated on a uniform grid of
 /// the pre-activation u and read back by 4-point (cubic) Lagrange

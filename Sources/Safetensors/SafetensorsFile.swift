@@ -1,7 +1,7 @@
 import Foundation
 
-/// A safetensors file held in memory (DESIGN.md, "The checkpoint" and
-/// "Numerical notes → Safetensors"): named little-endian tensors plus a flat
+/// A safetensors file held in memory (DESIGN.md, "Numerical notes →
+/// Safetensors"): named little-endian tensors plus a flat
 /// string→string `__metadata__` map.
 ///
 /// Layout: 8-byte little-endian UInt64 header length N, N bytes of UTF-8
@@ -12,7 +12,7 @@ import Foundation
 /// Reading trusts nothing in the file: every length, count and offset is
 /// checked against the file size (with overflow checks) before a byte of
 /// tensor data is touched, and every problem is a thrown
-/// `CheckpointError.malformed` naming it. The rules are those of the
+/// `SafetensorsError.malformed` naming it. The rules are those of the
 /// reference implementation (huggingface/safetensors, `Metadata::validate`):
 /// tensors tile the data buffer exactly — sorted by offset they start at 0,
 /// each begins where the previous one ends, and the last ends at the end of
@@ -22,13 +22,22 @@ import Foundation
 /// with keys sorted by their UTF-8 bytes (`__metadata__` among them, omitted
 /// when empty), the header padded with spaces to a multiple of 8 bytes, and
 /// the data laid out like the reference writer does — by decreasing element
-/// size, then by name. For the one-dtype files a `Checkpoint` writes, that is
-/// simply sorted-name order; with mixed dtypes it keeps every tensor aligned
+/// size, then by name. For one-dtype files that is simply sorted-name order; with mixed dtypes it keeps every tensor aligned
 /// to its element size (the reference writer's reason for the rule).
 public struct SafetensorsFile: Sendable, Equatable {
   /// The element types read and written: F32 and F64. Other safetensors
   /// dtypes (F16, BF16, integers, …) are rejected by name on reading.
-  public typealias DType = Checkpoint.DType
+  public enum DType: String, Sendable, Equatable, CaseIterable {
+    case f32 = "F32", f64 = "F64"
+
+    /// Bytes per element.
+    public var itemSize: Int {
+      switch self {
+      case .f32: return 4
+      case .f64: return 8
+      }
+    }
+  }
 
   /// One tensor: element type, shape (row-major, C order) and values.
   /// Values are held as Float64 whatever the dtype; F32 values are widened
@@ -71,7 +80,7 @@ public struct SafetensorsFile: Sendable, Equatable {
   // MARK: - Reading
 
   /// Parses and validates a whole file.
-  public static func decode(_ bytes: some Collection<UInt8>) throws(CheckpointError) -> SafetensorsFile {
+  public static func decode(_ bytes: some Collection<UInt8>) throws(SafetensorsError) -> SafetensorsFile {
     let buffer = Array(bytes)
     let fileSize = buffer.count
     guard fileSize >= 8 else {
@@ -144,7 +153,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     var begin: Int
     var end: Int
 
-    init(name: String, json: Any, dataSize: Int) throws(CheckpointError) {
+    init(name: String, json: Any, dataSize: Int) throws(SafetensorsError) {
       guard let entry = json as? [String: Any] else {
         throw .malformed("tensor '\(name)': header entry is not an object")
       }
@@ -209,7 +218,7 @@ public struct SafetensorsFile: Sendable, Equatable {
   /// follow each other without gap or overlap, and end at the end of the
   /// file. Rejecting what Python rejects keeps "fixedpoints reads it" and
   /// "safetensors reads it" the same statement.
-  private static func checkTiling(_ entries: [Entry], dataSize: Int) throws(CheckpointError) {
+  private static func checkTiling(_ entries: [Entry], dataSize: Int) throws(SafetensorsError) {
     let ordered = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
     var position = 0
     var previous: String?
@@ -232,7 +241,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
   }
 
-  private static func parseMetadata(_ json: Any?) throws(CheckpointError) -> [String: String] {
+  private static func parseMetadata(_ json: Any?) throws(SafetensorsError) -> [String: String] {
     // Absent or null (the reference reader's `Option`) means no metadata.
     guard let json, !(json is NSNull) else { return [:] }
     guard let object = json as? [String: Any] else {
@@ -274,7 +283,7 @@ public struct SafetensorsFile: Sendable, Equatable {
   /// The canonical bytes of this file (see the type's documentation).
   /// F32 tensors are rounded to the nearest Float; a finite Double beyond
   /// Float's range becomes ±infinity here, so callers that care (as
-  /// `Checkpoint` does) check before encoding.
+  /// a checkpoint does) check before encoding.
   public func encode() -> [UInt8] {
     // Data layout: larger elements first, then by name (see above).
     let layout = tensors.keys.sorted { a, b in
@@ -371,12 +380,16 @@ public struct SafetensorsFile: Sendable, Equatable {
   }
 }
 
-extension Checkpoint.DType {
-  /// Bytes per element.
-  public var itemSize: Int {
+/// Why bytes are not a safetensors file this reader accepts. The message
+/// names the problem in one line (which tensor, which offsets, how many
+/// bytes), so a caller can wrap it in its own error as is.
+public enum SafetensorsError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// Length prefix, JSON header, dtype, shape, offsets or tiling is wrong.
+  case malformed(String)
+
+  public var description: String {
     switch self {
-    case .f32: return 4
-    case .f64: return 8
+    case .malformed(let m): return "malformed safetensors file: \(m)"
     }
   }
 }

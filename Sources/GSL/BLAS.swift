@@ -1,19 +1,22 @@
 import CGSL
 import Foundation
 
-/// C = A·Bᵀ for row-major matrices, the batch step of a network drift
-/// (A = M×k states, B = n×k weights, C = M×n), by the fastest dgemm at hand.
+/// Dense matrix products by the fastest dgemm at hand: the batch step of a
+/// network drift (C = A·Bᵀ, states × weights) and the three products of the
+/// backward pass.
 ///
 /// GSL's pkg-config links its reference CBLAS (`-lgslcblas`) ahead of any
 /// other BLAS, so listing OpenBLAS in the modulemap cannot win the symbol
 /// lookup. Instead OpenBLAS's `cblas_dgemm` is looked up at run time
-/// (`dlopen("libopenblas.so.0")`); without OpenBLAS this falls back to GSL's
-/// CBLAS. Measured here: gslcblas spends ~50 % of the ensemble benchmark in
-/// dgemm; see `benchmarks/sde_bench.sh`.
+/// (`dlopen("libopenblas.so.0")`), here and nowhere else; without OpenBLAS
+/// this falls back to GSL's CBLAS. Measured here: gslcblas spends ~50 % of
+/// the ensemble benchmark in dgemm; see `benchmarks/sde_bench.sh`.
 ///
-/// OpenBLAS is asked for one thread per call: ensembles already run one
-/// batch per core, and OpenBLAS threads on top would oversubscribe.
-public enum MatrixMultiply {
+/// OpenBLAS is asked for one thread when it is loaded: ensembles already run
+/// one batch per core, and OpenBLAS threads on top would oversubscribe.
+/// `setThreads` changes that for a process that wants BLAS threads instead
+/// (the training benchmark).
+public enum BLAS {
   typealias CBLASDgemm = @convention(c) (
     Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32,
     UnsafePointer<Double>?, Int32, Double, UnsafeMutablePointer<Double>?, Int32
@@ -25,29 +28,44 @@ public enum MatrixMultiply {
   struct Backend: @unchecked Sendable {
     let name: String
     let dgemm: CBLASDgemm
+    /// OpenBLAS's `openblas_set_num_threads`; nil for GSL's single-threaded CBLAS.
+    let setThreads: SetThreads?
   }
 
   static let backend: Backend = {
     if ProcessInfo.processInfo.environment["FIXEDPOINTS_BLAS"] != "gslcblas" {
       for library in ["libopenblas.so.0", "libopenblas.so"] {
         guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "cblas_dgemm") else { continue }
-        if let threads = dlsym(handle, "openblas_set_num_threads") {
-          unsafeBitCast(threads, to: SetThreads.self)(1)  // safe: the C prototype is void(int)
-        }
+        // safe: the C prototype of openblas_set_num_threads is void(int).
+        let threads = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
+        threads?(1)
+        // The handle is kept open for the life of the process: the function
+        // pointers above point into it.
         // safe: OpenBLAS's cblas_dgemm has exactly the CBLASDgemm prototype (32-bit ints).
-        return Backend(name: "openblas", dgemm: unsafeBitCast(symbol, to: CBLASDgemm.self))
+        return Backend(name: "openblas", dgemm: unsafeBitCast(symbol, to: CBLASDgemm.self), setThreads: threads)
       }
     }
-    return Backend(name: "gslcblas") { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+    let gsl: CBLASDgemm = { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
       cblas_dgemm(
         CBLAS_ORDER(rawValue: UInt32(order)), CBLAS_TRANSPOSE(rawValue: UInt32(ta)), CBLAS_TRANSPOSE(rawValue: UInt32(tb)),
         m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
+    return Backend(name: "gslcblas", dgemm: gsl, setThreads: nil)
   }()
 
-  /// "openblas" or "gslcblas": which dgemm `multiplyTransposed` uses.
+  /// "openblas" or "gslcblas": which dgemm `gemm` uses.
   /// `FIXEDPOINTS_BLAS=gslcblas` in the environment forces GSL's.
   public static var implementation: String { backend.name }
+
+  /// Sets OpenBLAS's thread count for this process (loading OpenBLAS first
+  /// if need be) and returns it; nil when the dgemm is GSL's CBLAS, which
+  /// is single-threaded.
+  @discardableResult
+  public static func setThreads(_ threads: Int) -> Int? {
+    guard let set = backend.setThreads else { return nil }
+    set(Int32(clamping: max(1, threads)))
+    return max(1, threads)
+  }
 
   /// C (m×n) = α op(A) op(B) + β C, row-major and dense, op(X) = X or Xᵀ:
   /// A is stored m×k (k×m when `transposeA`), B k×n (n×k when

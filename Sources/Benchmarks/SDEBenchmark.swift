@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import SDE
 
 /// The ensemble benchmark: M trajectories of the 64-neuron noise-in tanh
 /// network x ← (1−γ)x + γ tanh(W x + b + σξ), advanced as one batch per
@@ -17,7 +18,7 @@ public enum SDEBenchmark {
     public let neuronStepsPerSecond: Double
     /// Mean of the final states (a checksum that the work was done).
     public let meanFinalState: Double
-    /// Which dgemm ran ("openblas" or "gslcblas"), `MatrixMultiply.implementation`.
+    /// Which dgemm ran ("openblas" or "gslcblas"), `BLAS.implementation`.
     public let blas: String
   }
 
@@ -47,7 +48,7 @@ public enum SDEBenchmark {
       // next = X Wᵀ: row r of X is state r, so (W x_r)ᵀ = x_rᵀ Wᵀ.
       if let xp = x.baseAddress, let np = next.baseAddress {
         weights.withUnsafeBufferPointer { wp in
-          if let w = wp.baseAddress { MatrixMultiply.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
+          if let w = wp.baseAddress { BLAS.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
         }
       }
       bias.withUnsafeBufferPointer { bp in
@@ -79,7 +80,7 @@ public enum SDEBenchmark {
     return Result(
       trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, seconds: best,
       neuronStepsPerSecond: Double(trajectories * dimension * steps) / best, meanFinalState: checksum,
-      blas: MatrixMultiply.implementation)
+      blas: BLAS.implementation)
   }
 }
 

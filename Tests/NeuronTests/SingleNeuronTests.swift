@@ -3,7 +3,7 @@ import SDE
 import XCTest
 import _TestSupport
 
-@testable import CTRNN
+@testable import Neuron
 
 final class FixedPointTests: XCTestCase {
   func testLinearFixedPointIsBOverOneMinusW() throws {

@@ -1,8 +1,8 @@
 import XCTest
 
-@testable import SDE
+@testable import GSL
 
-final class MatrixMultiplyTests: XCTestCase {
+final class BLASTests: XCTestCase {
   /// A·Bᵀ against a naive triple loop on a 37×19 by (23×19)ᵀ product of
   /// integers (exact in Float64 at these sizes, so equality is required
   /// whatever the backend's summation order).
@@ -14,7 +14,7 @@ final class MatrixMultiplyTests: XCTestCase {
     a.withUnsafeBufferPointer { ap in
       b.withUnsafeBufferPointer { bp in
         c.withUnsafeMutableBufferPointer { cp in
-          MatrixMultiply.multiplyTransposed(ap.baseAddress!, bp.baseAddress!, into: cp.baseAddress!, m: m, n: n, k: k)
+          BLAS.multiplyTransposed(ap.baseAddress!, bp.baseAddress!, into: cp.baseAddress!, m: m, n: n, k: k)
         }
       }
     }
@@ -22,7 +22,7 @@ final class MatrixMultiplyTests: XCTestCase {
       for j in 0..<n {
         var s = 0.0
         for q in 0..<k { s += a[i * k + q] * b[j * k + q] }
-        XCTAssertEqual(c[i * n + j], s, "C[\(i),\(j)] with \(MatrixMultiply.implementation)")
+        XCTAssertEqual(c[i * n + j], s, "C[\(i),\(j)] with \(BLAS.implementation)")
       }
     }
   }
@@ -40,7 +40,7 @@ final class MatrixMultiplyTests: XCTestCase {
         a.withUnsafeBufferPointer { ap in
           b.withUnsafeBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in
-              MatrixMultiply.gemm(
+              BLAS.gemm(
                 ap.baseAddress!, transposeA: ta, bp.baseAddress!, transposeB: tb, into: cp.baseAddress!, m: m, n: n, k: k,
                 alpha: 2, beta: -1)
             }
@@ -61,14 +61,12 @@ final class MatrixMultiplyTests: XCTestCase {
     }
   }
 
-  /// The benchmark network is a real chain: one step from x = 0 with noise
-  /// ξ gives x' = γ tanh(b + σξ) exactly (W·0 = 0).
-  func testBenchmarkNetworkOneStep() throws {
-    let chain = try SDEBenchmark.noiseInTanhChain(
-      weights: [Double](repeating: 0.3, count: 9), bias: [0.1, -0.2, 0.3], gamma: 0.1, sigma: 0.5, steps: 1)
-    let x = [0.0, 0, 0], xi = [1.0, -1, 0.5]
-    var next = [0.0, 0, 0]
-    x.withUnsafeBufferPointer { xp in xi.withUnsafeBufferPointer { ip in next.withUnsafeMutableBufferPointer { chain.map(xp, ip, $0) } } }
-    for i in 0..<3 { XCTAssertEqual(next[i], 0.1 * tanh([0.1, -0.2, 0.3][i] + 0.5 * xi[i]), accuracy: 1e-16) }
+  /// With OpenBLAS the thread count is settable and reported back; with
+  /// GSL's CBLAS there is nothing to set. Either way products stay exact.
+  func testSetThreadsMatchesTheBackend() {
+    let set = BLAS.setThreads(2)
+    XCTAssertEqual(set, BLAS.implementation == "openblas" ? 2 : nil)
+    BLAS.setThreads(1)  // back to what the library chose on loading
+    testMultiplyTransposedExactOnIntegers()
   }
 }

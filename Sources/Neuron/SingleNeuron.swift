@@ -3,14 +3,6 @@ import GSL
 import GaussianMoments
 import SDE
 
-/// Where the noise enters (DESIGN.md, "The models").
-public enum NoisePlacement: String, CaseIterable, Sendable, Codable {
-  /// x ← (1−γ)x + γ f(wx + b + σξ)
-  case inside = "in"
-  /// x ← (1−γ)x + γ (f(wx + b) + σξ)
-  case outside = "out"
-}
-
 /// A fixed point x* of a one-dimensional map, with the multiplier of the
 /// linearised chain there and whether |multiplier| < 1.
 public struct FixedPoint: Sendable, Equatable, Codable {

@@ -44,6 +44,8 @@ public struct FixedPointCensus: Sendable {
   public var slowPoints: [SlowPoint]
   /// The fixed point nearest `settled`: the reference for the bias.
   public var reference: NetworkFixedPoint
+  /// How the search went: starts, batches, why it stopped, completeness.
+  public var search: FixedPointSearchReport
 }
 
 /// The mean-field branch continued in σ from every fixed point.
@@ -72,9 +74,11 @@ public enum ClosureOutcome: Sendable {
 }
 
 extension Network {
-  /// Stage 1. Deterministic fixed points, from random starts, the state the
-  /// noiseless network settles in from h = 0, and the states a short noisy
-  /// run at `largestSigma` visits; slow points too when `slowPointSpeed` is set.
+  /// Stage 1. Deterministic fixed points by `searchFixedPoints`: first from
+  /// random starts, the state the noiseless network settles in from h = 0
+  /// and the states a short noisy run at `largestSigma` visits, then from
+  /// batches of runs of the map until saturated; slow points too when
+  /// `slowPointSpeed` is set.
   public func findFixedPoints(
     largestSigma: Double, simulation: NetworkSimulationOptions, search: FixedPointSearch, slowPointSpeed: Double?
   ) throws -> FixedPointCensus {
@@ -85,7 +89,7 @@ extension Network {
     // Visited states only seed the search: a failed short run costs starts, not the analysis.
     let visited = (try? stationaryEstimate(
       sigma: largestSigma, scheme: .chain, start: settled, options: short, table: nil))?.finalStates ?? []
-    let points = try deterministicFixedPoints(starts: [settled] + visited, search: search)
+    let (points, report) = try searchFixedPoints(given: [settled] + visited, search: search, threads: simulation.threads)
     var slow: [SlowPoint] = []
     if let maxSpeed = slowPointSpeed {
       slow = slowPoints(starts: try searchStarts(given: [settled] + visited, search: search), maxSpeed: maxSpeed)
@@ -93,7 +97,7 @@ extension Network {
     guard let nearest = points.min(by: { NetworkAnalysis.distance($0.h, settled) < NetworkAnalysis.distance($1.h, settled) }) else {
       throw NetworkError.notContracting("no fixed point found: the noiseless network does not settle from h = 0")
     }
-    return FixedPointCensus(settled: settled, fixedPoints: points, slowPoints: slow, reference: nearest)
+    return FixedPointCensus(settled: settled, fixedPoints: points, slowPoints: slow, reference: nearest, search: report)
   }
 
   /// Stage 2. The mean-field branch from every fixed point through `sigmas`.

@@ -65,6 +65,8 @@ public struct NetworkAnalysis: Sendable {
   public let target: [Double]?
   public let options: Options
   public let fixedPoints: [NetworkFixedPoint]
+  /// How the fixed-point search went (completeness, stopping reason).
+  public let search: FixedPointSearchReport
   /// Slow points, when `options.slowPointSpeed` asked for them.
   public let slowPoints: [SlowPoint]
   /// The fixed point the noiseless network reaches from h = 0 (the task's
@@ -83,6 +85,7 @@ public struct NetworkAnalysis: Sendable {
     target = problem.target
     self.options = options
     fixedPoints = census.fixedPoints
+    search = census.search
     slowPoints = census.slowPoints
     reference = census.reference
     branch = branches.reference

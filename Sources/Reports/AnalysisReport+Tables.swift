@@ -3,17 +3,17 @@ import Foundation
 extension AnalysisReport {
   public func fixedPointTable() -> Table {
     var t = Table(
-      columns: ["fixed point", "stable", "spectral radius", "residual", "readout", "mean-field branch"],
+      columns: ["fixed point", "stable", "index", "spectral radius", "residual", "readout", "mean-field branch"],
       caption: "Deterministic fixed points at u = \(list(model.input))")
     for (i, p) in fixedPoints.enumerated() {
       t.append([
-        "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", String(format: "%.6f", p.spectralRadius),
+        "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", "\(p.index)", String(format: "%.6f", p.spectralRadius),
         String(format: "%.1e", p.residual), list(p.readout),
         p.branchEndedAt.map { "ends at sigma = \(Self.tidy($0))" } ?? "to sigma = \(Self.tidy(noiseLevels.last?.sigma ?? 0))",
       ])
     }
     for (i, p) in (slowPoints ?? []).enumerated() {
-      t.append(["slow point \(i)", "-", "-", String(format: "q = %.1e", p.q), list(p.readout), ""])
+      t.append(["slow point \(i)", "-", "-", "-", String(format: "q = %.1e", p.q), list(p.readout), ""])
     }
     return t
   }
@@ -71,6 +71,21 @@ extension AnalysisReport {
     return s
   }
 
+  /// The completeness report in one line: distinct points, singletons,
+  /// starts and batches, and why the search stopped.
+  public var searchSummary: String {
+    let stable = fixedPoints.filter(\.stable).count
+    var s = "\(search.distinct) distinct fixed point(s) (\(stable) stable, \(search.distinct - stable) saddle(s)), "
+    s += "\(search.foundOnce) found only once; \(search.startsUsed) starts in \(search.batches) batch(es); "
+    switch search.stoppingReason {
+    case "saturated": s += "stopped: nothing new in the last \(search.patience) batches"
+    case "budget": s += "stopped: start budget \(search.maxStarts) spent before saturation (raise --max-starts)"
+    default: s += "stopped: sampled batches off"
+    }
+    if search.outliersExcluded > 0 { s += "; \(search.outliersExcluded) distance outlier(s) excluded" }
+    return s
+  }
+
   public func render(_ format: TableFormat) -> String {
     let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
     switch format {
@@ -79,6 +94,7 @@ extension AnalysisReport {
     case .latex: return "% " + summary + "\n" + tables + "% " + verdict + "\n"
     case .terminal:
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
+      s += "fixed-point search: " + searchSummary + "\n"
       s += "simulated: \(methods["simulated_mean"]!)\n"
       s += "verdict: " + verdict + "\n"
       return s

@@ -26,6 +26,34 @@ public struct AnalysisReport: Encodable, Sendable {
     /// reaches the largest sigma_test), and why.
     public var branchEndedAt: Double?
     public var branchEndReason: String?
+    /// Eigenvalues of the map's Jacobian (1-g)I + g diag(f') W as [re, im],
+    /// by decreasing magnitude.
+    public var eigenvalues: [[Double]]
+    /// The number of eigenvalues with |lambda| > 1 (0: an attractor).
+    public var index: Int
+    public var unstableModes: [Mode]
+    /// The stable mode with the largest |lambda|; nil when none is stable.
+    public var slowestMode: Mode?
+    /// How many search starts reached this point.
+    public var timesFound: Int
+  }
+  /// An eigenpair: eigenvalue [re, im], unit eigenvector as [re, im] per unit.
+  public struct Mode: Encodable, Sendable {
+    public var eigenvalue: [Double]
+    public var vector: [[Double]]
+  }
+  /// The fixed-point search: what it used, why it stopped, how complete it looks.
+  public struct Search: Encodable, Sendable {
+    public var startsUsed, batches: Int
+    public var newPerBatch: [Int]
+    public var stoppingReason: String
+    public var distinct, foundOnce: Int
+    public var randomStarts, runsPerBatch, patience, maxStarts: Int
+    public var samplingSigma, residualTolerance, uniquenessTolerance, outlierDistanceScale: Double
+    public var outliersExcluded: Int
+    public var outlierDistance: Double?
+    /// The slow-point speed threshold q, when slow points were asked for.
+    public var slowPointMaxQ: Double?
   }
   public struct Slow: Encodable, Sendable {
     public var h, readout: [Double]
@@ -61,6 +89,7 @@ public struct AnalysisReport: Encodable, Sendable {
 
   public var model: Model
   public var fixedPoints: [FixedPoint]
+  public var search: Search
   /// nil unless slow points were asked for.
   public var slowPoints: [Slow]?
   public var branch: Branch
@@ -79,8 +108,17 @@ public struct AnalysisReport: Encodable, Sendable {
     fixedPoints = zip(a.fixedPoints, a.branches).map { p, b in
       FixedPoint(
         h: p.h, residual: p.residual, spectralRadius: p.spectralRadius, stable: p.stable, readout: p.readout,
-        reference: p.h == a.reference.h, branchEndedAt: b.endedAt, branchEndReason: b.outcome.endReason)
+        reference: p.h == a.reference.h, branchEndedAt: b.endedAt, branchEndReason: b.outcome.endReason,
+        eigenvalues: p.eigenvalues.map { [$0.real, $0.imaginary] }, index: p.index,
+        unstableModes: p.unstableModes.map(Self.mode), slowestMode: p.slowestMode.map(Self.mode), timesFound: p.timesFound)
     }
+    let r = a.search, so = r.options
+    search = Search(
+      startsUsed: r.startsUsed, batches: r.batches, newPerBatch: r.newPerBatch, stoppingReason: r.stoppingReason.rawValue,
+      distinct: r.distinct, foundOnce: r.foundOnce, randomStarts: so.randomStarts, runsPerBatch: so.runsPerBatch,
+      patience: so.patience, maxStarts: so.maxStarts, samplingSigma: so.samplingSigma, residualTolerance: so.residualTolerance,
+      uniquenessTolerance: so.uniquenessTolerance, outlierDistanceScale: so.outlierDistanceScale,
+      outliersExcluded: r.outliersExcluded, outlierDistance: r.outlierDistance, slowPointMaxQ: a.options.slowPointSpeed)
     slowPoints = a.options.slowPointSpeed == nil
       ? nil : a.slowPoints.map { Slow(h: $0.h, readout: $0.readout, q: $0.speed, gradientNorm: $0.gradientNorm) }
     branch = Branch(
@@ -102,6 +140,7 @@ public struct AnalysisReport: Encodable, Sendable {
     let o = a.options.simulation
     methods = [
       "fixed_points": "GSL hybridsj (analytic Jacobian) from \(a.options.search.randomStarts) random starts, the state reached from h = 0 and simulated states; deduplicated; stability from the eigenvalues of (1-g)I + g diag(f') W",
+      "search": "then batches of \(a.options.search.runsPerBatch) runs of the map from random states (noiseless: settled state and slowest states on the way; noisy at sigma = \(a.options.search.samplingSigma): halfway and final states), their initial states and midpoints of found points, until \(a.options.search.patience) batches find nothing new or \(a.options.search.maxStarts) starts are used; roots equal within \(a.options.search.uniquenessTolerance) (1 + max|h|) are one; roots farther than \(a.options.search.outlierDistanceScale) x the mean distance of the starts from their centroid are dropped",
       "analytic_mean_field": a.checkpoint.noise == .inside
         ? "h = E f(Wh + c + sigma xi) by hybridsj with closed-form/quadrature Gaussian moments, continued in sigma (steps <= 0.05) from the reference fixed point"
         : "noise outside f leaves the mean-field point at the deterministic fixed point",
@@ -112,6 +151,10 @@ public struct AnalysisReport: Encodable, Sendable {
       "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
       "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
     ]
+  }
+
+  static func mode(_ m: NetworkFixedPoint.Mode) -> Mode {
+    Mode(eigenvalue: [m.eigenvalue.real, m.eigenvalue.imaginary], vector: m.vector.map { [$0.real, $0.imaginary] })
   }
 
   /// One scheme's readout, with its z-score against the chain's (both

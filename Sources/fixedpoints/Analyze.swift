@@ -34,16 +34,29 @@ struct Analyze: ParsableCommand {
   @Option(name: .customLong("sigma-test"), help: "Test noise levels: a list 0,0.1,0.5 or a range start:stop:step.")
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
-  @Option(help: "The constant input u, comma-separated (default: the task's).")
-  var input: NumberList?
+  @Option(
+    help: "The constant input u, comma-separated (default: the task's). Repeat it for several input conditions: each is analysed on its own (fixed points, search, noise levels), and --json prints a list of reports in the order given.")
+  var input: [NumberList] = []
 
   @OptionGroup var simulation: SimulationOptions<Defaults>
 
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
 
-  @Option(help: "Random starts of the fixed-point search.")
+  @Option(help: "Random starts of the fixed-point search's first batch.")
   var starts = 24
+
+  @Option(name: .customLong("search-runs"), help: "Runs of the map per sampled batch of the fixed-point search (0: the first batch alone).")
+  var searchRuns = FixedPointSearch().runsPerBatch
+
+  @Option(name: .customLong("search-patience"), help: "Stop the fixed-point search after this many batches without a new point.")
+  var searchPatience = FixedPointSearch().patience
+
+  @Option(name: .customLong("max-starts"), help: "Budget of Newton starts of the fixed-point search.")
+  var maxStarts = FixedPointSearch().maxStarts
+
+  @Option(name: .customLong("sampling-sigma"), help: "Noise of the fixed-point search's noisy runs.")
+  var samplingSigma = FixedPointSearch().samplingSigma
 
   @Option(
     name: .customLong("slow-points"),
@@ -89,6 +102,10 @@ struct Analyze: ParsableCommand {
       o.simulation.threads = threading.threads
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
+      o.search.runsPerBatch = searchRuns
+      o.search.patience = searchPatience
+      o.search.maxStarts = maxStarts
+      o.search.samplingSigma = samplingSigma
       o.search.seed = simulation.seed
       o.slowPointSpeed = slowPoints
       return o
@@ -98,11 +115,20 @@ struct Analyze: ParsableCommand {
   func validate() throws {
     if taskLoss {
       guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
-      if input != nil { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }
+      if !input.isEmpty { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }
       if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
     }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    guard searchRuns >= 0 else { throw ValidationError("--search-runs must be >= 0, got \(searchRuns)") }
+    guard searchPatience >= 1 else { throw ValidationError("--search-patience must be >= 1, got \(searchPatience)") }
+    guard maxStarts >= 0 else { throw ValidationError("--max-starts must be >= 0, got \(maxStarts)") }
+    guard samplingSigma.isFinite, samplingSigma >= 0 else {
+      throw ValidationError("--sampling-sigma must be finite and >= 0, got \(samplingSigma)")
+    }
+    guard input.count <= 1 || destination.out == nil else {
+      throw ValidationError("--out writes one input condition's report; give one --input with --out (got \(input.count))")
+    }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
     }
@@ -113,14 +139,20 @@ struct Analyze: ParsableCommand {
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
     let progress = Progress.stderrIfTerminal
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
-    let analysis: NetworkAnalysis
-    do {
-      analysis = try NetworkAnalysis(checkpoint: model, input: input?.values, options: options) { progress($0) }
-    } catch let e as NetworkError {
-      throw ParameterFlags.validationError(e)
+    // No --input: the task's default; one report per --input otherwise.
+    let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
+    let options = try options
+    var reports: [AnalysisReport] = []
+    for u in inputs {
+      let analysis: NetworkAnalysis
+      do {
+        analysis = try NetworkAnalysis(checkpoint: model, input: u, options: options) { progress($0) }
+      } catch let e as NetworkError {
+        throw ParameterFlags.validationError(e)
+      }
+      reports.append(AnalysisReport(analysis, path: path))
     }
-    let report = AnalysisReport(analysis, path: path)
-    if let out = destination.out {
+    if let out = destination.out, let report = reports.first {
       do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
         // The directory is named by --out; a file inside it by its path.
         if case .createDirectory = e { throw ValidationError("--out: \(e)") }
@@ -128,9 +160,10 @@ struct Analyze: ParsableCommand {
       }
     }
     if output.json {
-      print(try JSONOutput.string(report))
+      // One input: the report object itself (unchanged shape); several: a list.
+      print(reports.count == 1 ? try JSONOutput.string(reports[0]) : try JSONOutput.string(reports))
     } else {
-      print(report.render(output.format), terminator: "")
+      print(reports.map { $0.render(output.format) }.joined(separator: "\n"), terminator: "")
     }
   }
 }

@@ -40,13 +40,21 @@ final class AnalysisReportTests: XCTestCase {
     let json = try Self.json(AnalysisReport(a, path: "tiny.ckpt"))
     XCTAssertEqual(
       Set(json.keys),
-      ["model", "fixed_points", "branch", "noise_levels", "optimum_sigma", "worst_z", "verdict", "methods"])
+      ["model", "fixed_points", "search", "branch", "noise_levels", "optimum_sigma", "worst_z", "verdict", "methods"])
     let model = try XCTUnwrap(json["model"] as? [String: Any])
     XCTAssertEqual(model["sigma_train"] as? Double, 0.5)
     XCTAssertEqual(model["target_formula"] as? String, "sin(pi*u)")
     XCTAssertEqual(model["path"] as? String, "tiny.ckpt")
     let point = try XCTUnwrap((json["fixed_points"] as? [[String: Any]])?.first)
-    XCTAssertEqual(Set(point.keys), ["h", "residual", "spectral_radius", "stable", "readout", "reference"])
+    XCTAssertEqual(
+      Set(point.keys),
+      [
+        "h", "residual", "spectral_radius", "stable", "readout", "reference", "eigenvalues", "index", "unstable_modes",
+        "slowest_mode", "times_found",
+      ])
+    let search = try XCTUnwrap(json["search"] as? [String: Any])
+    XCTAssertEqual(search["stopping_reason"] as? String, "saturated")
+    XCTAssertEqual(search["distinct"] as? Int, 1)
     let levels = try XCTUnwrap(json["noise_levels"] as? [[String: Any]])
     XCTAssertEqual(levels.count, 2)
     XCTAssertEqual(

@@ -1,0 +1,243 @@
+import Dispatch
+import Foundation
+import GSL
+
+/// What a fixed-point search did and how complete it looks: the numbers a
+/// reader needs to judge whether every fixed point was found.
+public struct FixedPointSearchReport: Sendable {
+  public enum StoppingReason: String, Sendable {
+    /// No new fixed point in the last `patience` sampled batches.
+    case saturated
+    /// The start budget `maxStarts` was spent before saturation.
+    case budget
+    /// Sampled batches were turned off (`runsPerBatch` = 0): the first batch alone.
+    case firstBatchOnly = "first_batch_only"
+  }
+  /// The options, tolerances included.
+  public var options: FixedPointSearch
+  /// Newton starts used, over every batch.
+  public var startsUsed: Int
+  /// Batches run, the first (random and given starts) included.
+  public var batches: Int
+  /// New distinct fixed points per batch, in batch order.
+  public var newPerBatch: [Int]
+  public var stoppingReason: StoppingReason
+  /// Distinct fixed points reported (after outlier exclusion).
+  public var distinct: Int
+  /// Of those, how many only one start reached: many singletons mean the
+  /// search is not saturated.
+  public var foundOnce: Int
+  /// Roots dropped as distance outliers, and the distance from the sampled
+  /// states' centroid beyond which a root is one (nil: no rule applied).
+  public var outliersExcluded: Int
+  public var outlierDistance: Double?
+}
+
+extension Network {
+  /// Every fixed point the search reaches, and how the search went.
+  ///
+  /// Batch 0 is `deterministicFixedPoints`' starts, in its order: `given`,
+  /// one step from f(c), `randomStarts` random states. Each later batch runs
+  /// the map itself (FixedPointFinder's `sample_states`, then more):
+  /// `runsPerBatch` random initial states (pre-activation spreads 0.1, 1, 3
+  /// in turn), each run forward without noise — its settled state and the
+  /// states where its speed ‖F(h) − h‖ has its two smallest local minima
+  /// along the way (a trajectory slows down near a saddle) — and with noise
+  /// `samplingSigma` — its state halfway and at the end — plus the initial
+  /// state itself and the midpoint of two fixed points found so far (saddles
+  /// lie between attractors). Every start goes to `root(from:)`. Batches
+  /// stop when `patience` batches in a row found nothing new, or once
+  /// `maxStarts` starts were used.
+  ///
+  /// Deterministic for `search.seed`: run j of batch b draws from its own
+  /// stream, seeded by a hash of (seed, b, j); runs may go on `threads`
+  /// threads, and their starts are solved and merged in run order.
+  public func searchFixedPoints(
+    given: [[Double]] = [], search: FixedPointSearch, threads: Int = 1
+  ) throws -> (points: [NetworkFixedPoint], report: FixedPointSearchReport) {
+    var roots: [[Double]] = [], hits: [Int] = []
+    var sampled: [[Double]] = []
+    var startsUsed = 0
+    func merge(_ root: [Double]?) -> Bool {
+      guard let root else { return false }
+      if let k = roots.firstIndex(where: { search.same($0, root) }) {
+        hits[k] += 1
+        return false
+      }
+      roots.append(root)
+      hits.append(1)
+      return true
+    }
+
+    let first = try searchStarts(given: given, search: search)
+    sampled += first
+    startsUsed += first.count
+    let solver = try rootSolver(search)
+    var newPerBatch = [first.reduce(0) { $0 + (merge(root(from: $1, search: search, solver: solver)) ? 1 : 0) }]
+
+    var reason = FixedPointSearchReport.StoppingReason.firstBatchOnly
+    var quiet = 0
+    while search.runsPerBatch > 0 {
+      if quiet >= search.patience {
+        reason = .saturated
+        break
+      }
+      if startsUsed >= search.maxStarts {
+        reason = .budget
+        break
+      }
+      let batch = newPerBatch.count, known = roots
+      let runs = try sampledRuns(batch: batch, known: known, search: search, threads: threads)
+      var new = 0
+      for run in runs {
+        sampled += run.starts
+        startsUsed += run.starts.count
+        for r in run.roots where merge(r) { new += 1 }
+      }
+      newPerBatch.append(new)
+      quiet = new > 0 ? 0 : quiet + 1
+    }
+
+    // Distance outliers: FixedPointFinder's rule, against the states the
+    // search started from (their centroid and mean distance from it).
+    var outlierDistance: Double?
+    var keep = Array(roots.indices)
+    if !sampled.isEmpty, search.outlierDistanceScale.isFinite {
+      let n = size
+      var centroid = [Double](repeating: 0, count: n)
+      for s in sampled { for i in 0..<n { centroid[i] += s[i] / Double(sampled.count) } }
+      let mean = sampled.reduce(0) { $0 + Self.euclidean($1, centroid) } / Double(sampled.count)
+      if mean > 0 {
+        let limit = search.outlierDistanceScale * mean
+        outlierDistance = limit
+        keep = roots.indices.filter { Self.euclidean(roots[$0], centroid) <= limit }
+      }
+    }
+    let points = try keep.map { k -> NetworkFixedPoint in
+      var p = try fixedPoint(roots[k])
+      p.timesFound = hits[k]
+      return p
+    }.sorted(by: NetworkFixedPoint.reportOrder)
+    let report = FixedPointSearchReport(
+      options: search, startsUsed: startsUsed, batches: newPerBatch.count, newPerBatch: newPerBatch,
+      stoppingReason: reason, distinct: points.count, foundOnce: points.filter { $0.timesFound == 1 }.count,
+      outliersExcluded: roots.count - keep.count, outlierDistance: outlierDistance)
+    return (points, report)
+  }
+
+  /// One sampled run's starts and where each led (nil: no root).
+  struct SampledRun: Sendable {
+    var starts: [[Double]]
+    var roots: [[Double]?]
+  }
+
+  /// The runs of one sampled batch, in run order whatever `threads` is.
+  func sampledRuns(batch: Int, known: [[Double]], search: FixedPointSearch, threads: Int) throws -> [SampledRun] {
+    let count = search.runsPerBatch
+    let slots = RunSlots(count: count)
+    let network = self
+    let work = { (j: Int) in
+      slots.results[j] = Result {
+        let starts = try network.sampledStarts(batch: batch, run: j, known: known, search: search)
+        // A solver per run: it is not thread-safe, and runs may share threads.
+        let solver = try network.rootSolver(search)
+        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver) })
+      }
+    }
+    let workers = max(1, min(threads, count))
+    if workers == 1 {
+      for j in 0..<count { work(j) }
+    } else {
+      // Worker w takes runs w, w + workers, …; each writes only its own slots.
+      let shared = UncheckedWork(work)
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        for j in stride(from: w, to: count, by: workers) { shared.body(j) }
+      }
+    }
+    return try slots.results.map { try $0!.get() }
+  }
+
+  /// The starts of run `run` in batch `batch` (see `searchFixedPoints`).
+  func sampledStarts(batch: Int, run: Int, known: [[Double]], search: FixedPointSearch) throws -> [[Double]] {
+    let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: Self.streamSeed(search.seed, batch: batch, run: run)))
+    let f = activation, g = gamma, n = size, weights = recurrent.elements
+    /// The noiseless map F(h) = (1−γ) h + γ f(W h + c), as `map` computes it.
+    func step(_ h: [Double]) -> [Double] {
+      let u = preactivation(h, weights: weights)
+      return (0..<n).map { (1 - g) * h[$0] + g * f(u[$0]) }
+    }
+    let spread = [0.1, 1, 3][run % 3]
+    let h0 = drive.map { ci in f(ci + (2 * rng.uniform() - 1) * spread * (1 + abs(ci))) }
+    var starts = [h0]
+
+    // Noiseless run: the settled state, and the slowest points on the way.
+    var h = h0, previous = Double.infinity, falling = false
+    var minima: [(speed: Double, h: [Double])] = []
+    for _ in 0..<(Int(100 / g) + 100) {
+      let next = step(h)
+      let speed = zip(next, h).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+      if !next.allSatisfy(\.isFinite) { break }
+      // h is a local minimum of the speed when it fell into h and rises after.
+      if falling && speed > previous { minima.append((previous, h)) }
+      falling = speed < previous
+      previous = speed
+      h = next
+      if speed <= 1e-12 * (1 + (h.map(abs).max() ?? 0)) { break }
+    }
+    if h.allSatisfy(\.isFinite) { starts.append(h) }
+    starts += minima.sorted { $0.speed < $1.speed }.prefix(2).map(\.h)
+
+    // Noisy run, the network's own noise placement at samplingSigma.
+    let sigma = search.samplingSigma, inside = noise == .inside, steps = Int(20 / g) + 20
+    h = h0
+    for k in 1...steps {
+      let u = preactivation(h, weights: weights)
+      h = (0..<n).map { i in
+        let xi = sigma * rng.gaussian()
+        return (1 - g) * h[i] + g * (inside ? f(u[i] + xi) : f(u[i]) + xi)
+      }
+      guard h.allSatisfy(\.isFinite) else { break }
+      if k == steps / 2 || k == steps { starts.append(h) }
+    }
+
+    if known.count >= 2 {
+      let a = Int(rng.uniform() * Double(known.count)) % known.count
+      let b = (a + 1 + Int(rng.uniform() * Double(known.count - 1)) % (known.count - 1)) % known.count
+      starts.append(zip(known[a], known[b]).map { 0.5 * ($0 + $1) })
+    }
+    return starts
+  }
+
+  /// A seed for run `run` of batch `batch`: SplitMix64's finaliser over the
+  /// three, so neighbouring runs get unrelated MT19937 streams.
+  static func streamSeed(_ seed: UInt64, batch: Int, run: Int) -> UInt64 {
+    var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* (UInt64(truncatingIfNeeded: batch) &* 1_000_003 &+ UInt64(truncatingIfNeeded: run) &+ 1)
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  static func euclidean(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+  }
+}
+
+/// One result slot per run, each written by exactly one worker and read
+/// after all workers joined.
+private final class RunSlots: @unchecked Sendable {
+  let results: UnsafeMutableBufferPointer<Result<Network.SampledRun, Error>?>
+  init(count: Int) {
+    results = .allocate(capacity: count)
+    results.initialize(repeating: nil)
+  }
+  deinit {
+    results.deinitialize()
+    results.deallocate()
+  }
+}
+
+/// A closure that only touches its own run's slot, so sharing it is safe.
+private struct UncheckedWork: @unchecked Sendable {
+  let body: (Int) -> Void
+  init(_ body: @escaping (Int) -> Void) { self.body = body }
+}

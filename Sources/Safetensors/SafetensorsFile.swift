@@ -100,9 +100,11 @@ public struct SafetensorsFile: Sendable, Equatable {
     let dataStart = 8 + headerLength
     let dataSize = fileSize - dataStart
 
+    let headerBytes = buffer[8..<dataStart]
+    try checkEncoding(headerBytes)
     let object: Any
     do {
-      object = try JSONSerialization.jsonObject(with: Data(buffer[8..<dataStart]))
+      object = try JSONSerialization.jsonObject(with: Data(headerBytes))
     } catch {
       let reason = (error as NSError).userInfo["NSDebugDescription"] as? String
       throw .malformed("header is not valid JSON" + (reason.map { " (\($0))" } ?? ""))
@@ -110,6 +112,13 @@ public struct SafetensorsFile: Sendable, Equatable {
     guard let header = object as? [String: Any] else {
       throw .malformed("header JSON is not an object")
     }
+    // JSONSerialization keeps one of two equal keys without a word; which
+    // one is not specified, so a file with duplicates could read differently
+    // here and in Python. Refused (Python refuses a second __metadata__ and
+    // a repeated field inside an entry, and keeps the last of two equal
+    // tensor names or metadata keys; refusing those too is stricter, never
+    // looser).
+    try checkUniqueKeys(headerBytes)
 
     let metadata = try parseMetadata(header[metadataKey])
 
@@ -238,6 +247,68 @@ public struct SafetensorsFile: Sendable, Equatable {
       throw .malformed(
         "data buffer has \(dataSize - position) bytes after the last tensor (\(dataSize) bytes, tensors cover \(position))"
       )
+    }
+  }
+
+  /// The header must be UTF-8 JSON as the reference reader parses it
+  /// (`std::str::from_utf8`, then serde_json). JSONSerialization is more
+  /// lenient: it skips a byte-order mark and guesses UTF-16 or UTF-32 from
+  /// NUL bytes. A BOM, a NUL byte (never valid in UTF-8 JSON: control
+  /// characters must be escaped inside strings) or invalid UTF-8 is refused
+  /// before it gets the chance.
+  static func checkEncoding(_ header: ArraySlice<UInt8>) throws(SafetensorsError) {
+    if header.starts(with: [0xEF, 0xBB, 0xBF]) {
+      throw .malformed("header starts with a UTF-8 byte-order mark; the header must be plain UTF-8 JSON")
+    }
+    if let i = header.firstIndex(of: 0) {
+      throw .malformed("header has a NUL byte at offset \(i - header.startIndex); the header must be UTF-8 JSON")
+    }
+    guard String(validating: header, as: UTF8.self) != nil else {
+      throw .malformed("header is not valid UTF-8")
+    }
+  }
+
+  /// Refuses an object with two equal keys anywhere in the header (after
+  /// unescaping, so "\\u005f_metadata__" equals "__metadata__"). Runs on
+  /// JSON that JSONSerialization has already accepted, so only strings and
+  /// brackets need tracking: a string right after "{" or after "," inside an
+  /// object is a key.
+  static func checkUniqueKeys(_ header: ArraySlice<UInt8>) throws(SafetensorsError) {
+    var stack: [(isObject: Bool, keys: Set<String>)] = []
+    var expectKey = false
+    var i = header.startIndex
+    while i < header.endIndex {
+      switch header[i] {
+      case UInt8(ascii: "{"):
+        stack.append((true, []))
+        expectKey = true
+      case UInt8(ascii: "["):
+        stack.append((false, []))
+        expectKey = false
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        _ = stack.popLast()
+        expectKey = false
+      case UInt8(ascii: ","):
+        expectKey = stack.last?.isObject ?? false
+      case UInt8(ascii: "\""):
+        let start = i
+        i += 1
+        while i < header.endIndex && header[i] != UInt8(ascii: "\"") {
+          i += header[i] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        if expectKey, !stack.isEmpty, i < header.endIndex {
+          let literal = Data(header[start...i])
+          let key = (try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed)) as? String ?? ""
+          if !stack[stack.count - 1].keys.insert(key).inserted {
+            let place = stack.count == 1 ? "in the header" : "in an object of the header"
+            throw .malformed("duplicate key \(key.debugDescription) \(place); each key may appear once")
+          }
+        }
+        expectKey = false
+      default:
+        break
+      }
+      i += 1
     }
   }
 

@@ -87,10 +87,14 @@ extension CheckpointCommand {
     @Option(help: "Element type to write: f32 or f64 (default: the input's).")
     var dtype: Checkpoint.DType?
 
+    func validate() throws { try OutputPath.validate(output, option: "OUTPUT") }
+
     func run() throws {
       var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input))
       if let dtype { ckpt.dtype = dtype }
-      try ckpt.write(to: URL(fileURLWithPath: output))
+      try ckpt.write(toPath: output)
+      // With OUTPUT = - the checkpoint is stdout; the summary goes nowhere.
+      guard output != "-" else { return }
       print(
         "wrote \(output): N = \(ckpt.hiddenSize), I = \(ckpt.inputSize), O = \(ckpt.outputSize), "
           + ckpt.dtype.rawValue)

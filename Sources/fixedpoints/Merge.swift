@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 import Reports
 import Training
 
@@ -34,7 +35,7 @@ struct Merge: ParsableCommand {
     if !missing.isEmpty {
       FileHandle.standardError.write(Data("merge: \(missing.count) job(s) of \(merged.config.jobs.count) missing (e.g. noise-\(missing[0].noise.rawValue) sigma_train=\(missing[0].sigmaTrain) seed=\(missing[0].seed))\n".utf8))
     }
-    if let out { try AtomicFile.write(try JSONOutput.string(merged) + "\n", to: out) }
+    if let out { try OutputFile.write(try JSONOutput.string(merged) + "\n", to: out) }
     try ParadoxSummary(merged).print(output: output)
   }
 }

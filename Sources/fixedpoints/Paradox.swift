@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Reports
 import Training
@@ -114,7 +115,7 @@ struct Paradox: ParsableCommand {
       }
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
-    if let out { try AtomicFile.write(try JSONOutput.string(results) + "\n", to: out) }
+    if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
     try ParadoxSummary(results).print(output: output)
   }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Training
 
@@ -132,8 +133,11 @@ struct Train: ParsableCommand {
     let checkpoint = try result.parameters.checkpoint(
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
-    try checkpoint.write(to: URL(fileURLWithPath: output))
-    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    try checkpoint.write(toPath: output)
+    // With -o - the checkpoint is stdout; the summary would corrupt it.
+    if output != OutputFile.standardOutput {
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    }
   }
 }
 

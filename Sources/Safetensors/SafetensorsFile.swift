@@ -112,13 +112,8 @@ public struct SafetensorsFile: Sendable, Equatable {
     guard let header = object as? [String: Any] else {
       throw .malformed("header JSON is not an object")
     }
-    // JSONSerialization keeps one of two equal keys without a word; which
-    // one is not specified, so a file with duplicates could read differently
-    // here and in Python. Refused (Python refuses a second __metadata__ and
-    // a repeated field inside an entry, and keeps the last of two equal
-    // tensor names or metadata keys; refusing those too is stricter, never
-    // looser).
-    try checkUniqueKeys(headerBytes)
+    // Duplicate keys, trailing commas, deep nesting, -0: see the function.
+    try checkStrictJSON(headerBytes)
 
     let metadata = try parseMetadata(header[metadataKey])
 
@@ -268,28 +263,55 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
   }
 
-  /// Refuses an object with two equal keys anywhere in the header (after
-  /// unescaping, so "\\u005f_metadata__" equals "__metadata__"). Runs on
-  /// JSON that JSONSerialization has already accepted, so only strings and
-  /// brackets need tracking: a string right after "{" or after "," inside an
-  /// object is a key.
-  static func checkUniqueKeys(_ header: ArraySlice<UInt8>) throws(SafetensorsError) {
+  /// The nesting depth the reference reader accepts: serde_json's recursion
+  /// limit leaves 127 levels of objects and arrays (measured with Python's
+  /// safetensors 0.8: 127 parse, 128 do not).
+  public static let maxNestingDepth = 127
+
+  /// What serde_json refuses and JSONSerialization lets through, checked on
+  /// JSON that JSONSerialization has already accepted (so only strings,
+  /// brackets, commas and minus signs need tracking):
+  ///
+  /// - an object with two equal keys, anywhere (compared after unescaping,
+  ///   so "\u005f_metadata__" equals "__metadata__"). JSONSerialization
+  ///   keeps one of them without a word, and which is not specified, so such
+  ///   a file could read differently here and in Python. Python refuses a
+  ///   second __metadata__ and a repeated field of an entry, and keeps the
+  ///   last of two equal tensor names or metadata keys; refusing those too
+  ///   is stricter, never looser;
+  /// - a comma before "}" or "]";
+  /// - nesting deeper than `maxNestingDepth`;
+  /// - the integer -0, which JSONSerialization reads as 0 (an offset of -0
+  ///   is refused by Python; elsewhere it would be ignored, and refusing it
+  ///   there is again only stricter).
+  static func checkStrictJSON(_ header: ArraySlice<UInt8>) throws(SafetensorsError) {
     var stack: [(isObject: Bool, keys: Set<String>)] = []
     var expectKey = false
+    var last: UInt8 = 0  // the last byte outside strings that is not whitespace
     var i = header.startIndex
     while i < header.endIndex {
-      switch header[i] {
-      case UInt8(ascii: "{"):
-        stack.append((true, []))
-        expectKey = true
-      case UInt8(ascii: "["):
-        stack.append((false, []))
-        expectKey = false
+      let c = header[i]
+      switch c {
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        stack.append((c == UInt8(ascii: "{"), []))
+        expectKey = c == UInt8(ascii: "{")
+        if stack.count > maxNestingDepth {
+          throw .malformed("header nests objects and arrays deeper than \(maxNestingDepth) levels")
+        }
       case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        if last == UInt8(ascii: ",") {
+          throw .malformed("header has a comma before '\(Character(Unicode.Scalar(c)))' (offset \(i - header.startIndex))")
+        }
         _ = stack.popLast()
         expectKey = false
       case UInt8(ascii: ","):
         expectKey = stack.last?.isObject ?? false
+      case UInt8(ascii: "-"):
+        let next = i + 1 < header.endIndex ? header[i + 1] : 0
+        let after = i + 2 < header.endIndex ? header[i + 2] : 0
+        if next == UInt8(ascii: "0") && ![UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(after) {
+          throw .malformed("header has the integer -0 (offset \(i - header.startIndex))")
+        }
       case UInt8(ascii: "\""):
         let start = i
         i += 1
@@ -307,6 +329,9 @@ public struct SafetensorsFile: Sendable, Equatable {
         expectKey = false
       default:
         break
+      }
+      if c != UInt8(ascii: " ") && c != UInt8(ascii: "\n") && c != UInt8(ascii: "\r") && c != UInt8(ascii: "\t") {
+        last = c
       }
       i += 1
     }

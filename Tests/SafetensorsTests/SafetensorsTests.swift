@@ -147,6 +147,41 @@ final class SafetensorsTests: XCTestCase {
         Self.raw(#"{"__metadata__":{"x":"x","y":"x","x\"":"{\"x\":1,"},"# + Self.oneTensor + "}", Self.f64([1]))))
   }
 
+  /// JSONSerialization accepts a trailing comma; serde_json does not.
+  func testTrailingCommasAreRefused() {
+    assertRejects(Self.raw("{" + Self.oneTensor + ",}", Self.f64([1])), .malformed, "comma before '}'")
+    assertRejects(
+      Self.raw(#"{"a":{"dtype":"F64","shape":[1,],"data_offsets":[0,8]}}"#, Self.f64([1])), .malformed,
+      "comma before ']'")
+    assertRejects(Self.raw("{" + Self.oneTensor + " ,\n }", Self.f64([1])), .malformed, "comma before '}'")
+  }
+
+  /// JSONSerialization reads -0 as the integer 0; Python refuses it as an offset.
+  func testNegativeZeroIntegerIsRefused() throws {
+    assertRejects(
+      Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[-0,8]}}"#, Self.f64([1])), .malformed, "-0")
+    // -0.0 and -0e0 are not integers: ignored in an unknown field, as in Python.
+    for token in ["-0.0", "-0e0", "-1"] {
+      XCTAssertNoThrow(
+        try SafetensorsFile.decode(
+          Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8],"z":"# + token + "}}", Self.f64([1]))),
+        token)
+    }
+  }
+
+  /// Python's reader accepts 127 levels of nesting and refuses 128 (serde_json's
+  /// recursion limit); the same boundary here. Unknown fields of an entry are
+  /// ignored by both, so the depth is all that differs.
+  func testNestingDepthMatchesPython() throws {
+    func nested(_ arrays: Int) -> [UInt8] {
+      let z = String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays)
+      return Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8],"z":"# + z + "}}", Self.f64([1]))
+    }
+    // The header object and the entry are two levels.
+    XCTAssertNoThrow(try SafetensorsFile.decode(nested(125)))
+    assertRejects(nested(126), .malformed, "deeper than 127 levels")
+  }
+
   /// serde's HashMap<String, String>: a number, boolean, null, array or
   /// object as a metadata value is an error, not a string.
   func testNonStringMetadataValuesAreRefused() {

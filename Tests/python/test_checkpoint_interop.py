@@ -191,6 +191,8 @@ def duplicate_metadata(h):
     (lambda h: h.replace(b'"dtype":', b'"dtype":"F64","dtype":', 1), 'duplicate key "dtype"'),
     (lambda h: h.decode().encode("utf-16-le"), "NUL byte"),
     (lambda h: h + b"\x00", "NUL byte"),
+    (lambda h: h[:-1] + b",}", "comma before '}'"),
+    (lambda h: h.replace(b'"data_offsets":[0,', b'"data_offsets":[-0,', 1), "-0"),
 ])
 def test_headers_python_refuses_are_refused(tmp_path, edit, fragment):
     good = safetensors_numpy.save(network(), metadata=METADATA)

@@ -88,6 +88,7 @@ struct Train: ParsableCommand {
       --seed, same checkpoint bytes. The checkpoint is written atomically and
       records activation, noise placement, sigma_train, dt, tau, task, seed
       and the final loss (on a fixed evaluation batch at sigma_train).
+      -o is checked before training starts; -o - writes the checkpoint to stdout.
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       """)
 

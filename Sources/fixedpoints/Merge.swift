@@ -36,6 +36,7 @@ struct Merge: ParsableCommand {
       FileHandle.standardError.write(Data("merge: \(missing.count) job(s) of \(merged.config.jobs.count) missing (e.g. noise-\(missing[0].noise.rawValue) sigma_train=\(missing[0].sigmaTrain) seed=\(missing[0].seed))\n".utf8))
     }
     if let out { try OutputFile.write(try JSONOutput.string(merged) + "\n", to: out) }
-    try ParadoxSummary(merged).print(output: output)
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(merged).print(output: output) }
   }
 }

@@ -116,7 +116,8 @@ struct Paradox: ParsableCommand {
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
     if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
-    try ParadoxSummary(results).print(output: output)
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(results).print(output: output) }
   }
 }
 

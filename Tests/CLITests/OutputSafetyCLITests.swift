@@ -120,6 +120,20 @@ extension CLITests {
     XCTAssertEqual(r.stdoutData, try Data(contentsOf: URL(fileURLWithPath: model)))
   }
 
+  /// `merge --out -`: stdout is the merged results file alone, byte for
+  /// byte what `--out FILE` writes (no summary table after it).
+  func testMergeToStdoutIsTheResultsFileAlone() throws {
+    let dir = try outputSafetyDirectory()
+    let shard = dir + "/a.json", merged = dir + "/merged.json"
+    _ = try paradoxRun(["--shard", "1/2", "--out", shard])
+    let toFile = try run(["merge", shard, "--out", merged])
+    XCTAssertEqual(toFile.status, 0, toFile.stderr)
+    let toStdout = try run(["merge", shard, "--out", "-"])
+    XCTAssertEqual(toStdout.status, 0, toStdout.stderr)
+    XCTAssertEqual(toStdout.stdoutData, try Data(contentsOf: URL(fileURLWithPath: merged)))
+    XCTAssertEqual(entries(dir), ["a.json", "merged.json"])
+  }
+
   // MARK: - Checked before any work
 
   /// A missing directory or an empty path fails in validation: exit 2 at

@@ -51,7 +51,7 @@ let package = Package(
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
     // ensembles and the `analyze` report.
-    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors"], exclude: ["README.md"]),
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors", "Platform"], exclude: ["README.md"]),
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
@@ -64,7 +64,7 @@ let package = Package(
 
     // Report types (analysis, stationary, verify, moments, the paradox
     // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
-    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification"], exclude: ["README.md"]),
+    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification", "Platform"], exclude: ["README.md"]),
 
     // Benchmarks: the timed computations behind `bench` and their fixture
     // networks. Rates only; nothing here asserts a time.
@@ -101,7 +101,7 @@ let package = Package(
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification", "SDE"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform"]),
     .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
     // Neuron too: one-neuron networks are checked against `SingleNeuron`.
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Neuron", "Safetensors", "_TestSupport"]),

@@ -106,15 +106,18 @@ extension AnalysisReport {
   /// report.json/.md/.tex and the CSVs a notebook reads, rendered; write
   /// them with `ReportFiles.write`.
   public func files() throws -> [RenderedFile] {
-    [
-      ("report.json", try JSONOutput.string(self) + "\n"),
-      ("report.md", render(.markdown)),
-      ("report.tex", render(.latex)),
-      ("noise_levels.csv", noiseLevelsCSV()),
-      ("fixed_points.csv", fixedPointsCSV()),
-      ("branch.csv", branchCSV()),
+    let contents = [
+      try JSONOutput.string(self) + "\n", render(.markdown), render(.latex), noiseLevelsCSV(), fixedPointsCSV(),
+      branchCSV(),
     ]
+    return zip(Self.fileNames, contents).map { (name: $0, contents: $1) }
   }
+
+  /// The names `files()` writes, in order: known before the analysis runs,
+  /// so `--out` can be checked up front.
+  public static let fileNames = [
+    "report.json", "report.md", "report.tex", "noise_levels.csv", "fixed_points.csv", "branch.csv",
+  ]
 
   /// Long format: one row per (sigma, output, method).
   public func noiseLevelsCSV() -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 
 struct Analyze: ParsableCommand {
@@ -153,10 +154,8 @@ struct Analyze: ParsableCommand {
       reports.append(AnalysisReport(analysis, path: path))
     }
     if let out = destination.out, let report = reports.first {
-      do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
-        // The directory is named by --out; a file inside it by its path.
-        if case .createDirectory = e { throw ValidationError("--out: \(e)") }
-        throw ValidationError(e.description)
+      do { try ReportFiles.write(try report.files(), to: out) } catch let e as PlatformError {
+        throw ValidationError("-o/--out: \(e)")
       }
     }
     if output.json {

@@ -74,7 +74,8 @@ extension CheckpointCommand {
       discussion: """
         The output is written atomically (temporary file + rename): a bad input or a
         failed write leaves no output file, and an existing OUT is replaced only on
-        success. Equal content gives equal bytes. Tensors other than the five of the
+        success; a directory, device, FIFO or symbolic link at OUT is refused, and
+        OUT = - writes to stdout. Equal content gives equal bytes. Tensors other than the five of the
         model are dropped. --dtype f32 rounds every weight to the nearest float.
         """)
 
@@ -87,10 +88,14 @@ extension CheckpointCommand {
     @Option(help: "Element type to write: f32 or f64 (default: the input's).")
     var dtype: Checkpoint.DType?
 
+    func validate() throws { try OutputPath.validate(output, option: "<output>") }
+
     func run() throws {
       var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input))
       if let dtype { ckpt.dtype = dtype }
-      try ckpt.write(to: URL(fileURLWithPath: output))
+      try ckpt.write(toPath: output)
+      // With OUTPUT = - the checkpoint is stdout; the summary goes nowhere.
+      guard output != "-" else { return }
       print(
         "wrote \(output): N = \(ckpt.hiddenSize), I = \(ckpt.inputSize), O = \(ckpt.outputSize), "
           + ckpt.dtype.rawValue)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 import Reports
 import Training
 
@@ -49,7 +50,8 @@ struct Merge: ParsableCommand {
     if !absent.isEmpty {
       FileHandle.standardError.write(Data("merge: \(absent.count) linked checkpoint(s) not found (e.g. \(absent[0]))\n".utf8))
     }
-    if let out { try AtomicFile.write(try JSONOutput.string(merged) + "\n", to: out) }
-    try ParadoxSummary(merged).print(output: output)
+    if let out { try OutputFile.write(try JSONOutput.string(merged) + "\n", to: out) }
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(merged).print(output: output) }
   }
 }

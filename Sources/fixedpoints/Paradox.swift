@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Reports
 import Training
@@ -135,8 +136,9 @@ struct Paradox: ParsableCommand {
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
-    if let out { try AtomicFile.write(try JSONOutput.string(results) + "\n", to: out) }
-    try ParadoxSummary(results).print(output: output)
+    if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(results).print(output: output) }
   }
 }
 
@@ -181,13 +183,13 @@ enum KeepDirectory {
   }
 
   /// The one place kept networks are written: `<stem>.ckpt` (atomically, by
-  /// the checkpoint's own writer) and `<stem>.json`, its measured curve.
+  /// Platform's one writer) and `<stem>.json`, its measured curve.
   /// Returns the checkpoint's file name.
   static func write(_ kept: KeptNetwork, into directory: String) throws -> String {
     let dir = URL(fileURLWithPath: directory)
     let name = kept.job.fileStem + ".ckpt"
     try kept.checkpoint.write(to: dir.appendingPathComponent(name))
-    try AtomicFile.write(try JSONOutput.string(kept.curve) + "\n", to: dir.appendingPathComponent(kept.job.fileStem + ".json").path)
+    try OutputFile.write(try JSONOutput.string(kept.curve) + "\n", to: dir.appendingPathComponent(kept.job.fileStem + ".json").path)
     return name
   }
 }

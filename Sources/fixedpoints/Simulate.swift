@@ -1,6 +1,7 @@
 import ArgumentParser
 import Neuron
 import Foundation
+import Platform
 import SDE
 
 struct Simulate: ParsableCommand {
@@ -43,6 +44,7 @@ struct Simulate: ParsableCommand {
     guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
     if let initial, !initial.isFinite { throw ValidationError("--x0 must be finite, got \(initial)") }
+    if let out { try OutputPath.validate(out, option: "--out") }
   }
 
   func run() throws {
@@ -70,6 +72,6 @@ struct Simulate: ParsableCommand {
       for j in 0..<trajectories { s += ",\(solution.paths[j * rows + k])" }
       s += "\n"
     }
-    if let out { try AtomicFile.write(s, to: out) } else { print(s, terminator: "") }
+    if let out { try OutputFile.write(s, to: out) } else { print(s, terminator: "") }
   }
 }

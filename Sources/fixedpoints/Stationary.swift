@@ -2,6 +2,7 @@ import Neuron
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 import SDE
 
@@ -51,13 +52,14 @@ struct Stationary: ParsableCommand {
   func validate() throws {
     do { try options.validate() } catch { throw ValidationError(error.description) }
     guard cells >= 8 else { throw ValidationError("--cells must be at least 8, got \(cells)") }
+    if let density { try OutputPath.validate(density, option: "--density") }
     do { try neuronOptions.neuron().checkStationary() } catch let e as NeuronError { throw ValidationError(e.description) }
   }
 
   func run() throws {
     let a = try StationaryAnalysis(neuron: try neuronOptions.neuron(), options: options)
     let report = StationaryReport(a)
-    if let path = density { try AtomicFile.write(StationaryReport.densityCSV(a), to: path) }
+    if let path = density { try OutputFile.write(StationaryReport.densityCSV(a), to: path) }
     if output.json {
       print(try JSONOutput.string(report))
     } else {

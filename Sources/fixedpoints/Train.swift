@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Training
 
@@ -87,6 +88,7 @@ struct Train: ParsableCommand {
       --seed, same checkpoint bytes. The checkpoint is written atomically and
       records activation, noise placement, sigma_train, dt, tau, task, seed
       and the final loss (on a fixed evaluation batch at sigma_train).
+      -o is checked before training starts; -o - writes the checkpoint to stdout.
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       """)
 
@@ -132,8 +134,11 @@ struct Train: ParsableCommand {
     let checkpoint = try result.parameters.checkpoint(
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
-    try checkpoint.write(to: URL(fileURLWithPath: output))
-    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    try checkpoint.write(toPath: output)
+    // With -o - the checkpoint is stdout; the summary would corrupt it.
+    if output != OutputFile.standardOutput {
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    }
   }
 }
 

@@ -367,7 +367,8 @@ extension CLITests {
   }
 
   func testAnalyzeOutWritesTheReportFiles() throws {
-    let dir = try analyzeTemporaryDirectory().appendingPathComponent("nested/report")  // created on demand
+    // The directory is created (its parent must exist, as for every output).
+    let dir = try analyzeTemporaryDirectory().appendingPathComponent("report")
     let r = try run(["analyze", Self.analyzeModel("in")] + Self.analyzeSmall + ["--out", dir.path, "--json"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let files = ["branch.csv", "fixed_points.csv", "noise_levels.csv", "report.json", "report.md", "report.tex"]

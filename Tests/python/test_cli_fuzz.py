@@ -434,8 +434,8 @@ def output_path_run(rng):
         fixtures = {"target": "dir", os_fixture: "dir"}
     set_option(args, opt, target)
     expected_output = target if kind in ("existing-file", "missing-dir") else None
-    if is_dir and kind in ("dir", "dot"):
-        expected_output = target
+    if is_dir and kind in ("dir", "dot", "trailing-slash"):
+        expected_output = target.rstrip("/") or target
     return Run(args, f"{command} {opt} at a {kind}", output=expected_output, output_is_dir=is_dir,
                fixtures=fixtures, checkpoint=checkpoint)
 

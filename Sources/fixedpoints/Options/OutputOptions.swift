@@ -29,4 +29,8 @@ extension TableFormat: ExpressibleByArgument {}
 struct OutputPathOptions: ParsableArguments {
   @Option(name: [.customShort("o"), .customLong("out")], help: "Also write the results here (analyze: a directory).")
   var out: String?
+
+  func validate() throws {
+    if let out { try OutputPath.validateDirectory(out, names: AnalysisReport.fileNames, option: "-o/--out") }
+  }
 }

@@ -145,7 +145,10 @@ extension Network {
   /// steps): the state a trial that starts at h settles in.
   func settle(from h0: [Double]) -> [Double] {
     var h = h0
-    let limit = Int(200 / gamma) + 1000
+    // γ ≥ Checkpoint.minimumGamma (checked when the checkpoint is built), so
+    // this is at most 2·10⁶ + 1000; the clamp keeps the conversion safe for
+    // a Network built some other way.
+    let limit = Int(min(200 / gamma, 1e9)) + 1000
     for _ in 0..<limit {
       let next = map(h)
       let moved = zip(next, h).reduce(0.0) { max($0, abs($1.0 - $1.1)) }

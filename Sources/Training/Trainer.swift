@@ -25,6 +25,10 @@ public struct TrainingOptions: Sendable {
     guard d.sigma.isFinite, d.sigma >= 0 else { throw .invalidOption("--sigma", "must be finite and >= 0, got \(d.sigma)") }
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
+    // Checked now, not when the checkpoint is built after the whole run.
+    guard d.dt / d.tau >= Checkpoint.minimumGamma else {
+      throw .invalidOption("--dt", "/ --tau = \(d.dt / d.tau) is below \(Checkpoint.minimumGamma); the saved network could not be analyzed")
+    }
     guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
     guard iterations >= 1 else { throw .invalidOption("--iterations", "must be at least 1, got \(iterations)") }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 
 /// The root command is configuration only: the list of subcommands.
 struct Fixedpoints: ParsableCommand {
@@ -30,13 +31,14 @@ enum Main {
       }
       // One line: ArgumentParser's messages may span several (e.g. the list
       // of valid values); join them.
-      var message = Fixedpoints.message(for: error)
+      var message = (error as? PlatformError).map(ParameterFlags.message) ?? Fixedpoints.message(for: error)
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
       if let hint = ParameterFlags.hint(forParseError: message, arguments: Array(CommandLine.arguments.dropFirst())) {
         message += "; " + hint
       }
-      FileHandle.standardError.write(Data("fixedpoints: error: \(message)\n".utf8))
+      // Messages quote file content (metadata, results): no control bytes.
+      FileHandle.standardError.write(Data("fixedpoints: error: \(TerminalText.sanitize(message))\n".utf8))
       exit(2)
     }
   }

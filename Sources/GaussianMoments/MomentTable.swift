@@ -19,7 +19,12 @@ public struct MomentTable: Sendable {
   let variance: [Double]
 
   public init(activation f: Activation, sigma: Double, lower: Double, upper: Double, nodes: Int = 4001) throws {
-    precondition(nodes >= 4 && upper > lower)
+    precondition(nodes >= 4)
+    // A range from huge weights or biases (u ≈ 1e16) whose nodes would
+    // coincide: an error, not a trap.
+    guard lower.isFinite, upper.isFinite, upper > lower,
+      (upper - lower) / Double(nodes - 1) > max(lower.magnitude, upper.magnitude).ulp
+    else { throw MomentError.unresolvableRange(lower: lower, upper: upper) }
     let evaluator = try MomentEvaluator()
     self.lower = lower
     self.upper = upper

@@ -48,6 +48,8 @@ struct Analyze: ParsableCommand {
 
   @OptionGroup var threading: ThreadOptions
 
+  @OptionGroup var limits: LimitOptions
+
   /// --out DIR: report.json, report.md, report.tex and the CSVs.
   @OptionGroup var destination: OutputPathOptions
 
@@ -87,7 +89,8 @@ struct Analyze: ParsableCommand {
 
   func validate() throws {
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    // A time bound: each start is a Newton solve of O(N³).
+    guard (0...10_000).contains(starts) else { throw ValidationError("--starts must be in 0...10000, got \(starts)") }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
     }
@@ -95,7 +98,9 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
-    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
+    let budget = try limits.budget()
+    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
+    try model.checkAnalysisLimits(budget: budget)
     let progress = Progress.stderrIfTerminal
     let analysis: NetworkAnalysis
     do {
@@ -104,6 +109,8 @@ struct Analyze: ParsableCommand {
       throw ParameterFlags.validationError(e)
     }
     let report = AnalysisReport(analysis, path: path)
+    // Every number checked before anything is printed or written.
+    try JSONOutput.requireFinite(report, stage: "the analysis")
     if let out = destination.out {
       do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
         // The directory is named by --out; a file inside it by its path.

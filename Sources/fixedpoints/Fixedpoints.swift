@@ -76,6 +76,9 @@ enum NegativeNumbers {
   static func isNegativeNumber(_ s: String) -> Bool {
     guard s.hasPrefix("-"), s.count > 1 else { return false }
     let rest = s.dropFirst()
+    // No flag starts with a digit: "-1/2" (--shard) is a value too, and
+    // validation says what is wrong with it.
+    if let c = rest.first, c.isASCII, c.isNumber { return true }
     if rest.lowercased() == "inf" || rest.lowercased() == "nan" || rest.lowercased() == "infinity" { return true }
     return Double(rest) != nil || rest.split(separator: ",").allSatisfy { Double($0) != nil }
   }

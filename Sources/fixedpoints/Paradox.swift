@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Reports
 import Training
@@ -91,6 +92,11 @@ struct Paradox: ParsableCommand {
     try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
     guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
+    do {
+      try ParadoxConfig.checkMemory(
+        placements: placements.count, sigmaTrain: sigmaTrain.values.count, seeds: seeds, sigmaTest: sigmaTest.values.count,
+        budget: training.limits.budget())
+    } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
   }
 

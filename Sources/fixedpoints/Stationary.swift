@@ -3,6 +3,7 @@ import ArgumentParser
 import CTRNN
 import Foundation
 import Reports
+import Platform
 import SDE
 
 struct Stationary: ParsableCommand {
@@ -31,6 +32,8 @@ struct Stationary: ParsableCommand {
   @Option(help: "Write the densities (method,x,density) as CSV to this file.")
   var density: String?
 
+  @OptionGroup var limits: LimitOptions
+
   @OptionGroup var output: OutputOptions
 
   enum Defaults: SimulationDefaults {
@@ -50,13 +53,15 @@ struct Stationary: ParsableCommand {
 
   func validate() throws {
     do { try options.validate() } catch { throw ValidationError(error.description) }
-    guard cells >= 8 else { throw ValidationError("--cells must be at least 8, got \(cells)") }
+    do { try options.checkMemory(limits.budget()) } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     do { try neuronOptions.neuron().checkStationary() } catch let e as NeuronError { throw ValidationError(e.description) }
   }
 
   func run() throws {
     let a = try StationaryAnalysis(neuron: try neuronOptions.neuron(), options: options)
     let report = StationaryReport(a)
+    // Every number checked before anything is printed or written.
+    try JSONOutput.requireFinite(report, stage: "the stationary analysis")
     if let path = density { try AtomicFile.write(StationaryReport.densityCSV(a), to: path) }
     if output.json {
       print(try JSONOutput.string(report))

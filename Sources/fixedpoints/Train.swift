@@ -2,6 +2,7 @@ import ArgumentParser
 import CTRNN
 import Foundation
 import GaussianMoments
+import Platform
 import Training
 
 /// Options shared by `train` and `paradox`: the network and the optimiser.
@@ -42,6 +43,8 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Time constant tau (>= dt).")
   var tau = 1.0
 
+  @OptionGroup var limits: LimitOptions
+
   func makeTask() throws -> any TrainingTask {
     if let s = trialSteps, s < TaskCatalogue.minimumSteps(task) {
       throw ValidationError("--trial-steps must be at least \(TaskCatalogue.minimumSteps(task)) for \(task), got \(s)")
@@ -73,8 +76,11 @@ struct TrainingArguments: ParsableArguments {
 
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    _ = try makeTask()
+    let task = try makeTask()
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
+    do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
+      throw ValidationError(ParameterFlags.message(e))
+    }
   }
 }
 

@@ -30,7 +30,10 @@ public struct TrainingOptions: Sendable {
       throw .invalidOption("--dt", "/ --tau = \(d.dt / d.tau) is below \(Checkpoint.minimumGamma); the saved network could not be analyzed")
     }
     guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
-    guard iterations >= 1 else { throw .invalidOption("--iterations", "must be at least 1, got \(iterations)") }
+    // A time bound: 10⁷ iterations take days at the default sizes.
+    guard (1...10_000_000).contains(iterations) else {
+      throw .invalidOption("--iterations", "must be in 1...10000000, got \(iterations)")
+    }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }

@@ -101,6 +101,7 @@ struct Analyze: ParsableCommand {
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)
+    do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     let progress = Progress.stderrIfTerminal
     let analysis: NetworkAnalysis
     do {

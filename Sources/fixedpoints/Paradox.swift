@@ -88,7 +88,7 @@ struct Paradox: ParsableCommand {
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
-    guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
+    guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
     try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
     guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
@@ -96,6 +96,10 @@ struct Paradox: ParsableCommand {
       try ParadoxConfig.checkMemory(
         placements: placements.count, sigmaTrain: sigmaTrain.values.count, seeds: seeds, sigmaTest: sigmaTest.values.count,
         budget: training.limits.budget())
+      // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
+      var o = training.options(noise: .inside, sigma: 0, seed: 1)
+      o.evaluationTrials = evalTrials
+      try o.checkMemory(steps: training.makeTask().steps, budget: training.limits.budget())
     } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
   }

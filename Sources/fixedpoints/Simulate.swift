@@ -46,6 +46,11 @@ struct Simulate: ParsableCommand {
     guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
     if let initial, !initial.isFinite { throw ValidationError("--x0 must be finite, got \(initial)") }
+    // A time bound, as for stationary's ensembles.
+    let (work, overflow) = trajectories.multipliedReportingOverflow(by: steps)
+    guard !overflow, work <= StationaryAnalysis.Options.maximumTrajectorySteps else {
+      throw ValidationError("--trajectories × --steps (\(trajectories) × \(steps)) must be at most \(StationaryAnalysis.Options.maximumTrajectorySteps)")
+    }
     // The saved paths and their CSV text: ~32 bytes per value (8 held, ~24 printed).
     let rows = steps / every + 2
     do {

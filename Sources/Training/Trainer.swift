@@ -22,7 +22,11 @@ public struct TrainingOptions: Sendable {
 
   public func validate() throws(TrainingError) {
     let d = dynamics
-    guard d.sigma.isFinite, d.sigma >= 0 else { throw .invalidOption("--sigma", "must be finite and >= 0, got \(d.sigma)") }
+    // The same upper bound as analyze's σ_test: far beyond the
+    // pre-activations' scale, training only diverges.
+    guard d.sigma.isFinite, d.sigma >= 0, d.sigma <= NetworkAnalysis.Options.maximumSigma else {
+      throw .invalidOption("--sigma", "must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(d.sigma)")
+    }
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
     // Checked now, not when the checkpoint is built after the whole run.

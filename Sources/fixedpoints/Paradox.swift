@@ -83,8 +83,8 @@ struct Paradox: ParsableCommand {
       throw ValidationError("--noise: unknown placement '\(p)'; use in, out or in,out")
     }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
-    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0) {
-      throw ValidationError("--sigma-train/--sigma-test values must be finite and >= 0, got \(s)")
+    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
+      throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }

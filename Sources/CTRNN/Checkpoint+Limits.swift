@@ -35,19 +35,22 @@ extension Checkpoint {
     try budget.require(bytes: Self.closureBytes(hidden: n), for: "the closure at N = \(n)")
   }
 
-  /// The most multiply-adds one simulated ensemble may take
-  /// (trajectories × steps × N²): about a minute.
+  /// The most work one simulated ensemble may take, counted as
+  /// trajectories × steps × (N(N+1) + 32): N(N+1) multiply-adds per step
+  /// for the map and the covariance sums, and about 32 for the noise and the
+  /// bookkeeping. 10¹¹ is about a minute.
   public static let maximumEnsembleWork = 100_000_000_000
 
   /// Throws `NetworkError.invalidParameter(.trajectories, …)` when one
   /// ensemble of `options` on this network would exceed `maximumEnsembleWork`.
   public func checkEnsembleWork(_ options: NetworkSimulationOptions) throws {
     let n = hiddenSize
-    let work = try? MemoryBudget.checkedProduct(options.trajectories, options.steps, n, n + 1)
+    let perStep = n.multipliedReportingOverflow(by: n + 1)
+    let work = perStep.overflow ? nil : try? MemoryBudget.checkedProduct(options.trajectories, options.steps, perStep.partialValue + 32)
     guard let work, work <= Self.maximumEnsembleWork else {
       throw NetworkError.invalidParameter(
         .trajectories,
-        message: "× steps × N(N+1) = \(options.trajectories) × \(options.steps) × \(n)·\(n + 1) multiply-adds per ensemble is above \(Self.maximumEnsembleWork); use fewer trajectories or steps")
+        message: "× steps × (N(N+1) + 32) = \(options.trajectories) × \(options.steps) × \(perStep.partialValue &+ 32) per ensemble is above \(Self.maximumEnsembleWork); use fewer trajectories or steps")
     }
   }
 

@@ -27,7 +27,11 @@ public enum JSONOutput {
     let strict = JSONEncoder()
     strict.keyEncodingStrategy = .convertToSnakeCase
     do { _ = try strict.encode(value) } catch EncodingError.invalidValue(let bad, let context) {
-      let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+      // The coding path holds the Swift names; the user reads the JSON's.
+      func snake(_ key: String) -> String {
+        key.enumerated().map { i, c in c.isUppercase && i > 0 ? "_" + c.lowercased() : c.lowercased() }.joined()
+      }
+      let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\(snake($0.stringValue))" }.joined()
       let quantity = path.hasPrefix(".") ? String(path.dropFirst()) : path
       throw PlatformError.nonFinite(
         stage: stage, quantity: quantity.isEmpty ? "a value" : quantity, value: (bad as? Double) ?? .nan, index: nil)

@@ -10,7 +10,7 @@ extension TrainingOptions {
     let trials = max(batchSize, evaluationTrials)
     return try MemoryBudget.checkedProduct(
       steps, trials, 3 * hidden + 8, MemoryLayout<Double>.size,
-      what: "training with trial steps \(steps) × batch \(trials) × hidden \(hidden)")
+      what: "training with --trial-steps \(steps), --batch \(batchSize), --hidden \(hidden) (evaluation: \(evaluationTrials) trials)")
   }
 
   /// Throws `PlatformError.memory` when `memoryEstimate` exceeds the budget.

@@ -35,22 +35,33 @@ extension Checkpoint {
     try budget.require(bytes: Self.closureBytes(hidden: n), for: "the closure at N = \(n)")
   }
 
-  /// The most work one simulated ensemble may take, counted as
-  /// trajectories × steps × (N(N+1) + 32): N(N+1) multiply-adds per step
-  /// for the map and the covariance sums, and about 32 for the noise and the
-  /// bookkeeping. 10¹¹ is about a minute.
-  public static let maximumEnsembleWork = 100_000_000_000
+  /// The work one simulated ensemble may take, counted as trajectories ×
+  /// steps × (N(N+1) + 32): N(N+1) multiply-adds per step for the map and
+  /// the covariance sums, about 32 for the noise and the bookkeeping. One
+  /// unit is about 4 ns, so 2·10¹⁰ is about a minute and a half on one core.
+  /// Large networks get at least four times the default ensemble
+  /// (`NetworkSimulationOptions()`), whatever that costs.
+  public static let maximumEnsembleWork = 20_000_000_000
+
+  /// The work limit at this N: `maximumEnsembleWork`, or four default
+  /// ensembles if that is more.
+  public var ensembleWorkLimit: Int {
+    let defaults = NetworkSimulationOptions()
+    let perStep = hiddenSize.multipliedReportingOverflow(by: hiddenSize + 1)
+    let fourDefaults = perStep.overflow ? nil : try? MemoryBudget.checkedProduct(4, defaults.trajectories, defaults.steps, perStep.partialValue + 32)
+    return max(Self.maximumEnsembleWork, fourDefaults ?? Self.maximumEnsembleWork)
+  }
 
   /// Throws `NetworkError.invalidParameter(.trajectories, …)` when one
-  /// ensemble of `options` on this network would exceed `maximumEnsembleWork`.
+  /// ensemble of `options` on this network would exceed `ensembleWorkLimit`.
   public func checkEnsembleWork(_ options: NetworkSimulationOptions) throws {
-    let n = hiddenSize
+    let n = hiddenSize, limit = ensembleWorkLimit
     let perStep = n.multipliedReportingOverflow(by: n + 1)
     let work = perStep.overflow ? nil : try? MemoryBudget.checkedProduct(options.trajectories, options.steps, perStep.partialValue + 32)
-    guard let work, work <= Self.maximumEnsembleWork else {
+    guard let work, work <= limit else {
       throw NetworkError.invalidParameter(
         .trajectories,
-        message: "× steps × (N(N+1) + 32) = \(options.trajectories) × \(options.steps) × \(perStep.partialValue &+ 32) per ensemble is above \(Self.maximumEnsembleWork); use fewer trajectories or steps")
+        message: "× steps × (N(N+1) + 32) = \(options.trajectories) × \(options.steps) × \(perStep.partialValue &+ 32) per ensemble is above \(limit) (minutes of work); use fewer trajectories or steps")
     }
   }
 

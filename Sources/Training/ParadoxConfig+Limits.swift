@@ -1,6 +1,11 @@
 import Platform
 
 extension ParadoxConfig {
+  /// The most jobs `paradox` runs in one sweep (a time bound: each job
+  /// trains a network; sweeps of this tool are tens of jobs). Merging
+  /// bigger grids is bounded by memory only.
+  public static let maximumJobs = 10_000
+
   /// Throws when a grid of placements × σ_train × seeds jobs with
   /// `sigmaTest` test points would not fit the budget: per job its key and
   /// two curves of σ_test values (~64 + 16 · |σ_test| bytes, a rough

@@ -87,6 +87,10 @@ struct Paradox: ParsableCommand {
       throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+    let jobs = placements.count.multipliedReportingOverflow(by: sigmaTrain.values.count).partialValue.multipliedReportingOverflow(by: seeds)
+    guard !jobs.overflow, jobs.partialValue <= ParadoxConfig.maximumJobs else {
+      throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(sigmaTrain.values.count) × \(placements.count)")
+    }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
     guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
     try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")

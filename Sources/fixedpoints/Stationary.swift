@@ -26,7 +26,7 @@ struct Stationary: ParsableCommand {
 
   @OptionGroup var threading: ThreadOptions
 
-  @Option(help: "Cells of the transfer-operator grid (>= 8).")
+  @Option(help: "Cells of the transfer-operator grid (8...5000).")
   var cells = 400
 
   @Option(help: "Write the densities (method,x,density) as CSV to this file.")

@@ -3,11 +3,13 @@
 /// that would split a one-line message — are shown as `\u{1B}` instead of
 /// being emitted.
 public enum TerminalText {
-  public static func sanitize(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
+  /// `keeping` lists controls that the output format handles itself (CSV
+  /// quotes fields with line breaks).
+  public static func sanitize(_ text: String, keeping allowed: Set<Unicode.Scalar> = []) -> String {
+    guard text.unicodeScalars.contains(where: { isControl($0) && !allowed.contains($0) }) else { return text }
     var out = ""
     for scalar in text.unicodeScalars {
-      if isControl(scalar) {
+      if isControl(scalar) && !allowed.contains(scalar) {
         out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
       } else {
         out.unicodeScalars.append(scalar)

@@ -35,11 +35,14 @@ public enum TableFormat: String, CaseIterable, Sendable {
 extension Table {
   public func render(_ format: TableFormat) -> String {
     // Cells may quote file content (checkpoint metadata): no control bytes
-    // reach the terminal, and no newline breaks a row.
+    // reach the terminal, and no newline breaks a row (CSV quotes a field
+    // with a line break instead, RFC 4180).
+    let keep: Set<Unicode.Scalar> = format == .csv ? ["\n", "\r"] : []
+    func clean(_ s: String) -> String { TerminalText.sanitize(s, keeping: keep) }
     var table = self
-    table.columns = columns.map(TerminalText.sanitize)
-    table.rows = rows.map { $0.map(TerminalText.sanitize) }
-    table.caption = caption.map(TerminalText.sanitize)
+    table.columns = columns.map(clean)
+    table.rows = rows.map { $0.map(clean) }
+    table.caption = caption.map(clean)
     return table.renderSanitized(format)
   }
 

@@ -39,10 +39,7 @@ public struct TrainingOptions: Sendable {
       throw .invalidOption("--iterations", "must be in 1...10000000, got \(iterations)")
     }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
-    // Adam's step is about lr per parameter: above 1 it only diverges.
-    guard learningRate.isFinite, learningRate > 0, learningRate <= 1 else {
-      throw .invalidOption("--lr", "must be finite and in (0, 1], got \(learningRate)")
-    }
+    guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
     guard evaluationTrials >= 1 else { throw .invalidOption("--eval-trials", "must be at least 1, got \(evaluationTrials)") }
   }

@@ -77,6 +77,9 @@ struct TrainingArguments: ParsableArguments {
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
     let task = try makeTask()
+    // Adam's step is about lr per parameter: above 1 training only diverges,
+    // after the run has started (the library accepts it, to test divergence).
+    guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
     do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
       throw ValidationError(ParameterFlags.message(e))

@@ -25,7 +25,7 @@ final class FiniteReportTests: XCTestCase {
     for format in TableFormat.allCases {
       let s = t.render(format)
       XCTAssertFalse(s.contains("\u{1B}"), "\(format)")
-      XCTAssertFalse(s.contains("a\nb"), "\(format)")
+      if format != .csv { XCTAssertFalse(s.contains("a\nb"), "\(format)") }
     }
   }
 }

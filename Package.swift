@@ -42,7 +42,7 @@ let package = Package(
     // The one-neuron model (`SingleNeuron`) of `stationary`/`simulate` and its
     // exact 1-D analysis: fixed points, transfer operator, Fokker–Planck,
     // ensembles. A sibling of CTRNN, not below or above it.
-    .target(name: "Neuron", dependencies: ["GSL", "GaussianMoments", "SDE"], exclude: ["README.md"]),
+    .target(name: "Neuron", dependencies: ["GSL", "GaussianMoments", "SDE", "Platform"], exclude: ["README.md"]),
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
@@ -55,7 +55,7 @@ let package = Package(
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform"], exclude: ["README.md"]),
 
     // What the tool takes from the OS: the one output writer (atomic,
     // unpredictable temporary names, never over a directory or device),

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A table of already-formatted cells, rendered for a terminal, a paper
 /// (LaTeX booktabs), a README (Markdown) or a spreadsheet (CSV).
@@ -33,6 +34,19 @@ public enum TableFormat: String, CaseIterable, Sendable {
 
 extension Table {
   public func render(_ format: TableFormat) -> String {
+    // Cells may quote file content (checkpoint metadata): no control bytes
+    // reach the terminal, and no newline breaks a row (CSV quotes a field
+    // with a line break instead, RFC 4180).
+    let keep: Set<Unicode.Scalar> = format == .csv ? ["\n", "\r"] : []
+    func clean(_ s: String) -> String { TerminalText.sanitize(s, keeping: keep) }
+    var table = self
+    table.columns = columns.map(clean)
+    table.rows = rows.map { $0.map(clean) }
+    table.caption = caption.map(clean)
+    return table.renderSanitized(format)
+  }
+
+  private func renderSanitized(_ format: TableFormat) -> String {
     switch format {
     case .terminal: return renderTerminal()
     case .markdown: return renderMarkdown()

@@ -72,6 +72,8 @@ struct Analyze: ParsableCommand {
   @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
   var taskInputs = 8
 
+  @OptionGroup var limits: LimitOptions
+
   /// --out DIR: report.json, report.md, report.tex and the CSVs.
   @OptionGroup var destination: OutputPathOptions
 
@@ -120,7 +122,8 @@ struct Analyze: ParsableCommand {
       if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
     }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    // A time bound: each start is a Newton solve of O(N³).
+    guard (0...10_000).contains(starts) else { throw ValidationError("--starts must be in 0...10000, got \(starts)") }
     guard searchRuns >= 0 else { throw ValidationError("--search-runs must be >= 0, got \(searchRuns)") }
     guard searchPatience >= 1 else { throw ValidationError("--search-patience must be >= 1, got \(searchPatience)") }
     guard maxStarts >= 0 else { throw ValidationError("--max-starts must be >= 0, got \(maxStarts)") }
@@ -137,7 +140,10 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
-    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
+    let budget = try limits.budget()
+    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
+    try model.checkAnalysisLimits(budget: budget)
+    do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     let progress = Progress.stderrIfTerminal
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
@@ -151,7 +157,10 @@ struct Analyze: ParsableCommand {
       } catch let e as NetworkError {
         throw ParameterFlags.validationError(e)
       }
-      reports.append(AnalysisReport(analysis, path: path))
+      let report = AnalysisReport(analysis, path: path)
+      // Every number checked before anything is printed or written.
+      try JSONOutput.requireFinite(report, stage: "the analysis")
+      reports.append(report)
     }
     if let out = destination.out, let report = reports.first {
       do { try ReportFiles.write(try report.files(), to: out) } catch let e as PlatformError {
@@ -180,6 +189,8 @@ extension Analyze {
       throw ParameterFlags.validationError(e)
     }
     let report = TaskLossReport(analysis, path: path)
+    // Every number checked before anything is printed.
+    try JSONOutput.requireFinite(report, stage: "the task-loss analysis")
     if output.json {
       print(try JSONOutput.string(report))
     } else {

@@ -31,12 +31,19 @@ extension CheckpointCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var limits: LimitOptions
+
     func run() throws {
-      let ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: file))
+      let budget = try limits.budget()
+      let ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: file), budget: budget)
+      // Flags what `analyze` would refuse (N, memory) before the O(N³) eigenvalues.
+      try ckpt.checkAnalysisLimits(budget: budget)
       // The spectral radius of W_rec says at a glance whether the linearised
       // network at the origin is contracting (ρ(W)·max f′ < 1) or not.
       let radius = try NonsymmetricEigen.decompose(ckpt.recurrent, vectors: false).spectralRadius
       let report = CheckpointReport(ckpt, file: file, spectralRadius: radius)
+      // Every number checked before anything is printed or written.
+      try JSONOutput.requireFinite(report, stage: "checkpoint inspect")
       if output.json {
         print(try JSONOutput.string(report))
         return
@@ -90,8 +97,10 @@ extension CheckpointCommand {
 
     func validate() throws { try OutputPath.validate(output, option: "<output>") }
 
+    @OptionGroup var limits: LimitOptions
+
     func run() throws {
-      var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input))
+      var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input), budget: limits.budget())
       if let dtype { ckpt.dtype = dtype }
       try ckpt.write(toPath: output)
       // With OUTPUT = - the checkpoint is stdout; the summary goes nowhere.

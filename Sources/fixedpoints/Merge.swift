@@ -17,6 +17,8 @@ struct Merge: ParsableCommand {
 
   @OptionGroup var output: OutputOptions
 
+  @OptionGroup var limits: LimitOptions
+
   func validate() throws {
     guard !files.isEmpty else { throw ValidationError("merge needs at least one results file") }
     if let out { try OutputPath.validate(out, option: "--out") }
@@ -24,6 +26,12 @@ struct Merge: ParsableCommand {
 
   func run() throws {
     let parts = try files.map { path -> ParadoxResults in
+      // Read no more than the budget allows (the file is held, then decoded).
+      if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+        do { try limits.budget().require(count: size, elementSize: 4, for: "reading \(path) (\(size) bytes)") } catch let e as PlatformError {
+          throw ValidationError(ParameterFlags.message(e))
+        }
+      }
       guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
       let results: ParadoxResults
       do { results = try ParadoxResults.decode(from: data) } catch {
@@ -36,6 +44,12 @@ struct Merge: ParsableCommand {
         from: relativeSource.isEmpty ? "/" : relativeSource,
         to: out.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
       )
+    }
+    let budget = try limits.budget()
+    for (path, part) in zip(files, parts) {
+      do { try part.config.validateAsRead(budget: budget) } catch let e as PlatformError {
+        throw ValidationError("\(path): \(ParameterFlags.message(e))")
+      } catch { throw ValidationError("\(path): \(error)") }
     }
     let merged: ParadoxResults
     do { merged = try ParadoxResults.merge(parts) } catch { throw ValidationError(error.description) }

@@ -90,15 +90,28 @@ struct Paradox: ParsableCommand {
       throw ValidationError("--noise: unknown placement '\(p)'; use in, out or in,out")
     }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
-    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0) {
-      throw ValidationError("--sigma-train/--sigma-test values must be finite and >= 0, got \(s)")
+    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
+      throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+    let jobs = placements.count.multipliedReportingOverflow(by: sigmaTrain.values.count).partialValue.multipliedReportingOverflow(by: seeds)
+    guard !jobs.overflow, jobs.partialValue <= ParadoxConfig.maximumJobs else {
+      throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(sigmaTrain.values.count) × \(placements.count)")
+    }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
-    guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
+    guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
     try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
     guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
+    do {
+      try ParadoxConfig.checkMemory(
+        placements: placements.count, sigmaTrain: sigmaTrain.values.count, seeds: seeds, sigmaTest: sigmaTest.values.count,
+        budget: training.limits.budget())
+      // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
+      var o = training.options(noise: .inside, sigma: 0, seed: 1)
+      o.evaluationTrials = evalTrials
+      try o.checkMemory(steps: training.makeTask().steps, budget: training.limits.budget())
+    } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
     if let keep { try KeepDirectory.validate(keep) }
   }

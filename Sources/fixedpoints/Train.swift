@@ -3,6 +3,7 @@ import CTRNN
 import Foundation
 import Platform
 import GaussianMoments
+import Platform
 import Training
 
 /// Options shared by `train` and `paradox`: the network and the optimiser.
@@ -43,6 +44,8 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Time constant tau (>= dt).")
   var tau = 1.0
 
+  @OptionGroup var limits: LimitOptions
+
   func makeTask() throws -> any TrainingTask {
     if let s = trialSteps, s < TaskCatalogue.minimumSteps(task) {
       throw ValidationError("--trial-steps must be at least \(TaskCatalogue.minimumSteps(task)) for \(task), got \(s)")
@@ -74,8 +77,14 @@ struct TrainingArguments: ParsableArguments {
 
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    _ = try makeTask()
+    let task = try makeTask()
+    // Adam's step is about lr per parameter: above 1 training only diverges,
+    // after the run has started (the library accepts it, to test divergence).
+    guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
+    do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
+      throw ValidationError(ParameterFlags.message(e))
+    }
   }
 }
 

@@ -35,8 +35,8 @@ system temporary directory).
 The fuzzer runs once and collects every violation, writes them to the
 summary and prints the first reproducers. Two tests read the result:
 `test_cli_fuzz_inputs` (options, checkpoints, the bug report's reproducers)
-is strict; `test_cli_fuzz_output_paths` (outputs at directories, FIFOs,
-symbolic links, '', '.') is xfail until the one output writer is wired in.
+is strict, and so is `test_cli_fuzz_output_paths` (outputs at directories,
+FIFOs, symbolic links, '', '.', 'dir/').
 """
 
 import json
@@ -564,8 +564,5 @@ def test_cli_fuzz_inputs():
 
 
 @pytest.mark.skipif(not BIN or not os.path.exists(BIN), reason="FIXEDPOINTS_BIN is not set to a built binary")
-@pytest.mark.xfail(strict=False, reason="output paths (directories, FIFOs, symbolic links, '', '.', 'dir/') still "
-                                        "clobber or replace what is there until the one output writer is wired in; "
-                                        "the failures are listed in the summary")
 def test_cli_fuzz_output_paths():
     check("output-paths")

@@ -144,7 +144,9 @@ struct Analyze: ParsableCommand {
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)
     do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    let progress = Progress.stderrIfTerminal
+    let status = Progress(label: "analyze")
+    defer { status.finish() }
+    let progress: @Sendable (String) -> Void = { status.note($0) }
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
@@ -197,18 +199,6 @@ extension Analyze {
       print(report.render(output.format), terminator: "")
     }
   }
-}
-
-/// Progress lines on stderr, only when stderr is a terminal (DESIGN.md,
-/// "Conventions"): pipes and CI logs stay clean.
-enum Progress {
-  static let stderrIfTerminal: @Sendable (String) -> Void = {
-    guard isatty(STDERR_FILENO) != 0 else { return { _ in } }
-    let start = Date()
-    return { line in
-      FileHandle.standardError.write(Data(String(format: "[%6.2fs] %@\n", Date().timeIntervalSince(start), line).utf8))
-    }
-  }()
 }
 
 /// Where the bundled default model lives: `Data/` in the working directory,

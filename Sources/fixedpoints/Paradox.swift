@@ -137,15 +137,15 @@ struct Paradox: ParsableCommand {
         return prefix == "." ? name : (prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name)
       }
     }
+    let status = Progress(label: "paradox", total: work.count)
     let outcomes: [ParadoxOutcome]
     do {
+      defer { status.finish() }
       outcomes = try SweepRunner.run(
         work, config: config, task: task, workers: workers,
-        progress: { done, job, seconds in
-          let line = String(
-            format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
-            job.noise.rawValue, job.sigmaTrain, job.seed)
-          FileHandle.standardError.write(Data(line.utf8))
+        progress: { done, job, _ in
+          status.update(
+            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)

@@ -132,14 +132,18 @@ struct Train: ParsableCommand {
   func run() throws {
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
-    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)")
+    let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
-      result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { bar.update($0) }
+      defer { progress.finish() }
+      result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { p in
+        let rate = Double(p.iteration) / max(progress.elapsed, 1e-9)
+        let eta = Double(p.iterations - p.iteration) / max(rate, 1e-9)
+        progress.update(done: p.iteration, detail: String(format: "loss %.4g  %.1f iterations/s  ETA %.0fs", p.loss, rate, eta))
+      }
     } catch let e as TrainingError {
       throw ValidationError(e.description)
     }
-    bar.finish()
     let checkpoint = try result.parameters.checkpoint(
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
@@ -157,39 +161,5 @@ struct Train: ParsableCommand {
 func checkRenamed<T>(_ current: T?, _ old: T?, current currentName: String, old oldName: String) throws {
   if current != nil && old != nil {
     throw ValidationError("\(oldName) is the old name of \(currentName); give only \(currentName)")
-  }
-}
-
-/// Training progress on stderr: a bar redrawn in place on a terminal, plain
-/// lines (about twenty per run) otherwise, so logs stay readable.
-final class ProgressBar {
-  let total: Int
-  let label: String
-  let terminal = isatty(STDERR_FILENO) != 0
-  let start = Date()
-  var lastLine = 0
-
-  init(total: Int, label: String) {
-    self.total = total
-    self.label = label
-  }
-
-  func update(_ p: TrainingProgress) {
-    let elapsed = Date().timeIntervalSince(start)
-    let rate = Double(p.iteration) / max(elapsed, 1e-9)
-    let eta = Double(p.iterations - p.iteration) / max(rate, 1e-9)
-    let stats = String(format: "loss %.4g  %.1f steps/s  ETA %.0fs", p.loss, rate, eta)
-    if terminal {
-      let width = 30, filled = width * p.iteration / max(1, p.iterations)
-      let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-      FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(p.iteration)/\(p.iterations) \(stats)\u{1B}[K".utf8))
-    } else if p.iteration == p.iterations || p.iteration * 20 / max(1, p.iterations) > lastLine {
-      lastLine = p.iteration * 20 / max(1, p.iterations)
-      FileHandle.standardError.write(Data("\(label): step \(p.iteration)/\(p.iterations) \(stats)\n".utf8))
-    }
-  }
-
-  func finish() {
-    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
   }
 }

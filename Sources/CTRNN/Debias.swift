@@ -61,6 +61,12 @@ public struct Debias: Sendable {
   public var residualBefore: Double { Self.rms(originalReadout, closureReadout) }
   public var residualAfter: Double { Self.rms(debiasedReadout, closureReadout) }
 
+  /// Gauss–Newton steps taken after the closed-form start.
+  public let refinementSteps: Int
+
+  /// At most this many Gauss–Newton steps.
+  public static let refinements = 20
+
   /// `sigma` nil: the checkpoint's σ_train.
   public init(checkpoint: Checkpoint, samples: [TaskSample], sigma: Double? = nil) throws {
     let s = sigma ?? checkpoint.sigmaTrain
@@ -73,7 +79,7 @@ public struct Debias: Sendable {
     let o = checkpoint.outputSize
     var normal = Matrix(rows: n + o, columns: n + o), rhs = [Double](repeating: 0, count: n + o)
     var count = [Int](repeating: 0, count: n)
-    var closureReadout: [[Double]] = [], originalReadout: [[Double]] = []
+    var closureReadout: [[Double]] = [], originalReadout: [[Double]] = [], means: [[Double]] = []
     for sample in samples {
       let net = try Network(checkpoint: checkpoint, input: sample.input)
       let settled = net.settle(from: [Double](repeating: 0, count: n))
@@ -90,49 +96,62 @@ public struct Debias: Sendable {
       let j = try Self.sensitivity(recurrent: checkpoint.recurrent, slopes: slope)
       // Rows of this input: the readout W_out J_k (Δ − Δ_k) + δ_out, and the
       // state √λ J_k (Δ − Δ_k); unknowns (Δ, δ_out).
-      var rows = Matrix(rows: o + n, columns: n + o)
-      for r in 0..<o {
-        for c in 0..<n {
-          var v = 0.0
-          for i in 0..<n { v += checkpoint.readout[r, i] * j[i, c] }
-          rows[r, c] = v
-        }
-        rows[r, n + r] = 1
-      }
-      for r in 0..<n { for c in 0..<n { rows[o + r, c] = Self.stateWeight.squareRoot() * j[r, c] } }
-      let mtm = SteinEquation.product(Self.transposed(rows), rows, transposeB: false)
-      for a in 0..<(n + o) {
-        for b in 0..<n {
-          normal[a, b] += mtm[a, b]
-          rhs[a] += mtm[a, b] * shift[b]
-        }
-        for b in n..<(n + o) { normal[a, b] += mtm[a, b] }
-      }
+      let rows = Self.rows(readout: checkpoint.readout, sensitivity: j)
+      Self.accumulate(rows, target: Self.apply(rows, shift + [Double](repeating: 0, count: o)), into: &normal, &rhs)
+      means.append(c.mean)
       closureReadout.append(c.readoutMean)
       originalReadout.append(net.readout(settled))
     }
-    // A unit active at no input moves no fixed point (its J column is
-    // zero, so its row of the normal equations is too): pin it at Δ = 0.
-    for i in 0..<n where count[i] == 0 {
-      for c in 0..<(n + o) { normal[i, c] = 0 }
-      normal[i, i] = 1
-      rhs[i] = 0
-    }
-    let delta = Array(try LinearSystem.solve(normal, rhs).prefix(n))
+    Self.pin(count, &normal, &rhs)
+    let first = Array(try LinearSystem.solve(normal, rhs).prefix(n))
     var k = checkpoint
-    k.bias = zip(checkpoint.bias, delta).map { $0 + $1 }
     k.extraMetadata["debiased_sigma"] = "\(s)"
-    var shifted: [[Double]] = []
-    for sample in samples {
-      let net = try Network(checkpoint: k, input: sample.input)
-      shifted.append(net.readout(net.settle(from: [Double](repeating: 0, count: n))))
+    // Gauss–Newton on the actual fixed points: the linearisation about m_k
+    // is poor where Δ_k differs much between inputs or units switch side of
+    // a kink. Each step linearises at the debiased network's fixed points
+    // h_k (settled from h = 0, as a trial starts) and is halved until the
+    // objective falls; at most `refinements` steps.
+    var delta = first
+    var offset = [Double](repeating: 0, count: o)
+    var current = try Self.evaluate(
+      checkpoint: checkpoint, delta: delta, offset: &offset, samples: samples, means: means, closureReadout: closureReadout)
+    var steps = 0
+    for _ in 0..<Self.refinements {
+      var normal = Matrix(rows: n + o, columns: n + o), rhs = [Double](repeating: 0, count: n + o)
+      var active = [Int](repeating: 0, count: n)
+      for (index, h) in current.states.enumerated() {
+        let net = try Network(checkpoint: current.checkpoint, input: samples[index].input)
+        let slope = net.preactivation(h).map(f.derivative)
+        for i in 0..<n where slope[i] > 0 { active[i] += 1 }
+        let rows = Self.rows(readout: checkpoint.readout, sensitivity: try Self.sensitivity(recurrent: checkpoint.recurrent, slopes: slope))
+        let target = zip(closureReadout[index], current.readouts[index]).map { $0 - $1 }
+          + zip(means[index], h).map { Self.stateWeight.squareRoot() * ($0 - $1) }
+        Self.accumulate(rows, target: target, into: &normal, &rhs)
+      }
+      Self.pin(active, &normal, &rhs)
+      guard let step = try? LinearSystem.solve(normal, rhs) else { break }
+      var scale = 1.0, accepted = false
+      for _ in 0..<6 {
+        var trialOffset = zip(offset, step[n...]).map { $0 + scale * $1 }
+        let trialDelta = zip(delta, step.prefix(n)).map { $0 + scale * $1 }
+        let trial = try Self.evaluate(
+          checkpoint: checkpoint, delta: trialDelta, offset: &trialOffset, samples: samples, means: means,
+          closureReadout: closureReadout)
+        if trial.objective < current.objective {
+          delta = trialDelta
+          offset = trialOffset
+          accepted = current.objective - trial.objective > 1e-9 * current.objective
+          current = trial
+          steps += 1
+          break
+        }
+        scale /= 2
+      }
+      if !accepted { break }
     }
-    // δ_out refitted on the debiased network's actual fixed points (the
-    // linearised one is only its first guess): the least-squares constant.
-    let offset = (0..<o).map { o in
-      zip(closureReadout, shifted).reduce(0.0) { $0 + $1.0[o] - $1.1[o] } / Double(samples.count)
-    }
+    k.bias = zip(checkpoint.bias, delta).map { $0 + $1 }
     k.readoutBias = zip(checkpoint.readoutBias, offset).map { $0 + $1 }
+    let debiasedReadout = current.readouts
     original = checkpoint
     debiased = k
     self.sigma = s
@@ -142,7 +161,88 @@ public struct Debias: Sendable {
     readoutBiasChange = offset
     self.closureReadout = closureReadout
     self.originalReadout = originalReadout
-    debiasedReadout = shifted.map { zip($0, offset).map { $0 + $1 } }
+    self.debiasedReadout = debiasedReadout
+    refinementSteps = steps
+  }
+
+  struct Evaluation {
+    var checkpoint: Checkpoint
+    var states: [[Double]]
+    var readouts: [[Double]]
+    var objective: Double
+  }
+
+  /// The debiased network with bias b + Δ: its fixed points from h = 0 at
+  /// every input, b_out + δ_out with δ_out refitted there (the mean readout
+  /// mismatch: the least-squares constant), and the objective
+  /// Σ_k ‖readout mismatch‖² + λ ‖h_k − m_k‖².
+  static func evaluate(
+    checkpoint: Checkpoint, delta: [Double], offset: inout [Double], samples: [TaskSample], means: [[Double]],
+    closureReadout: [[Double]]
+  ) throws -> Evaluation {
+    var k = checkpoint
+    k.bias = zip(checkpoint.bias, delta).map { $0 + $1 }
+    var states: [[Double]] = [], raw: [[Double]] = []
+    for sample in samples {
+      let net = try Network(checkpoint: k, input: sample.input)
+      let h = net.settle(from: [Double](repeating: 0, count: net.size))
+      states.append(h)
+      raw.append(net.readout(h))
+    }
+    let o = checkpoint.outputSize
+    offset = (0..<o).map { r in zip(closureReadout, raw).reduce(0.0) { $0 + $1.0[r] - $1.1[r] } / Double(samples.count) }
+    k.readoutBias = zip(checkpoint.readoutBias, offset).map { $0 + $1 }
+    let readouts = raw.map { zip($0, offset).map { $0 + $1 } }
+    var objective = 0.0
+    for index in samples.indices {
+      for r in 0..<o { objective += pow(readouts[index][r] - closureReadout[index][r], 2) }
+      for i in 0..<k.hiddenSize { objective += stateWeight * pow(states[index][i] - means[index][i], 2) }
+    }
+    return Evaluation(checkpoint: k, states: states, readouts: readouts, objective: objective)
+  }
+
+  /// [W_out J, I; √λ J, 0]: the rows of one input, unknowns (Δ, δ_out).
+  static func rows(readout: Matrix, sensitivity j: Matrix) -> Matrix {
+    let n = j.rows, o = readout.rows
+    var rows = Matrix(rows: o + n, columns: n + o)
+    for r in 0..<o {
+      for c in 0..<n {
+        var v = 0.0
+        for i in 0..<n { v += readout[r, i] * j[i, c] }
+        rows[r, c] = v
+      }
+      rows[r, n + r] = 1
+    }
+    for r in 0..<n { for c in 0..<n { rows[o + r, c] = stateWeight.squareRoot() * j[r, c] } }
+    return rows
+  }
+
+  static func apply(_ m: Matrix, _ x: [Double]) -> [Double] {
+    (0..<m.rows).map { r in (0..<m.columns).reduce(0.0) { $0 + m[r, $1] * x[$1] } }
+  }
+
+  /// normal += MᵀM, rhs += Mᵀt.
+  static func accumulate(_ m: Matrix, target t: [Double], into normal: inout Matrix, _ rhs: inout [Double]) {
+    let mtm = SteinEquation.product(transposed(m), m, transposeB: false)
+    for i in normal.elements.indices { normal.elements[i] += mtm.elements[i] }
+    for c in 0..<m.columns {
+      var v = 0.0
+      for r in 0..<m.rows { v += m[r, c] * t[r] }
+      rhs[c] += v
+    }
+  }
+
+  /// A unit active at no input moves no fixed point (its J column is zero,
+  /// so its row of the normal equations is too): pin its Δ (or step) at 0.
+  static func pin(_ count: [Int], _ normal: inout Matrix, _ rhs: inout [Double]) {
+    for i in count.indices where count[i] == 0 {
+      for c in 0..<normal.columns {
+        normal[i, c] = 0
+        normal[c, i] = 0
+      }
+      normal[i, i] = 1
+      rhs[i] = 0
+    }
   }
 
   /// (I − D W)⁻¹ D, column by column through one LU factorisation.

@@ -25,6 +25,8 @@ public struct DebiasReport: Sendable, Encodable {
   public var biasChange: [Double]
   public var activeInputs: [Int]
   public var readoutBiasChange: [Double]
+  /// Gauss–Newton steps after the closed-form start.
+  public var refinementSteps: Int
   /// RMS over inputs of (σ = 0 readout − closure readout at σ), before and after.
   public var readoutMismatchBefore: Double
   public var readoutMismatchAfter: Double
@@ -50,6 +52,7 @@ public struct DebiasReport: Sendable, Encodable {
     biasChange = d.biasChange
     activeInputs = d.activeInputs
     readoutBiasChange = d.readoutBiasChange
+    refinementSteps = d.refinementSteps
     readoutMismatchBefore = d.residualBefore
     readoutMismatchAfter = d.residualAfter
     func losses(_ a: TaskAnalysis) -> [Loss] {
@@ -59,7 +62,7 @@ public struct DebiasReport: Sendable, Encodable {
     self.after = losses(after)
     penaltyRemaining = Self.remaining(before: self.before, after: self.after, sigma: d.sigma)
     methods = [
-      "bias_change": "per input k the closure at sigma gives m_k; Delta_k = f^-1(m_k) - mu_k on active units (exact for one input); over inputs (Delta, delta_out) minimise sum_k |W_out J_k (Delta - Delta_k) + delta_out|^2 + \(Debias.stateWeight) |J_k (Delta - Delta_k)|^2, J_k = (I - D_k W)^-1 D_k; delta_out refitted on the debiased fixed points",
+      "bias_change": "per input k the closure at sigma gives m_k; Delta_k = f^-1(m_k) - mu_k on active units (exact for one input); over inputs (Delta, delta_out) minimise sum_k |W_out J_k (Delta - Delta_k) + delta_out|^2 + \(Debias.stateWeight) |J_k (Delta - Delta_k)|^2, J_k = (I - D_k W)^-1 D_k; then up to \(Debias.refinements) Gauss-Newton steps of the same objective linearised at the debiased network's fixed points (step halving); delta_out refitted on the debiased fixed points",
       "losses": "TaskAnalysis over the same inputs: predicted = Gaussian closure, simulated = exact chain ensembles (same seeds before and after)",
       "penalty_remaining": "(L_after(0) - L_before(sigma)) / (L_before(0) - L_before(sigma)), simulated losses",
     ]

@@ -112,7 +112,7 @@ public struct MechanismReport: Sendable, Encodable {
         sigmaTest: grid, measuredLoss: outcome.testLoss, measuredStandardError: outcome.testStandardError,
         predictedLoss: predicted, measuredOptimum: measuredOptimum, predictedOptimum: predictedOptimum,
         optimumAgrees: predictedOptimum.map { abs($0 - measuredOptimum) <= Double(Self.optimumSteps) * step + 1e-12 } ?? false,
-        sigmaTestNearTrain: t.map { grid[$0] }, measuredLossAtTrain: mt, predictedLossAtTrain: pt, relativeLossDifferenceAtTrain: rel,
+        measuredLossAtTrain: mt, predictedLossAtTrain: pt, sigmaTestNearTrain: t.map { grid[$0] }, relativeLossDifferenceAtTrain: rel,
         simulatedBias: m.simulatedBias, simulatedBiasSe: m.simulatedBiasStandardError, closureBias: m.closureBias,
         meanFieldBias: m.meanFieldBias, nearFraction: m.nearFraction,
         meanDistanceInSd: finite.isEmpty ? .infinity : finite.reduce(0, +) / Double(finite.count),

@@ -19,7 +19,7 @@ extension AnalysisReport {
   }
 
   public func levelTable() -> Table {
-    var columns = ["sigma_test", "mean-field", "closure", "simulated", "SE", "bias", "z"]
+    var columns = ["sigma_test", "mean-field", "small-noise", "closure", "simulated", "SE", "bias", "z"]
     if model.target != nil { columns.append("output error") }
     var t = Table(
       columns: columns,
@@ -29,7 +29,8 @@ extension AnalysisReport {
       for o in 0..<outputs {
         var row = [
           o == 0 ? Self.tidy(l.sigma).description : "",
-          l.analyticMeanField.map { fmt($0[o]) } ?? "-", l.analyticClosure.map { fmt($0[o]) } ?? "-",
+          l.analyticMeanField.map { fmt($0[o]) } ?? "-", l.analyticSmallNoise.map { fmt($0[o]) } ?? "-",
+          l.analyticClosure.map { fmt($0[o]) } ?? "-",
           fmt(l.simulatedMean[o], se: l.simulatedSe[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulatedSe[o]),
           fmt(l.bias[o], se: l.simulatedSe[o]),
           l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
@@ -126,6 +127,7 @@ extension AnalysisReport {
     for l in noiseLevels {
       for o in 0..<model.outputs {
         s += "\(l.sigma),\(o),mean_field,\(num(l.analyticMeanField?[o])),,\n"
+        s += "\(l.sigma),\(o),small_noise,\(num(l.analyticSmallNoise?[o])),,\n"
         s += "\(l.sigma),\(o),closure,\(num(l.analyticClosure?[o])),,\(num(l.closureReadoutVariance?[o]))\n"
         if l.schemes.isEmpty { s += "\(l.sigma),\(o),fixed_point,\(l.simulatedMean[o]),0,0\n" }
         for e in l.schemes {

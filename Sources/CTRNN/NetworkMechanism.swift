@@ -40,12 +40,15 @@ public struct NetworkMechanism: Sendable {
   public static let nearThreshold = 1.0
 
   public struct Unit: Sendable, Encodable {
-    public var preactivationMean: Double
-    public var preactivationSD: Double
-    /// |μ − nearest nonlinearity point| / s, mean over inputs (∞ for linear f).
-    public var distanceInSD: Double
+    /// nil (here and below) where the closure failed at some input.
+    public var preactivationMean: Double?
+    public var preactivationSD: Double?
+    /// |μ − nearest nonlinearity point| / s, mean over inputs; nil where it is
+    /// not a number: f has no such point (linear), or s = 0 at some input
+    /// (noise-out at σ = 0 without fluctuations), where the distance is ∞.
+    public var distanceInSD: Double?
     /// Fraction of inputs at which this unit is within `nearThreshold` sd.
-    public var nearFraction: Double
+    public var nearFraction: Double?
     /// W_out × shift, per output, mean over inputs.
     public var readoutBiasContribution: [Double]
   }
@@ -61,7 +64,7 @@ public struct NetworkMechanism: Sendable {
   public let closureBias: [Double]?
   public let meanFieldBias: [Double]?
   public let units: [Unit]
-  public let nearFraction: Double
+  public let nearFraction: Double?
   /// How many units (largest |contribution| first) carry 80% of Σ|contributions| (first output).
   public let unitsCarrying80Percent: Int
 
@@ -149,11 +152,11 @@ public struct NetworkMechanism: Sendable {
     let haveClosure = closureBias != nil
     units = (0..<n).map {
       Unit(
-        preactivationMean: haveClosure ? mu[$0] : .nan, preactivationSD: haveClosure ? sd[$0] : .nan,
-        distanceInSD: haveClosure ? dist[$0] : .nan, nearFraction: haveClosure ? near[$0] : .nan,
+        preactivationMean: haveClosure ? mu[$0] : nil, preactivationSD: haveClosure ? sd[$0] : nil,
+        distanceInSD: haveClosure && dist[$0].isFinite ? dist[$0] : nil, nearFraction: haveClosure ? near[$0] : nil,
         readoutBiasContribution: contribution[$0])
     }
-    nearFraction = haveClosure ? near.reduce(0, +) / Double(n) : .nan
+    nearFraction = haveClosure ? near.reduce(0, +) / Double(n) : nil
     let magnitudes = contribution.map { abs($0[0]) }.sorted(by: >)
     let total = magnitudes.reduce(0, +)
     var running = 0.0, count = 0

@@ -42,14 +42,16 @@ public struct MechanismReport: Sendable, Encodable {
     public var simulatedBiasSe: [Double]
     public var closureBias: [Double]?
     public var meanFieldBias: [Double]?
-    public var nearFraction: Double
-    public var meanDistanceInSd: Double
+    public var nearFraction: Double?
+    /// nil when no unit has a finite distance (see `NetworkMechanism.Unit`).
+    public var meanDistanceInSd: Double?
     public var unitsCarrying80Percent: Int
     public var units: [NetworkMechanism.Unit]
   }
 
   public struct Stat: Sendable, Encodable, Equatable {
-    public var mean: Double
+    /// nil when no value was finite (n = 0).
+    public var mean: Double?
     public var se: Double
     public var n: Int
 
@@ -57,9 +59,8 @@ public struct MechanismReport: Sendable, Encodable {
     public init(_ values: [Double?]) {
       let v = values.compactMap { $0 }.filter(\.isFinite)
       n = v.count
-      mean = v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
-      if v.count > 1 {
-        let m = mean
+      mean = v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+      if v.count > 1, let m = mean {
         se = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1) / Double(v.count)).squareRoot()
       } else {
         se = 0
@@ -106,7 +107,7 @@ public struct MechanismReport: Sendable, Encodable {
       let t = grid.indices.min { abs(grid[$0] - outcome.job.sigmaTrain) < abs(grid[$1] - outcome.job.sigmaTrain) }
       let mt = t.map { outcome.testLoss[$0] }, pt = t.flatMap { predicted[$0] }
       let rel = (mt != nil && pt != nil && mt! > 0) ? (pt! - mt!) / mt! : nil
-      let finite = m.units.map(\.distanceInSD).filter(\.isFinite)
+      let finite = m.units.compactMap(\.distanceInSD)
       return NetworkEntry(
         noise: outcome.job.noise.label, sigmaTrain: outcome.job.sigmaTrain, seed: outcome.job.seed, checkpoint: ckpt,
         sigmaTest: grid, measuredLoss: outcome.testLoss, measuredStandardError: outcome.testStandardError,
@@ -115,7 +116,7 @@ public struct MechanismReport: Sendable, Encodable {
         measuredLossAtTrain: mt, predictedLossAtTrain: pt, sigmaTestNearTrain: t.map { grid[$0] }, relativeLossDifferenceAtTrain: rel,
         simulatedBias: m.simulatedBias, simulatedBiasSe: m.simulatedBiasStandardError, closureBias: m.closureBias,
         meanFieldBias: m.meanFieldBias, nearFraction: m.nearFraction,
-        meanDistanceInSd: finite.isEmpty ? .infinity : finite.reduce(0, +) / Double(finite.count),
+        meanDistanceInSd: finite.isEmpty ? nil : finite.reduce(0, +) / Double(finite.count),
         unitsCarrying80Percent: m.unitsCarrying80Percent, units: m.units)
     }
     var cells: [Cell] = []
@@ -156,7 +157,8 @@ public struct MechanismReport: Sendable, Encodable {
   }
 
   func pm(_ s: Stat, _ format: String = "%.3g") -> String {
-    s.n == 0 ? "-" : String(format: format, s.mean) + (s.n > 1 ? " ± " + String(format: "%.1g", s.se) : "")
+    guard let mean = s.mean else { return "-" }
+    return String(format: format, mean) + (s.n > 1 ? " ± " + String(format: "%.1g", s.se) : "")
   }
 
   public var networkTable: Table {
@@ -168,7 +170,7 @@ public struct MechanismReport: Sendable, Encodable {
       t.append([
         e.noise, "\(e.sigmaTrain)", "\(e.seed)", "\(e.measuredOptimum)", e.predictedOptimum.map { "\($0)" } ?? "-",
         g(e.measuredLossAtTrain), g(e.predictedLossAtTrain), g(e.simulatedBias.first), g(e.closureBias?.first),
-        g(e.meanFieldBias?.first), String(format: "%.2f", e.nearFraction), "\(e.unitsCarrying80Percent)/\(e.units.count)",
+        g(e.meanFieldBias?.first), e.nearFraction.map { String(format: "%.2f", $0) } ?? "-", "\(e.unitsCarrying80Percent)/\(e.units.count)",
       ])
     }
     return t

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 
 struct DebiasCommand: ParsableCommand {
@@ -34,6 +35,7 @@ struct DebiasCommand: ParsableCommand {
   @OptionGroup var simulation: SimulationOptions<Defaults>
   @OptionGroup var threading: ThreadOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var limits: LimitOptions
 
   enum Defaults: SimulationDefaults {
     static let trajectories = 64, steps = 2_000, burnIn = 400
@@ -57,7 +59,10 @@ struct DebiasCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: checkpoint))
+    let budget = try limits.budget()
+    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: checkpoint), budget: budget)
+    try model.checkAnalysisLimits(budget: budget)
+    do { try model.checkEnsembleWork(simulationOptions) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     guard let task = TaskTarget.named(model.task, inputs: model.inputSize, outputs: model.outputSize), task.inputRange != nil else {
       throw ValidationError("the checkpoint's task (\(model.task ?? "none")) has no known input distribution; debias needs one (function, regulator)")
     }
@@ -69,8 +74,10 @@ struct DebiasCommand: ParsableCommand {
     } catch let e as NetworkError {
       throw ParameterFlags.validationError(e)
     }
-    try debias.debiased.write(to: URL(fileURLWithPath: out))
     let report = DebiasReport(debias, before: losses.before, after: losses.after, path: checkpoint, output: out)
+    // Every number checked before anything is written or printed.
+    try JSONOutput.requireFinite(report, stage: "debias")
+    try debias.debiased.write(toPath: out)
     if output.json {
       print(try JSONOutput.string(report))
     } else {

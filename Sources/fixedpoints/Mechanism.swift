@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 import Training
 
@@ -34,6 +35,7 @@ struct Mechanism: ParsableCommand {
   @OptionGroup var simulation: SimulationOptions<Defaults>
   @OptionGroup var threading: ThreadOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var limits: LimitOptions
 
   enum Defaults: SimulationDefaults {
     static let trajectories = 32, steps = 1_000, burnIn = 200
@@ -55,21 +57,22 @@ struct Mechanism: ParsableCommand {
   }
 
   func run() throws {
-    guard let data = FileManager.default.contents(atPath: results) else { throw ValidationError("cannot read \(results)") }
-    let sweep: ParadoxResults
-    do { sweep = try ParadoxResults.decode(from: data) } catch {
-      throw ValidationError("\(results) is not a paradox results file: \(error)")
-    }
+    let budget = try limits.budget()
+    let sweep = try ResultsFile.read(results, budget: budget)
     let base = URL(fileURLWithPath: results).deletingLastPathComponent()
     let kept = sweep.outcomes.filter { $0.checkpoint != nil }
     guard !kept.isEmpty else { throw ValidationError("\(results) links no checkpoints; run paradox with --keep DIR") }
-    let progress = Progress.stderrIfTerminal
+    let status = Progress(label: "mechanism", total: kept.count)
+    defer { status.finish() }
     var networks: [(ParadoxOutcome, String, NetworkMechanism)] = []
-    for outcome in kept {
-      let link = outcome.checkpoint!
+    for (done, outcome) in kept.enumerated() {
+      guard let link = outcome.checkpoint else { continue }
       let path = link.hasPrefix("/") ? link : base.appendingPathComponent(link).path
       let model: Checkpoint
-      do { model = try Checkpoint(contentsOf: URL(fileURLWithPath: path)) } catch {
+      do {
+        model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
+        try model.checkAnalysisLimits(budget: budget)
+      } catch {
         throw ValidationError("\(link) (linked from \(results)): \(error)")
       }
       guard let task = TaskTarget.named(model.task, inputs: model.inputSize, outputs: model.outputSize), task.inputRange != nil else {
@@ -82,9 +85,11 @@ struct Mechanism: ParsableCommand {
       } catch let e as NetworkError {
         throw ParameterFlags.validationError(e)
       }
-      progress("\(link) done")
+      status.update(done: done + 1, detail: "\(link) done")
     }
     let report = MechanismReport(results: results, config: sweep.config, networks: networks)
+    // Every number checked before anything is printed.
+    try JSONOutput.requireFinite(report, stage: "the mechanism report")
     if output.json {
       print(try JSONOutput.string(report))
     } else {

@@ -26,17 +26,7 @@ struct Merge: ParsableCommand {
 
   func run() throws {
     let parts = try files.map { path -> ParadoxResults in
-      // Read no more than the budget allows (the file is held, then decoded).
-      if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
-        do { try limits.budget().require(count: size, elementSize: 4, for: "reading \(path) (\(size) bytes)") } catch let e as PlatformError {
-          throw ValidationError(ParameterFlags.message(e))
-        }
-      }
-      guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-      let results: ParadoxResults
-      do { results = try ParadoxResults.decode(from: data) } catch {
-        throw ValidationError("\(path) is not a paradox results file: \(error)")
-      }
+      let results = try ResultsFile.read(path, budget: limits.budget())
       // Kept checkpoints are linked relative to the file that lists them:
       // re-express the links relative to the merged file (or the working directory).
       let relativeSource = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."

@@ -35,10 +35,12 @@ final class NetworkMechanismTests: XCTestCase {
     }
     XCTAssertEqual(try XCTUnwrap(m.predicted(at: 0)), loss0, accuracy: 1e-12)
     // near_fraction is the mean of the units' fractions, each a count over 3 inputs.
-    XCTAssertEqual(m.nearFraction, m.units.reduce(0) { $0 + $1.nearFraction } / 8, accuracy: 1e-12)
-    for u in m.units {
-      XCTAssertEqual((u.nearFraction * 3).rounded(), u.nearFraction * 3, accuracy: 1e-9)
-      XCTAssertGreaterThan(u.preactivationSD, 0.5 - 1e-12, "noise-in: s² = σ² + (W C Wᵀ)ᵢᵢ ≥ σ²")
+    let fractions = try m.units.map { try XCTUnwrap($0.nearFraction, "the closure converged") }
+    XCTAssertEqual(try XCTUnwrap(m.nearFraction), fractions.reduce(0, +) / 8, accuracy: 1e-12)
+    for (u, f) in zip(m.units, fractions) {
+      XCTAssertEqual((f * 3).rounded(), f * 3, accuracy: 1e-9)
+      XCTAssertGreaterThan(try XCTUnwrap(u.preactivationSD), 0.5 - 1e-12, "noise-in: s² = σ² + (W C Wᵀ)ᵢᵢ ≥ σ²")
+      XCTAssertNotNil(u.distanceInSD, "relu has a kink and s ≥ σ > 0: a finite distance")
     }
   }
 

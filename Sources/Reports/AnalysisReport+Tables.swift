@@ -89,14 +89,10 @@ extension AnalysisReport {
 
   public func render(_ format: TableFormat) -> String {
     let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
-    switch format {
-    case .csv: return tables
-    case .markdown: return summary + "\n\n" + tables + "\n" + verdict + "\n"
-    case .latex: return "% " + summary + "\n" + tables + "% " + verdict + "\n"
-    case .terminal:
+    return format.frame(tables, heading: summary, closing: verdict) {
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
       s += "fixed-point search: " + searchSummary + "\n"
-      s += "simulated: \(methods["simulated_mean"]!)\n"
+      s += "simulated: \(methods["simulated_mean"] ?? "")\n"
       s += "verdict: " + verdict + "\n"
       return s
     }

@@ -108,11 +108,6 @@ public struct DebiasReport: Sendable, Encodable {
 
   public func render(_ format: TableFormat) -> String {
     let body = table.render(format)
-    switch format {
-    case .csv: return body
-    case .markdown: return summary + "\n\n" + body + "\n" + conclusion + "\n"
-    case .latex: return "% " + summary + "\n" + body + "% " + conclusion + "\n"
-    case .terminal: return summary + "\n\n" + body + conclusion + "\n"
-    }
+    return format.frame(body, heading: summary, closing: conclusion) { summary + "\n\n" + body + conclusion + "\n" }
   }
 }

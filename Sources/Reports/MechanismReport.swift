@@ -193,11 +193,6 @@ public struct MechanismReport: Sendable, Encodable {
   public func render(_ format: TableFormat) -> String {
     let body = networkTable.render(format) + "\n" + cellTable.render(format)
     let head = "\(results): \(task), \(activation), \(networks.count) kept networks, \(inputs) task inputs"
-    switch format {
-    case .csv: return body
-    case .markdown: return head + "\n\n" + body + "\n" + verdict + "\n"
-    case .latex: return "% " + head + "\n" + body + "% " + verdict + "\n"
-    case .terminal: return head + "\n\n" + body + "verdict: " + verdict + "\n"
-    }
+    return format.frame(body, heading: head, closing: verdict) { head + "\n\n" + body + "verdict: " + verdict + "\n" }
   }
 }

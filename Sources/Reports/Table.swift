@@ -124,3 +124,19 @@ extension Table {
     return out.joined(separator: "\n") + "\n"
   }
 }
+
+extension TableFormat {
+  /// A report's tables framed by its heading line and its closing line (a
+  /// verdict, a conclusion): CSV is the tables alone, since a spreadsheet
+  /// reads cells only; LaTeX carries the two lines as comments, so the file
+  /// still compiles; Markdown as paragraphs. The terminal framing is each
+  /// report's own (it may add lines), so the caller gives it.
+  public func frame(_ body: String, heading: String, closing: String, terminal: () -> String) -> String {
+    switch self {
+    case .csv: return body
+    case .markdown: return heading + "\n\n" + body + "\n" + closing + "\n"
+    case .latex: return "% " + heading + "\n" + body + "% " + closing + "\n"
+    case .terminal: return terminal()
+    }
+  }
+}

@@ -98,11 +98,7 @@ struct Analyze: ParsableCommand {
     get throws {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
-      o.simulation.trajectories = simulation.trajectories
-      o.simulation.steps = simulation.steps
-      o.simulation.burnIn = simulation.burnIn
-      o.simulation.seed = simulation.seed
-      o.simulation.threads = threading.threads
+      o.simulation = simulation.network(threads: threading.threads)
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
       o.search.runsPerBatch = searchRuns
@@ -190,14 +186,7 @@ extension Analyze {
     } catch let e as NetworkError {
       throw ParameterFlags.validationError(e)
     }
-    let report = TaskLossReport(analysis, path: path)
-    // Every number checked before anything is printed.
-    try JSONOutput.requireFinite(report, stage: "the task-loss analysis")
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(TaskLossReport(analysis, path: path), stage: "the task-loss analysis")
   }
 }
 

@@ -41,15 +41,7 @@ struct DebiasCommand: ParsableCommand {
     static let trajectories = 64, steps = 2_000, burnIn = 400
   }
 
-  var simulationOptions: NetworkSimulationOptions {
-    var o = NetworkSimulationOptions()
-    o.trajectories = simulation.trajectories
-    o.steps = simulation.steps
-    o.burnIn = simulation.burnIn
-    o.seed = simulation.seed
-    o.threads = threading.threads
-    return o
-  }
+  var simulationOptions: NetworkSimulationOptions { simulation.network(threads: threading.threads) }
 
   func validate() throws {
     guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
@@ -78,10 +70,6 @@ struct DebiasCommand: ParsableCommand {
     // Every number checked before anything is written or printed.
     try JSONOutput.requireFinite(report, stage: "debias")
     try debias.debiased.write(toPath: out)
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(report, stage: "debias")
   }
 }

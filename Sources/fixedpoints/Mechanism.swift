@@ -46,15 +46,7 @@ struct Mechanism: ParsableCommand {
     do { try simulationOptions.validate() } catch { throw ParameterFlags.validationError(error) }
   }
 
-  var simulationOptions: NetworkSimulationOptions {
-    var o = NetworkSimulationOptions()
-    o.trajectories = simulation.trajectories
-    o.steps = simulation.steps
-    o.burnIn = simulation.burnIn
-    o.seed = simulation.seed
-    o.threads = threading.threads
-    return o
-  }
+  var simulationOptions: NetworkSimulationOptions { simulation.network(threads: threading.threads) }
 
   func run() throws {
     let budget = try limits.budget()
@@ -87,13 +79,6 @@ struct Mechanism: ParsableCommand {
       }
       status.update(done: done + 1, detail: "\(link) done")
     }
-    let report = MechanismReport(results: results, config: sweep.config, networks: networks)
-    // Every number checked before anything is printed.
-    try JSONOutput.requireFinite(report, stage: "the mechanism report")
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(MechanismReport(results: results, config: sweep.config, networks: networks), stage: "the mechanism report")
   }
 }

@@ -48,13 +48,6 @@ struct Moments: ParsableCommand {
   func run() throws {
     let m = try activation.gaussianMoments(mu: mu, sigma: sigma)
     let mcEstimate = try mc.map { try MonteCarloMoments.estimate(activation, mu: mu, sigma: sigma, samples: $0, seed: seed) }
-    let report = MomentsReport(m, monteCarlo: mcEstimate)
-    // Every number checked before anything is printed or written.
-    try JSONOutput.requireFinite(report, stage: "the moments")
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(MomentsReport(m, monteCarlo: mcEstimate), stage: "the moments")
   }
 }

@@ -65,10 +65,6 @@ struct Stationary: ParsableCommand {
     // Every number checked before anything is printed or written.
     try JSONOutput.requireFinite(report, stage: "the stationary analysis")
     if let path = density { try OutputFile.write(StationaryReport.densityCSV(a), to: path) }
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(report, stage: "the stationary analysis")
   }
 }

@@ -96,9 +96,9 @@ extension Checkpoint {
     try self.init(
       activation: activation, noise: noise, sigmaTrain: sigmaTrain, dt: dt, tau: tau,
       recurrent: Matrix(rows: n, columns: n, elements: wRec.values),
-      input: Matrix(rows: n, columns: wIn.shape[1], elements: wIn.values),
+      inputWeights: Matrix(rows: n, columns: wIn.shape[1], elements: wIn.values),
       bias: b.values,
-      readout: Matrix(rows: o, columns: n, elements: wOut.values),
+      readoutWeights: Matrix(rows: o, columns: n, elements: wOut.values),
       readoutBias: bOut.values,
       task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype)
   }
@@ -135,9 +135,9 @@ extension Checkpoint {
   public func safetensorsFile() throws(CheckpointError) -> SafetensorsFile {
     let arrays: [(String, [Int], [Double])] = [
       ("W_rec", [recurrent.rows, recurrent.columns], recurrent.elements),
-      ("W_in", [input.rows, input.columns], input.elements),
+      ("W_in", [self.inputWeights.rows, self.inputWeights.columns], self.inputWeights.elements),
       ("b", [bias.count], bias),
-      ("W_out", [readout.rows, readout.columns], readout.elements),
+      ("W_out", [self.readoutWeights.rows, self.readoutWeights.columns], self.readoutWeights.elements),
       ("b_out", [readoutBias.count], readoutBias),
     ]
     var tensors: [String: SafetensorsFile.Tensor] = [:]

@@ -44,25 +44,25 @@ public struct Checkpoint: Sendable, Equatable {
   /// W_rec, N×N.
   public var recurrent: Matrix
   /// W_in, N×I.
-  public var input: Matrix
+  public var inputWeights: Matrix
   /// b, N.
   public var bias: [Double]
   /// W_out, O×N.
-  public var readout: Matrix
+  public var readoutWeights: Matrix
   /// b_out, O.
   public var readoutBias: [Double]
   /// The element type to write (and the one read).
   public var dtype: DType
 
   public var hiddenSize: Int { recurrent.rows }
-  public var inputSize: Int { input.columns }
-  public var outputSize: Int { readout.rows }
+  public var inputSize: Int { inputWeights.columns }
+  public var outputSize: Int { readoutWeights.rows }
   /// γ = dt/τ.
   public var gamma: Double { dt / tau }
 
   public init(
     activation: Activation, noise: NoisePlacement, sigmaTrain: Double, dt: Double, tau: Double,
-    recurrent: Matrix, input: Matrix, bias: [Double], readout: Matrix, readoutBias: [Double],
+    recurrent: Matrix, inputWeights input: Matrix, bias: [Double], readoutWeights readout: Matrix, readoutBias: [Double],
     task: String? = nil, seed: String? = nil, loss: Double? = nil, extraMetadata: [String: String] = [:],
     dtype: DType = .f64
   ) throws(CheckpointError) {
@@ -101,9 +101,9 @@ public struct Checkpoint: Sendable, Equatable {
     self.dt = dt
     self.tau = tau
     self.recurrent = recurrent
-    self.input = input
+    self.inputWeights = input
     self.bias = bias
-    self.readout = readout
+    self.readoutWeights = readout
     self.readoutBias = readoutBias
     self.task = task
     self.seed = seed

@@ -96,7 +96,7 @@ public struct Debias: Sendable {
       let j = try Self.sensitivity(recurrent: checkpoint.recurrent, slopes: slope)
       // Rows of this input: the readout W_out J_k (Δ − Δ_k) + δ_out, and the
       // state √λ J_k (Δ − Δ_k); unknowns (Δ, δ_out).
-      let rows = Self.rows(readout: checkpoint.readout, sensitivity: j)
+      let rows = Self.rows(readout: checkpoint.readoutWeights, sensitivity: j)
       Self.accumulate(rows, target: Self.apply(rows, shift + [Double](repeating: 0, count: o)), into: &normal, &rhs)
       means.append(c.mean)
       closureReadout.append(c.readoutMean)
@@ -123,7 +123,7 @@ public struct Debias: Sendable {
         let net = try Network(checkpoint: current.checkpoint, input: samples[index].input)
         let slope = net.preactivation(h).map(f.derivative)
         for i in 0..<n where slope[i] > 0 { active[i] += 1 }
-        let rows = Self.rows(readout: checkpoint.readout, sensitivity: try Self.sensitivity(recurrent: checkpoint.recurrent, slopes: slope))
+        let rows = Self.rows(readout: checkpoint.readoutWeights, sensitivity: try Self.sensitivity(recurrent: checkpoint.recurrent, slopes: slope))
         let target = zip(closureReadout[index], current.readouts[index]).map { $0 - $1 }
           + zip(means[index], h).map { Self.stateWeight.squareRoot() * ($0 - $1) }
         Self.accumulate(rows, target: target, into: &normal, &rhs)

@@ -54,8 +54,8 @@ extension Network {
       iterations += 1
       let wcw = pathVariances(c)
       let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
-      m = try solveAveraged(sd: s, start: m, evaluator: evaluator)
-      let moments = try neuronMoments(preactivation(m), sd: s, evaluator: evaluator)
+      m = try solveAveraged(preactivationSD: s, start: m, evaluator: evaluator)
+      let moments = try neuronMoments(preactivation(m), preactivationSD: s, evaluator: evaluator)
       a = linearisedMap(slopes: moments.map(\.meanSlope))
       q = Matrix(rows: n, columns: n)
       for i in 0..<n {

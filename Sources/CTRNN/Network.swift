@@ -20,13 +20,14 @@ public struct Network: Sendable {
   public let recurrent: Matrix
   /// c = W_in u + b, the constant drive of each neuron.
   public let drive: [Double]
-  public let readout: Matrix
+  /// W_out, O×N.
+  public let readoutWeights: Matrix
   public let readoutBias: [Double]
   /// The constant input u.
   public let input: [Double]
 
   public var size: Int { recurrent.rows }
-  public var outputs: Int { readout.rows }
+  public var outputs: Int { readoutWeights.rows }
   public var gamma: Double { dt / tau }
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
@@ -39,11 +40,11 @@ public struct Network: Sendable {
     dt = k.dt
     tau = k.tau
     recurrent = k.recurrent
-    readout = k.readout
+    readoutWeights = k.readoutWeights
     readoutBias = k.readoutBias
     input = u
     drive = (0..<k.hiddenSize).map { i in
-      k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.input[i, $1] * u[$1] }
+      k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.inputWeights[i, $1] * u[$1] }
     }
   }
 
@@ -63,7 +64,7 @@ public struct Network: Sendable {
   public func readout(_ h: [Double]) -> [Double] {
     (0..<outputs).map { o in
       var s = readoutBias[o]
-      for j in 0..<size { s += readout[o, j] * h[j] }
+      for j in 0..<size { s += readoutWeights[o, j] * h[j] }
       return s
     }
   }
@@ -96,7 +97,7 @@ public struct Network: Sendable {
     (0..<outputs).map { o in
       var s = 0.0
       for i in 0..<size {
-        for j in 0..<size { s += readout[o, i] * c[i, j] * readout[o, j] }
+        for j in 0..<size { s += readoutWeights[o, i] * c[i, j] * readoutWeights[o, j] }
       }
       return s
     }

@@ -33,7 +33,7 @@ extension Activation {
 ///   in units of sᵢ, and the unit's contribution to the readout bias,
 ///   W_out,ᵢ × (mᵢ(σ_train) − hᵢ(0)) (these sum to the closure's readout bias).
 /// - **near the nonlinearity**: the fraction of (unit, input) pairs whose
-///   distance is below `nearThreshold` sd: there the noise spreads the
+///   distance is below `nearThreshold` preactivationSD: there the noise spreads the
 ///   pre-activation across the nonlinearity with at least 16% of its mass
 ///   on the far side, so E f differs from f(μ) at first order in curvature.
 public struct NetworkMechanism: Sendable {
@@ -124,7 +124,7 @@ public struct NetworkMechanism: Sendable {
           sd[i] += s / k
           dist[i] += d / k
           if d < Self.nearThreshold { near[i] += 1 / k }
-          for r in 0..<o { contribution[i][r] += checkpoint.readout[r, i] * shift[i] / k }
+          for r in 0..<o { contribution[i][r] += checkpoint.readoutWeights[r, i] * shift[i] / k }
         }
       } else {
         closureBias = nil
@@ -173,7 +173,7 @@ public struct NetworkMechanism: Sendable {
     var h = h0, s = 0.0
     while s < sigma {
       s = min(sigma, s + 0.05)
-      h = try net.solveAveraged(sd: [Double](repeating: s, count: net.size), start: h, evaluator: evaluator)
+      h = try net.solveAveraged(preactivationSD: [Double](repeating: s, count: net.size), start: h, evaluator: evaluator)
     }
     return h
   }

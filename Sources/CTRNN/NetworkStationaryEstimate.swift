@@ -103,7 +103,7 @@ extension Network {
     }
     var readoutMean: [Double] = [], readoutSE: [Double] = []
     for o in 0..<outputs {
-      let r = st.linearFunctional(weights: (0..<size).map { readout[o, $0] }, offset: readoutBias[o])
+      let r = st.linearFunctional(weights: (0..<size).map { readoutWeights[o, $0] }, offset: readoutBias[o])
       readoutMean.append(r.mean)
       readoutSE.append(r.standardError)
     }

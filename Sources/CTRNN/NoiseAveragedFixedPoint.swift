@@ -60,7 +60,7 @@ public struct AveragedBranch: Sendable {
 
 extension Network {
   /// The moments of f(uᵢ + sᵢξ) for every neuron, with one evaluator.
-  func neuronMoments(_ u: [Double], sd s: [Double], evaluator: MomentEvaluator) throws -> [ActivationMoments] {
+  func neuronMoments(_ u: [Double], preactivationSD s: [Double], evaluator: MomentEvaluator) throws -> [ActivationMoments] {
     try zip(u, s).map { try evaluator.moments(activation, mu: $0, sigma: $1) }
   }
 
@@ -68,13 +68,13 @@ extension Network {
   /// `start` by hybridsj with the Jacobian diag(E f′) W − I. With sᵢ = σ
   /// this is the noise-in mean-field fixed point; the Gaussian closure calls
   /// it with sᵢ² = σ² + (W C Wᵀ)ᵢᵢ.
-  public func solveAveraged(sd s: [Double], start: [Double], evaluator: MomentEvaluator) throws -> [Double] {
+  public func solveAveraged(preactivationSD s: [Double], start: [Double], evaluator: MomentEvaluator) throws -> [Double] {
     let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: 1e-12)
     let r = try solver.solve(
       start: start,
-      residual: { h in try zip(self.neuronMoments(self.preactivation(h), sd: s, evaluator: evaluator), h).map { $0.mean - $1 } },
+      residual: { h in try zip(self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator), h).map { $0.mean - $1 } },
       jacobian: { h in
-        self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), sd: s, evaluator: evaluator).map(\.meanSlope))
+        self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator).map(\.meanSlope))
       },
       context: "noise-averaged fixed point")
     guard r.residualNorm <= 1e-9 else {
@@ -98,7 +98,7 @@ extension Network {
         let next = min(target, sigma + maxStep)
         if noise == .inside {
           do {
-            h = try solveAveraged(sd: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
+            h = try solveAveraged(preactivationSD: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
           } catch {
             branch.outcome = .lostBranch(from: sigma, to: next, reason: "\(error)")
             return branch
@@ -107,7 +107,7 @@ extension Network {
         sigma = next
       }
       let s = noise == .inside ? target : 0
-      let slopes = try neuronMoments(preactivation(h), sd: [Double](repeating: s, count: size), evaluator: evaluator).map(\.meanSlope)
+      let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator).map(\.meanSlope)
       let radius = try NonsymmetricEigen.eigenvalues(linearisedMap(slopes: slopes)).first?.magnitude ?? 0
       branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
       // A change of stability is a bifurcation of the averaged map: past it

@@ -77,8 +77,8 @@ public struct Parameters: Sendable, Equatable {
     try Checkpoint(
       activation: d.activation, noise: d.noise, sigmaTrain: d.sigma, dt: d.dt, tau: d.tau,
       recurrent: Matrix(rows: hidden, columns: hidden, elements: recurrent),
-      input: Matrix(rows: hidden, columns: inputs, elements: input), bias: bias,
-      readout: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
+      inputWeights: Matrix(rows: hidden, columns: inputs, elements: input), bias: bias,
+      readoutWeights: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
       task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata, dtype: .f64)
   }
 }

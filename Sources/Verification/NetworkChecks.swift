@@ -50,7 +50,7 @@ enum NetworkChecks {
     let n = b.count
     return try Checkpoint(
       activation: f, noise: noise, sigmaTrain: 0, dt: 0.1, tau: 1, recurrent: Matrix(rows: n, columns: n, elements: w),
-      input: Matrix(rows: n, columns: 1), bias: b, readout: Matrix(rows: 1, columns: n, elements: readout), readoutBias: [0])
+      inputWeights: Matrix(rows: n, columns: 1), bias: b, readoutWeights: Matrix(rows: 1, columns: n, elements: readout), readoutBias: [0])
   }
 
   static let w3: [Double] = [0.2, -0.4, 0.1, 0.3, 0.1, -0.2, -0.1, 0.5, 0.0]
@@ -145,14 +145,14 @@ enum NetworkChecks {
       let (n, i, o) = (5, 2, 3)
       func matrix(_ r: Int, _ c: Int) -> Matrix { Matrix(rows: r, columns: c, elements: (0..<(r * c)).map { _ in value() }) }
       let k = try Checkpoint(
-        activation: .softplus, noise: .inside, sigmaTrain: 0.25, dt: 0.05, tau: 0.5, recurrent: matrix(n, n), input: matrix(n, i),
-        bias: (0..<n).map { _ in value() }, readout: matrix(o, n), readoutBias: (0..<o).map { _ in value() },
+        activation: .softplus, noise: .inside, sigmaTrain: 0.25, dt: 0.05, tau: 0.5, recurrent: matrix(n, n), inputWeights: matrix(n, i),
+        bias: (0..<n).map { _ in value() }, readoutWeights: matrix(o, n), readoutBias: (0..<o).map { _ in value() },
         task: "function", seed: "7", loss: 0.001234, extraMetadata: ["note": "round trip"], dtype: dtype)
       let url = dir.appendingPathComponent("k-\(dtype.rawValue).ckpt")
       try k.write(to: url)
       let back = try Checkpoint(contentsOf: url)
       guard back == k else { return .infinity }
-      for (x, y) in zip(k.recurrent.elements + k.input.elements + k.bias, back.recurrent.elements + back.input.elements + back.bias) {
+      for (x, y) in zip(k.recurrent.elements + k.inputWeights.elements + k.bias, back.recurrent.elements + back.inputWeights.elements + back.bias) {
         worst = max(worst, abs(x - y))
       }
     }

@@ -138,7 +138,7 @@ struct CheckpointReport: Encodable {
     input_size = c.inputSize
     output_size = c.outputSize
     parameters =
-      c.recurrent.elements.count + c.input.elements.count + c.bias.count + c.readout.elements.count
+      c.recurrent.elements.count + c.inputWeights.elements.count + c.bias.count + c.readoutWeights.elements.count
       + c.readoutBias.count
     activation = c.activation.rawValue
     noise = c.noise.label

@@ -10,8 +10,8 @@ final class CheckpointLimitTests: XCTestCase {
   func make(dt: Double = 0.1, tau: Double = 1, loss: Double? = nil, n: Int = 3) throws -> Checkpoint {
     try Checkpoint(
       activation: .tanh, noise: .inside, sigmaTrain: 0.1, dt: dt, tau: tau,
-      recurrent: Matrix(rows: n, columns: n), input: Matrix(rows: n, columns: 1),
-      bias: [Double](repeating: 0, count: n), readout: Matrix(rows: 1, columns: n), readoutBias: [0], loss: loss)
+      recurrent: Matrix(rows: n, columns: n), inputWeights: Matrix(rows: n, columns: 1),
+      bias: [Double](repeating: 0, count: n), readoutWeights: Matrix(rows: 1, columns: n), readoutBias: [0], loss: loss)
   }
 
   /// The reproducers: dt 1e-17, 1e-300 and 5e-324 with tau 1, and tau 1e300.

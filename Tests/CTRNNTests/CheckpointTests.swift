@@ -105,8 +105,8 @@ final class CheckpointTests: XCTestCase {
   static func network(dtype: Checkpoint.DType = .f64, extra: [String: String] = ["lr": "0.001"]) throws -> Checkpoint {
     try Checkpoint(
       activation: .tanh, noise: .outside, sigmaTrain: 1e-5, dt: 0.1, tau: 0.30000000000000004,
-      recurrent: Matrix(rows: 3, columns: 3, elements: wRec), input: Matrix(rows: 3, columns: 2, elements: wIn),
-      bias: b, readout: Matrix(rows: 1, columns: 3, elements: wOut), readoutBias: bOut, task: "function", seed: "42",
+      recurrent: Matrix(rows: 3, columns: 3, elements: wRec), inputWeights: Matrix(rows: 3, columns: 2, elements: wIn),
+      bias: b, readoutWeights: Matrix(rows: 1, columns: 3, elements: wOut), readoutBias: bOut, task: "function", seed: "42",
       loss: 1.2345678901234567e-7, extraMetadata: extra, dtype: dtype)
   }
 
@@ -152,10 +152,10 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(c.outputSize, 1)
     XCTAssertEqual(c.recurrent.elements, Self.wRec)
     XCTAssertEqual(c.recurrent[2, 1], 2.0, "row-major: W_rec[2,1] is the 8th value")
-    XCTAssertEqual(c.input.elements, Self.wIn)
-    XCTAssertEqual(c.input[0, 1], -1.0)
+    XCTAssertEqual(c.inputWeights.elements, Self.wIn)
+    XCTAssertEqual(c.inputWeights[0, 1], -1.0)
     XCTAssertEqual(c.bias, Self.b)
-    XCTAssertEqual(c.readout.elements, Self.wOut)
+    XCTAssertEqual(c.readoutWeights.elements, Self.wOut)
     XCTAssertEqual(c.readoutBias, Self.bOut)
     XCTAssertEqual(c.activation, .relu)
     XCTAssertEqual(c.noise, .inside)
@@ -197,7 +197,7 @@ final class CheckpointTests: XCTestCase {
     let c = try Checkpoint(safetensors: Self.craft(Self.specs("F32"), metadata: Self.metadata))
     XCTAssertEqual(c.dtype, .f32)
     // 0.1 as F32 is 0.100000001490116…; widening keeps exactly that value.
-    XCTAssertEqual(c.readout.elements, Self.wOut.map { Double(Float($0)) })
+    XCTAssertEqual(c.readoutWeights.elements, Self.wOut.map { Double(Float($0)) })
     XCTAssertEqual(c.bias, Self.b.map { Double(Float($0)) })
     XCTAssertEqual(c.recurrent.elements, Self.wRec, "dyadic values are exact in F32")
   }
@@ -236,7 +236,7 @@ final class CheckpointTests: XCTestCase {
     // Every weight exactly representable in F32.
     func exact(_ xs: [Double]) -> [Double] { xs.map { Double(Float($0)) } }
     c.bias = exact(c.bias)
-    c.readout.elements = [0.5, -1.25, Double(Float(0.1))]
+    c.readoutWeights.elements = [0.5, -1.25, Double(Float(0.1))]
     c.readoutBias = exact(c.readoutBias)
     let bytes = try c.safetensorsBytes()
     let back = try Checkpoint(safetensors: bytes)
@@ -247,9 +247,9 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(bytes.count, 8 + headerLength + 4 * 22)
 
     // Writing F64 values as F32 rounds each to the nearest Float.
-    c.readout.elements = [0.1, 1.0 / 3, 1e-40]
+    c.readoutWeights.elements = [0.1, 1.0 / 3, 1e-40]
     XCTAssertEqual(
-      try Checkpoint(safetensors: c.safetensorsBytes()).readout.elements, c.readout.elements.map { Double(Float($0)) })
+      try Checkpoint(safetensors: c.safetensorsBytes()).readoutWeights.elements, c.readoutWeights.elements.map { Double(Float($0)) })
   }
 
   func testWritingIsCanonicalByteForByte() throws {

@@ -12,8 +12,8 @@ final class DebiasTests: XCTestCase {
   static func neuron(_ f: Activation, _ noise: NoisePlacement, a: Double, b: Double) throws -> Checkpoint {
     try Checkpoint(
       activation: f, noise: noise, sigmaTrain: 0.5, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), input: Matrix(rows: 1, columns: 1, elements: [a]),
-      bias: [b], readout: Matrix(rows: 1, columns: 1, elements: [1.5]), readoutBias: [0.2])
+      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), inputWeights: Matrix(rows: 1, columns: 1, elements: [a]),
+      bias: [b], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1.5]), readoutBias: [0.2])
   }
 
   /// erf: E erf((μ + σξ)/√2) = erf(μ/√(2(1 + σ²))), so at one input the

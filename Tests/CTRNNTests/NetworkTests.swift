@@ -19,8 +19,8 @@ enum TestNetworks {
     let k = try Checkpoint(
       activation: f, noise: noise, sigmaTrain: sigmaTrain, dt: dt, tau: tau,
       recurrent: Matrix(rows: n, columns: n, elements: w.flatMap { $0 }),
-      input: Matrix(rows: n, columns: 1), bias: b,
-      readout: Matrix(rows: out.count, columns: n, elements: out.flatMap { $0 }),
+      inputWeights: Matrix(rows: n, columns: 1), bias: b,
+      readoutWeights: Matrix(rows: out.count, columns: n, elements: out.flatMap { $0 }),
       readoutBias: [Double](repeating: 0, count: out.count))
     return try Network(checkpoint: k, input: [0])
   }
@@ -227,8 +227,8 @@ final class NetworkAnalysisTests: XCTestCase {
   func testBranchesFromEveryFixedPointAndAFoldEndsOne() throws {
     let k = try Checkpoint(
       activation: .tanh, noise: .inside, sigmaTrain: 0, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), input: Matrix(rows: 1, columns: 1, elements: [0]),
-      bias: [0.05], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
+      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), inputWeights: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.05], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
     var options = NetworkAnalysis.Options()
     options.sigmas = [0, 0.5, 1.0, 1.5]
     options.simulation.trajectories = 8
@@ -250,8 +250,8 @@ final class NetworkAnalysisTests: XCTestCase {
   func testStagesComposeToThePipeline() throws {
     let k = try Checkpoint(
       activation: .tanh, noise: .inside, sigmaTrain: 0, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), input: Matrix(rows: 1, columns: 1, elements: [0]),
-      bias: [0.05], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
+      recurrent: Matrix(rows: 1, columns: 1, elements: [2]), inputWeights: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.05], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
     var options = NetworkAnalysis.Options()
     options.sigmas = [0.5, 0, 1.5]
     options.schemes = [.chain, .milstein]

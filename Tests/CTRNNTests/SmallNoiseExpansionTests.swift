@@ -57,8 +57,8 @@ final class SmallNoiseExpansionTests: XCTestCase {
   func testReluAtKinkIsFirstOrder() throws {
     let k = try Checkpoint(
       activation: .relu, noise: .inside, sigmaTrain: 0.5, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), input: Matrix(rows: 1, columns: 1, elements: [1]),
-      bias: [0], readout: Matrix(rows: 1, columns: 1, elements: [2]), readoutBias: [0])
+      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), inputWeights: Matrix(rows: 1, columns: 1, elements: [1]),
+      bias: [0], readoutWeights: Matrix(rows: 1, columns: 1, elements: [2]), readoutBias: [0])
     let net = try Network(checkpoint: k, input: [0])
     for sigma in [0.01, 0.1, 0.5] {
       let e = try net.smallNoiseExpansion(sigma: sigma, at: [0])
@@ -81,8 +81,8 @@ final class SmallNoiseExpansionTests: XCTestCase {
   func testReluKinkUnitFeedingForward() throws {
     let k = try Checkpoint(
       activation: .relu, noise: .inside, sigmaTrain: 0.5, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 2, columns: 2, elements: [0, 0, 0.4, 0]), input: Matrix(rows: 2, columns: 1, elements: [0, 0]),
-      bias: [0, 0.5], readout: Matrix(rows: 1, columns: 2, elements: [1, -1]), readoutBias: [0])
+      recurrent: Matrix(rows: 2, columns: 2, elements: [0, 0, 0.4, 0]), inputWeights: Matrix(rows: 2, columns: 1, elements: [0, 0]),
+      bias: [0, 0.5], readoutWeights: Matrix(rows: 1, columns: 2, elements: [1, -1]), readoutBias: [0])
     let net = try Network(checkpoint: k, input: [0])
     let hStar = [0.0, 0.5]
     let sigmas = [0.0125, 0.025, 0.05]

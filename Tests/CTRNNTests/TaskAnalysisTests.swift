@@ -18,8 +18,8 @@ final class TaskAnalysisTests: XCTestCase {
     return try Checkpoint(
       activation: f, noise: noise, sigmaTrain: 0.5, dt: 0.1, tau: 1,
       recurrent: Matrix(rows: n, columns: n, elements: w),
-      input: Matrix(rows: n, columns: 1, elements: (0..<n).map { v(100 + $0) }), bias: (0..<n).map { 0.3 * v(200 + $0) },
-      readout: Matrix(rows: 1, columns: n, elements: (0..<n).map { 0.8 * v(300 + $0) }), readoutBias: [0.1],
+      inputWeights: Matrix(rows: n, columns: 1, elements: (0..<n).map { v(100 + $0) }), bias: (0..<n).map { 0.3 * v(200 + $0) },
+      readoutWeights: Matrix(rows: 1, columns: n, elements: (0..<n).map { 0.8 * v(300 + $0) }), readoutBias: [0.1],
       task: "function")
   }
 
@@ -64,7 +64,7 @@ final class TaskAnalysisTests: XCTestCase {
     let w = 0.5, b = 0.2, win = 1.0, r = 1.5, bOut = -0.1, gamma = 0.1
     let k = try Checkpoint(
       activation: .linear, noise: .outside, sigmaTrain: 0, dt: gamma, tau: 1, recurrent: Matrix(rows: 1, columns: 1, elements: [w]),
-      input: Matrix(rows: 1, columns: 1, elements: [win]), bias: [b], readout: Matrix(rows: 1, columns: 1, elements: [r]),
+      inputWeights: Matrix(rows: 1, columns: 1, elements: [win]), bias: [b], readoutWeights: Matrix(rows: 1, columns: 1, elements: [r]),
       readoutBias: [bOut])
     let samples = [TaskSample(input: [0.3], target: [0.4]), TaskSample(input: [-0.6], target: [-0.2])]
     var o = TaskAnalysis.Options()

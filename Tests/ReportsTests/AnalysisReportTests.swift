@@ -12,8 +12,8 @@ final class AnalysisReportTests: XCTestCase {
   static func checkpoint() throws -> Checkpoint {
     try Checkpoint(
       activation: .tanh, noise: .inside, sigmaTrain: 0.5, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [0.5]), input: Matrix(rows: 1, columns: 1, elements: [0]),
-      bias: [0.5], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0], task: "function")
+      recurrent: Matrix(rows: 1, columns: 1, elements: [0.5]), inputWeights: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.5], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0], task: "function")
   }
 
   static func options(sigmas: [Double] = [0, 0.5], schemes: [NetworkScheme] = [.chain, .eulerMaruyama]) -> NetworkAnalysis.Options {

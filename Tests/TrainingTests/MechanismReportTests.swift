@@ -17,8 +17,8 @@ final class MechanismReportTests: XCTestCase {
   static func neuron(noise: NoisePlacement) throws -> Checkpoint {
     try Checkpoint(
       activation: .softplus, noise: noise, sigmaTrain: 0.5, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), input: Matrix(rows: 1, columns: 1, elements: [0]),
-      bias: [0.2], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0], task: "function")
+      recurrent: Matrix(rows: 1, columns: 1, elements: [0]), inputWeights: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.2], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0], task: "function")
   }
 
   func testOptimaCellsAndVerdict() throws {

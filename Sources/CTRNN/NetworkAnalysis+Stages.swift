@@ -24,7 +24,7 @@ public struct AnalysisProblem: Sendable {
   /// `input` nil takes the task's default input.
   public init(checkpoint: Checkpoint, input: [Double]?) throws(NetworkError) {
     let task = TaskTarget.named(checkpoint.task, inputs: checkpoint.inputSize, outputs: checkpoint.outputSize)
-    guard let u = input ?? task?.defaultInput else {
+    guard let u = input ?? task?.defaultInput ?? TaskTarget.defaultInputWithoutTarget(checkpoint.task, inputs: checkpoint.inputSize) else {
       throw NetworkError.badInput(
         "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
     }

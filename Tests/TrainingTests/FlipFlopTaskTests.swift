@@ -54,6 +54,6 @@ final class FlipFlopTaskTests: XCTestCase {
     let a = task.batch(trials: 4, rng: try GSLRandom(seed: 9)), b = task.batch(trials: 4, rng: try GSLRandom(seed: 9))
     XCTAssertEqual(a.inputs, b.inputs)
     XCTAssertEqual(a.targets, b.targets)
-    XCTAssertEqual((task.inputSize, task.outputSize, task.steps), (3, 3, FlipFlopTask.defaultSteps))
+    XCTAssertEqual([task.inputSize, task.outputSize, task.steps], [3, 3, FlipFlopTask.defaultSteps])
   }
 }

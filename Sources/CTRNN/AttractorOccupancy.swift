@@ -28,8 +28,8 @@ public struct AttractorOccupancy: Sendable {
     public var burnIn = 1_000
     /// Core radius as a fraction of the distance to the nearest other attractor.
     public var coreFraction = 0.25
-    /// Fewer transitions than this (over all trajectories) and the weights
-    /// are reported as not converged.
+    /// Fewer exits than this from any one attractor and the weights are
+    /// reported as not converged (each weight rests on its own dwell times).
     public var minimumTransitions = 10
     public var seed: UInt64 = 1
     public init() {}
@@ -60,8 +60,8 @@ public struct AttractorOccupancy: Sendable {
   /// SE from the M independent trajectories' averages.
   public var mixtureReadoutStandardError: [Double]
   public var trajectories: Int
-  /// transitions ≥ options.minimumTransitions.
-  public var converged: Bool { transitions >= options.minimumTransitions }
+  /// Every attractor left ≥ options.minimumTransitions times.
+  public var converged: Bool { attractors.allSatisfy { $0.exits >= options.minimumTransitions } }
   /// More than one attractor held ≥ 1 % of the time: the noise mixes them.
   public var mixing: Bool { attractors.filter { $0.weight >= 0.01 }.count >= 2 && transitions > 0 }
 }
@@ -97,6 +97,7 @@ extension Network {
     var time = [Int](repeating: 0, count: m * k), exits = [Int](repeating: 0, count: m * k)
     var sums = [Double](repeating: 0, count: m * k * outs), total = [Double](repeating: 0, count: m * outs)
     var counted = [Int](repeating: 0, count: m)
+    let flatAttractors = attractors.flatMap { $0 }, flatReadout = (0..<outs).flatMap { q in (0..<n).map { readout[q, $0] } }
     for step in 0..<o.steps {
       for r in 0..<m {
         xi.withUnsafeMutableBufferPointer { p in
@@ -111,19 +112,32 @@ extension Network {
         throw NetworkError.notContracting("a trajectory at sigma = \(sigma) became non-finite")
       }
       let record = step >= o.burnIn
-      for r in 0..<m {
-        let h = Array(x[(r * n)..<((r + 1) * n)])
-        if let j = attractors.indices.first(where: { distance(h, attractors[$0]) <= radii[$0] }), j != label[r] {
-          if record, label[r] >= 0 { exits[r * k + label[r]] += 1 }
-          label[r] = j
-        }
-        guard record, label[r] >= 0 else { continue }
-        let z = readout(h)
-        time[r * k + label[r]] += 1
-        counted[r] += 1
-        for q in 0..<outs {
-          sums[(r * k + label[r]) * outs + q] += z[q]
-          total[r * outs + q] += z[q]
+      // Flat copies, no allocation per step: this loop runs M × steps times.
+      x.withUnsafeBufferPointer { xp in
+        for r in 0..<m {
+          let row = r * n
+          var entered = -1
+          for a in 0..<k {
+            var d = 0.0
+            for i in 0..<n { d = max(d, abs(xp[row + i] - flatAttractors[a * n + i])) }
+            if d <= radii[a] {
+              entered = a
+              break
+            }
+          }
+          if entered >= 0, entered != label[r] {
+            if record, label[r] >= 0 { exits[r * k + label[r]] += 1 }
+            label[r] = entered
+          }
+          guard record, label[r] >= 0 else { continue }
+          time[r * k + label[r]] += 1
+          counted[r] += 1
+          for q in 0..<outs {
+            var z = readoutBias[q]
+            for i in 0..<n { z += flatReadout[q * n + i] * xp[row + i] }
+            sums[(r * k + label[r]) * outs + q] += z
+            total[r * outs + q] += z
+          }
         }
       }
     }

@@ -15,6 +15,8 @@ public struct MultistableLevel: Sendable {
     /// Where this attractor's branch ended (nil: it reached the largest σ).
     public var branchEnd: String?
     public var closure: ClosureOutcome
+    /// dt/(1 − spectral radius): how fast the noiseless map relaxes to it.
+    public var relaxationTime: Double
   }
 
   public var sigma: Double
@@ -22,43 +24,62 @@ public struct MultistableLevel: Sendable {
   /// nil at σ = 0.
   public var occupancy: AttractorOccupancy?
 
-  /// At σ = 0 the network is multistable by definition of the census; at σ > 0
-  /// more than one attractor keeps a branch, a closure, or ≥ 1 % of the
-  /// simulated time.
-  public var multistable: Bool {
-    guard let occupancy else { return attractors.count >= 2 }
-    return occupancy.attractors.filter { $0.weight >= 0.01 }.count >= 2
+  /// Attractors that hold at this σ: all at σ = 0; at σ > 0 those whose mean
+  /// dwell time (time in it / exits; the whole time when it had none) is at
+  /// least `holdingFactor` relaxation times, so the chain relaxes inside the
+  /// basin many times before it leaves — a distinct metastable state. Nil
+  /// entries: not visited.
+  public var holding: [Bool] {
+    guard let o = occupancy else { return attractors.map { _ in true } }
+    return zip(attractors, o.attractors).map { a, s in
+      s.dwellTime > 0 && s.dwellTime / Double(max(1, s.exits)) >= Self.holdingFactor * a.relaxationTime
+    }
   }
+  public static let holdingFactor = 10.0
 
-  /// One line for reports: whether the noise mixes the attractors, and
-  /// whether the simulated weights can be trusted.
+  /// ≥ 2 attractors hold at this σ.
+  public var multistable: Bool { holding.filter { $0 }.count >= 2 }
+
+  /// One line for reports: multistable or not, whether the noise mixes the
+  /// attractors, and whether the simulated weights can be trusted.
   public var summary: String {
-    let k = attractors.count
+    let k = attractors.count, held = holding.filter { $0 }.count
     guard let o = occupancy else { return "\(k) stable fixed points; at sigma = 0 each holds forever" }
-    let occupied = o.attractors.filter { $0.weight >= 0.01 }.count
-    var s = "\(k) stable fixed points, \(occupied) occupied >= 1% of the time, \(o.transitions) transitions in \(o.trajectories) trajectories"
+    var s = "\(held) of \(k) attractors hold (mean dwell >= \(Int(Self.holdingFactor)) relaxation times); "
+    s += "\(o.transitions) transitions in \(o.trajectories) trajectories x \(o.options.steps - o.options.burnIn) steps"
     s += o.converged
       ? "; weights converged"
-      : "; NOT converged: fewer than \(o.options.minimumTransitions) transitions, the weights reflect the starts (equal per basin), not the stationary law"
+      : "; NOT converged: some attractor left fewer than \(o.options.minimumTransitions) times, its weight still reflects the starts (equal per basin), not the stationary law"
     return s
   }
 }
 
 extension Network {
   /// Stage 4b (≥ 2 stable fixed points). Per attractor: its mean-field point
-  /// at σ from `branches` (the branch continued from that fixed point), its
-  /// closure from there (or from the fixed point past the branch's end); at
-  /// σ > 0 the occupancy from equal numbers of trajectories per basin.
+  /// at σ from `branches` (the branch continued from that fixed point), and
+  /// its closure continued in σ: started from the closure at the `previous`
+  /// (smaller) σ, else from the mean-field point, else from the fixed point;
+  /// once an attractor's closure has failed it is not tried at larger σ (the
+  /// failure, with the σ where it ended, is carried on). At σ > 0 the
+  /// occupancy from equal numbers of trajectories per basin.
   public func multistableLevel(
-    sigma: Double, census: FixedPointCensus, branches: MeanFieldBranches, options: AttractorOccupancy.Options
+    sigma: Double, census: FixedPointCensus, branches: MeanFieldBranches, options: AttractorOccupancy.Options,
+    previous: MultistableLevel? = nil
   ) throws -> MultistableLevel? {
     let stable = census.fixedPoints.indices.filter { census.fixedPoints[$0].stable }
     guard stable.count >= 2 else { return nil }
-    let attractors = stable.map { i -> MultistableLevel.Attractor in
+    let attractors = stable.enumerated().map { k, i -> MultistableLevel.Attractor in
       let p = census.fixedPoints[i], branch = branches.all[i], point = branch.point(at: sigma)
+      let before = previous?.attractors[k].closure
+      let outcome: ClosureOutcome
+      if let reason = before?.failure {
+        outcome = .failed(reason: reason.hasPrefix("ended at sigma") ? reason : "ended at sigma = \(previous!.sigma): \(reason)")
+      } else {
+        outcome = closure(sigma: sigma, start: before?.closure?.mean ?? point?.h ?? p.h)
+      }
       return MultistableLevel.Attractor(
         fixedPoint: i, fixedPointReadout: p.readout, meanField: point?.readout, branchEnd: branch.outcome.endReason,
-        closure: closure(sigma: sigma, start: point?.h ?? p.h))
+        closure: outcome, relaxationTime: dt / max(1e-12, 1 - p.spectralRadius))
     }
     let occupancy = sigma > 0
       ? try attractorOccupancy(sigma: sigma, attractors: stable.map { census.fixedPoints[$0].h }, options: options) : nil

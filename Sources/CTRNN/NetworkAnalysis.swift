@@ -125,7 +125,8 @@ public struct NetworkAnalysis: Sendable {
         target: problem.target)
       var occupancy = options.occupancy
       occupancy.seed = options.simulation.seed
-      level.multistable = try network.multistableLevel(sigma: sigma, census: census, branches: branches, options: occupancy)
+      level.multistable = try network.multistableLevel(
+        sigma: sigma, census: census, branches: branches, options: occupancy, previous: levels.last?.multistable)
       levels.append(level)
       progress(String(format: "sigma = %g done", sigma))
     }

@@ -88,6 +88,7 @@ extension AnalysisReport {
 
   public func render(_ format: TableFormat) -> String {
     let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
+      + (multistableTable().map { "\n" + $0.render(format) } ?? "")
     switch format {
     case .csv: return tables
     case .markdown: return summary + "\n\n" + tables + "\n" + verdict + "\n"
@@ -95,6 +96,7 @@ extension AnalysisReport {
     case .terminal:
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
       s += "fixed-point search: " + searchSummary + "\n"
+      s += multistableLines
       s += "simulated: \(methods["simulated_mean"]!)\n"
       s += "verdict: " + verdict + "\n"
       return s

@@ -85,6 +85,8 @@ public struct AnalysisReport: Encodable, Sendable {
     public var z: [Double]?
     public var outputError, outputErrorClosure: Double?
     public var schemes: [SchemeEstimate]
+    /// Only with ≥ 2 stable fixed points (AnalysisReport+Multistable.swift).
+    public var multistable: Multistable? = nil
   }
 
   public var model: Model
@@ -132,7 +134,8 @@ public struct AnalysisReport: Encodable, Sendable {
         simulatedMean: l.simulatedMean, simulatedSe: l.simulatedStandardError, bias: l.bias,
         analyticBias: l.closure.map { zip($0.readoutMean, a.reference.readout).map { $0 - $1 } }, z: l.z,
         outputError: l.outputError, outputErrorClosure: l.outputErrorClosure,
-        schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) })
+        schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) },
+        multistable: l.multistable.map(Multistable.init))
     }
     optimumSigma = a.optimum?.sigma
     worstZ = a.worstZ
@@ -151,6 +154,9 @@ public struct AnalysisReport: Encodable, Sendable {
       "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
       "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
     ]
+    if a.levels.contains(where: { $0.multistable != nil }) {
+      methods["multistable"] = Self.multistableMethod(a.options.occupancy, seed: o.seed)
+    }
   }
 
   static func mode(_ m: NetworkFixedPoint.Mode) -> Mode {

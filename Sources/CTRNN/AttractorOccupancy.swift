@@ -14,7 +14,8 @@ import SDE
 /// is unassigned and uncounted.
 ///
 /// Escape rate of k = transitions out of k / time labelled k (per unit of
-/// time t = steps·dt), SE = √(transitions)/time (Poisson count): the dwell
+/// time t = steps·dt), SE = √(max(transitions, 1))/time (Poisson count; no
+/// exit gives the scale 1/time of a rate the run could not see, not 0): the dwell
 /// times in k, first passages out of its core included, are the first-passage
 /// times of k. Weights (fraction of time per attractor) and readouts pool
 /// every trajectory after the burn-in; their SEs come from the spread of the
@@ -45,7 +46,7 @@ public struct AttractorOccupancy: Sendable {
     /// Transitions out of this attractor, time labelled with it (t units).
     public var exits: Int
     public var dwellTime: Double
-    /// exits / dwellTime and √exits / dwellTime; nil when never visited.
+    /// exits / dwellTime and √max(exits, 1) / dwellTime; nil when never visited.
     public var escapeRate: Double?
     public var escapeRateStandardError: Double?
   }
@@ -159,7 +160,7 @@ extension Network {
       return AttractorOccupancy.Attractor(
         weight: Double(steps) / allTime, weightStandardError: spreadSE((0..<m).map { Double(time[$0 * k + a]) / perRun[$0] }),
         readout: readout, exits: out, dwellTime: dwell,
-        escapeRate: steps == 0 ? nil : Double(out) / dwell, escapeRateStandardError: steps == 0 ? nil : Double(out).squareRoot() / dwell)
+        escapeRate: steps == 0 ? nil : Double(out) / dwell, escapeRateStandardError: steps == 0 ? nil : Double(max(1, out)).squareRoot() / dwell)
     }
     let mixture = (0..<outs).map { q in (0..<m).reduce(0.0) { $0 + total[$1 * outs + q] } / allTime }
     let mixtureSE = (0..<outs).map { q in spreadSE((0..<m).map { total[$0 * outs + q] / perRun[$0] }) }

@@ -73,9 +73,19 @@ extension Network {
       let before = previous?.attractors[k].closure
       let outcome: ClosureOutcome
       if let reason = before?.failure {
-        outcome = .failed(reason: reason.hasPrefix("ended at sigma") ? reason : "ended at sigma = \(previous!.sigma): \(reason)")
+        outcome = .failed(reason: reason.hasPrefix("ended at sigma") || reason.hasPrefix("left the basin") ? reason : "ended at sigma = \(previous!.sigma): \(reason)")
       } else {
         outcome = closure(sigma: sigma, start: before?.closure?.mean ?? point?.h ?? p.h)
+      }
+      // A closure that converged nearer another attractor left this one's
+      // basin: it describes that attractor, not this one.
+      if let c = outcome.closure, let j = stable.min(by: {
+        NetworkAnalysis.distance(c.mean, census.fixedPoints[$0].h) < NetworkAnalysis.distance(c.mean, census.fixedPoints[$1].h)
+      }), j != i {
+        return MultistableLevel.Attractor(
+          fixedPoint: i, fixedPointReadout: p.readout, meanField: point?.readout, branchEnd: branch.outcome.endReason,
+          closure: .failed(reason: "left the basin at sigma = \(sigma): converged nearer fixed point \(j)"),
+          relaxationTime: dt / max(1e-12, 1 - p.spectralRadius))
       }
       return MultistableLevel.Attractor(
         fixedPoint: i, fixedPointReadout: p.readout, meanField: point?.readout, branchEnd: branch.outcome.endReason,

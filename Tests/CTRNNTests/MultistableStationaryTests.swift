@@ -75,6 +75,50 @@ final class MultistableStationaryTests: XCTestCase {
     XCTAssertEqual(pooled, m, accuracy: 1e-9, "the mixture is the weighted sum of the per-attractor readouts")
   }
 
+  /// Mean first-passage times of the chain from the integral equation
+  /// T(x) = 1 + ∫_{y ∉ target core} K(x, y) T(y) dy (steps), K the Gaussian
+  /// transition density N(0.9x + 0.1 tanh(1.5x + 0.05), (0.1σ)²), solved by
+  /// LU on a 1001-point grid over [−2, 2] (spacing 0.004, 25 points per
+  /// kernel width; a 5001-point grid changes the rates by < 0.1 %). A dwell
+  /// starts where a trajectory enters the core — between its edge and the
+  /// fixed point — so the escape rate lies between 1/T(edge) and 1/T(h±).
+  func theoreticalRateBracket(from k: Int, attractors a: [Double]) throws -> ClosedRange<Double> {
+    let n = 1001, lo = -2.0, dx = 4.0 / Double(n - 1), s = 0.1 * Self.sigma
+    let x = (0..<n).map { lo + Double($0) * dx }
+    let r = 0.25 * abs(a[0] - a[1]), other = a[1 - k]
+    var m = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      let mean = 0.9 * x[i] + 0.1 * tanh(Self.w * x[i] + Self.b)
+      for j in 0..<n where abs(x[j] - other) > r {
+        let d = (x[j] - mean) / s
+        m[i * n + j] = -exp(-0.5 * d * d) / ((2 * Double.pi).squareRoot() * s) * dx
+      }
+      m[i * n + i] += 1
+    }
+    let t = try LUDecomposition(Matrix(rows: n, columns: n, elements: m)).solve([Double](repeating: 1, count: n))
+    func at(_ v: Double) -> Double { t[Int(((v - lo) / dx).rounded())] * 0.1 }
+    let edge = a[k] + (a[k] > other ? -r : r)
+    let rates = [1 / at(a[k]), 1 / at(edge)]
+    return rates.min()!...rates.max()!
+  }
+
+  func testEscapeRatesWithinTheFirstPassageTheory() throws {
+    let net = try doubleWell()
+    let attractors = try net.searchFixedPoints(search: FixedPointSearch()).points.filter(\.stable).map(\.h).sorted { $0[0] > $1[0] }
+    var o = AttractorOccupancy.Options()
+    o.trajectoriesPerAttractor = 32
+    o.steps = 20_000
+    o.burnIn = 2_000
+    let occ = try net.attractorOccupancy(sigma: Self.sigma, attractors: attractors, options: o)
+    for k in 0..<2 {
+      let bracket = try theoreticalRateBracket(from: k, attractors: attractors.map { $0[0] })
+      let rate = try XCTUnwrap(occ.attractors[k].escapeRate), se = try XCTUnwrap(occ.attractors[k].escapeRateStandardError)
+      print("double well attractor \(k): escape rate \(rate) +- \(se), first-passage theory \(bracket)")
+      // 4 SE beyond the bracket: a false failure below 1e-4.
+      XCTAssert(rate >= bracket.lowerBound - 4 * se && rate <= bracket.upperBound + 4 * se, "\(rate) +- \(se) vs \(bracket)")
+    }
+  }
+
   /// At small σ nobody hops: the report must say the weights are not converged.
   func testNoHoppingIsNotConverged() throws {
     let net = try doubleWell()

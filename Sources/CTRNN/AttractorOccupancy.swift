@@ -77,8 +77,15 @@ extension Network {
     sigma: Double, attractors: [[Double]], options o: AttractorOccupancy.Options
   ) throws -> AttractorOccupancy {
     let k = attractors.count, n = size, outs = outputs
-    guard k >= 1, o.trajectoriesPerAttractor >= 1, o.steps > o.burnIn, o.burnIn >= 0 else {
-      throw NetworkError.invalidParameter(.sigma, message: "attractor occupancy needs attractors, trajectories and steps > burn-in")
+    guard k >= 1, attractors.allSatisfy({ $0.count == n }) else {
+      throw NetworkError.badInput("attractor occupancy needs at least one attractor of \(n) values")
+    }
+    guard o.trajectoriesPerAttractor >= 1 else {
+      throw NetworkError.invalidParameter(.trajectories, message: "per attractor must be >= 1, got \(o.trajectoriesPerAttractor)")
+    }
+    guard o.burnIn >= 0 else { throw NetworkError.invalidParameter(.burnIn, message: "must be >= 0, got \(o.burnIn)") }
+    guard o.steps > o.burnIn else {
+      throw NetworkError.invalidParameter(.steps, message: "must exceed the burn-in (\(o.burnIn)), got \(o.steps)")
     }
     func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
     let radii = attractors.indices.map { i in

@@ -10,6 +10,8 @@ import SDE
 //   Network.continueBranches            → MeanFieldBranches
 //   Network.closure(sigma:start:)       → ClosureOutcome      (per σ)
 //   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
+//   Network.multistableLevel(sigma:…)   → MultistableLevel? (per σ, ≥ 2 stable points;
+//                                        MultistableStationary.swift)
 //   NetworkAnalysis.Level(sigma:…)      assembles one σ
 //   NetworkAnalysis(problem:…)          assembles the analysis
 

@@ -7,7 +7,7 @@ PYTHON ?= python3
 # @testable imports working in release.
 RELEASE = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build test test-swift test-python verify verify-built analyze bench clean
+.PHONY: setup build test test-swift test-python verify verify-built analyze bench clean fuzz-codec
 
 setup:
 	@bash scripts/setup.sh
@@ -48,5 +48,17 @@ bench: setup
 	$(SWIFT) run $(RELEASE) fixedpoints bench moments
 	$(SWIFT) run $(RELEASE) fixedpoints bench analyze
 
+# libFuzzer on the safetensors codec (Fuzz/, a package of its own so the
+# sanitizer flags never reach the main build). Seeds: Fuzz/corpus
+# (committed, read only); inputs found while fuzzing go to
+# Fuzz/.build/corpus, crashes to Fuzz/.build/crash-*. Runs FUZZ_SECONDS
+# (default 600); any finding stops it with a non-zero status.
+FUZZ_SECONDS ?= 600
+fuzz-codec:
+	cd Fuzz && $(SWIFT) build -c debug -Xswiftc -sanitize=fuzzer,address
+	mkdir -p Fuzz/.build/corpus
+	Fuzz/.build/debug/FuzzCodec -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	  -artifact_prefix=Fuzz/.build/ Fuzz/.build/corpus Fuzz/corpus
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build

@@ -42,7 +42,7 @@ let package = Package(
     // The one-neuron model (`SingleNeuron`) of `stationary`/`simulate` and its
     // exact 1-D analysis: fixed points, transfer operator, Fokker–Planck,
     // ensembles. A sibling of CTRNN, not below or above it.
-    .target(name: "Neuron", dependencies: ["GSL", "GaussianMoments", "SDE"], exclude: ["README.md"]),
+    .target(name: "Neuron", dependencies: ["GSL", "GaussianMoments", "SDE", "Platform"], exclude: ["README.md"]),
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
@@ -51,11 +51,11 @@ let package = Package(
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
     // ensembles and the `analyze` report.
-    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors"], exclude: ["README.md"]),
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors", "Platform"], exclude: ["README.md"]),
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform"], exclude: ["README.md"]),
 
     // What the tool takes from the OS: the one output writer (atomic,
     // unpredictable temporary names, never over a directory or device),
@@ -64,7 +64,7 @@ let package = Package(
 
     // Report types (analysis, stationary, verify, moments, the paradox
     // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
-    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification"], exclude: ["README.md"]),
+    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification", "Platform"], exclude: ["README.md"]),
 
     // Benchmarks: the timed computations behind `bench` and their fixture
     // networks. Rates only; nothing here asserts a time.
@@ -101,7 +101,7 @@ let package = Package(
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification", "SDE"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform"]),
     .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
     // Neuron too: one-neuron networks are checked against `SingleNeuron`.
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Neuron", "Safetensors", "_TestSupport"]),

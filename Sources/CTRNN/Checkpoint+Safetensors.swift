@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import GSL
 import GaussianMoments
 import Safetensors
@@ -170,52 +171,25 @@ extension Checkpoint {
     try safetensorsFile().encode()
   }
 
-  /// Writes the `.ckpt` file atomically: the bytes go to a temporary file in
-  /// the same directory (same file system, so the rename is atomic), which
-  /// is flushed to disk and renamed over `url`. On any error the temporary
-  /// file is removed and `url` is untouched: no partial checkpoint, ever.
+  /// Writes the `.ckpt` file through the tool's one writer
+  /// (`Platform.OutputFile`): a temporary file with an unpredictable name
+  /// beside `url`, flushed and renamed over it, so no partial checkpoint
+  /// ever exists; a directory, device, FIFO, socket or symbolic link at
+  /// `url` is refused and left untouched. The path "-" writes to stdout.
   public func write(to url: URL) throws(CheckpointError) {
+    try write(toPath: url.path)
+  }
+
+  /// `write(to:)` for a path as the user typed it ("-" is stdout).
+  public func write(toPath path: String) throws(CheckpointError) {
     let bytes = try safetensorsBytes()
-    let path = url.path
-    let temp =
-      url.deletingLastPathComponent().appendingPathComponent(
-        ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-      ).path
-    func failure(_ what: String) -> CheckpointError {
-      .unwritable("\(path): \(what): \(String(cString: strerror(errno)))")
+    do {
+      try OutputFile.write(Data(bytes), to: path)
+    } catch let e as PlatformError {
+      throw .unwritable(e.description)
+    } catch {
+      throw .unwritable("\(path): \(error)")
     }
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw failure("creating a temporary file in its directory") }
-    var ok = false
-    defer {
-      if !ok { unlink(temp) }
-    }
-    let written = bytes.withUnsafeBytes { raw -> Bool in
-      guard let base = raw.baseAddress else { return true }
-      var offset = 0
-      while offset < raw.count {
-        let n = Foundation.write(fd, base + offset, raw.count - offset)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        offset += n
-      }
-      return true
-    }
-    guard written else {
-      let error = failure("writing")
-      close(fd)
-      throw error
-    }
-    guard fsync(fd) == 0 else {
-      let error = failure("flushing")
-      close(fd)
-      throw error
-    }
-    guard close(fd) == 0 else { throw failure("closing") }
-    guard rename(temp, path) == 0 else { throw failure("renaming the temporary file") }
-    ok = true
   }
 
   /// The whole file, with POSIX errors (strerror) in the message.

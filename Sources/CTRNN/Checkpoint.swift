@@ -10,8 +10,15 @@ import GaussianMoments
 ///
 /// Reading and writing the safetensors bytes is `Checkpoint+Safetensors.swift`;
 /// this type only holds validated values: shapes agree, every weight is
-/// finite, dt and tau are positive with dt ≤ tau.
+/// finite, dt and tau are positive with 10⁻⁴ ≤ dt/tau ≤ 1.
 public struct Checkpoint: Sendable, Equatable {
+  /// The smallest γ = dt/τ accepted. The analysis iterates the noiseless map
+  /// for up to 200/γ steps to let a trial settle, and the closure's
+  /// contraction rate is γ: at γ = 10⁻⁴ that is 2·10⁶ steps (seconds); a
+  /// smaller γ would take minutes to hours, and 200/γ overflows an Int
+  /// below γ ≈ 2·10⁻¹⁷. Networks trained here use γ = 0.1.
+  public static let minimumGamma = 1e-4
+
   /// The `format` metadata value this version writes.
   public static let formatVersion = "fixedpoints-ctrnn/1"
 
@@ -84,6 +91,10 @@ public struct Checkpoint: Sendable, Equatable {
     guard dt.isFinite, dt > 0 else { throw .badMetadata("dt must be a finite number > 0, got \(dt)") }
     guard tau.isFinite, tau > 0 else { throw .badMetadata("tau must be a finite number > 0, got \(tau)") }
     guard dt <= tau else { throw .badMetadata("dt = \(dt) > tau = \(tau): the discrete map needs dt/tau <= 1") }
+    guard dt / tau >= Self.minimumGamma else {
+      throw .badMetadata("dt/tau = \(dt / tau) is below \(Self.minimumGamma): the analysis would need more than 200/(dt/tau) steps per trial")
+    }
+    if let loss, !loss.isFinite { throw .badMetadata("loss must be a finite number, got \(loss)") }
     self.activation = activation
     self.noise = noise
     self.sigmaTrain = sigmaTrain

@@ -117,6 +117,10 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
   case invalidParameter(NetworkParameter, message: String)
   /// The linearised dynamics are not contracting: no stationary covariance.
   case notContracting(String)
+  /// An ensemble at noise level `sigma` left the finite numbers: the first
+  /// trajectory to do so (lowest step, then index), that step, and how many
+  /// of all trajectories diverged.
+  case diverged(scheme: String, sigma: Double, trajectory: Int, step: Int, failed: Int, of: Int)
 
   /// The parameter the error is about, nil when it is about none.
   public var parameter: NetworkParameter? {
@@ -124,6 +128,7 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     case .badInput: return .input
     case .invalidParameter(let p, _): return p
     case .notContracting: return nil
+    case .diverged: return .sigma
     }
   }
 
@@ -132,6 +137,9 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     case .badInput(let m): return "input: \(m)"
     case .invalidParameter(let p, let message): return "\(p.rawValue) \(message)"
     case .notContracting(let m): return "no stationary law: \(m)"
+    case .diverged(let scheme, let sigma, let j, let step, let failed, let m):
+      return "the \(scheme) ensemble at sigma = \(sigma) diverged: \(failed) of \(m) trajectories became non-finite, "
+        + "the first (trajectory \(j)) at step \(step)"
     }
   }
 }

@@ -112,7 +112,15 @@ extension Network {
   /// or the reference fixed point past the branch's end). A failure is an
   /// outcome, not an error: the report shows it and carries on.
   public func closure(sigma: Double, start: [Double]) -> ClosureOutcome {
-    do { return .converged(try gaussianClosure(sigma: sigma, start: start)) } catch { return .failed(reason: "\(error)") }
+    do { return .converged(try gaussianClosure(sigma: sigma, start: start)) } catch let e as MomentError {
+      // σ and the start are finite (validated), so a non-finite argument of
+      // a moment was computed here: say that, not "sigma must be finite, got inf".
+      switch e {
+      case .nonFiniteMean, .invalidSigma:
+        return .failed(reason: "the closure's pre-activation mean or spread left the range of double precision (the weights are too large)")
+      default: return .failed(reason: "\(e)")
+      }
+    } catch { return .failed(reason: "\(error)") }
   }
 
   /// Stage 4. One stationary ensemble per scheme at σ > 0 (none at σ = 0,

@@ -25,12 +25,18 @@ public struct NetworkAnalysis: Sendable {
 
     public func validate() throws(NetworkError) {
       guard !sigmas.isEmpty else { throw .invalidParameter(.sigma, message: "needs at least one value") }
-      for s in sigmas where !(s.isFinite && s >= 0) {
-        throw .invalidParameter(.sigma, message: "values must be finite and >= 0, got \(s)")
+      for s in sigmas where !(s.isFinite && s >= 0 && s <= Self.maximumSigma) {
+        throw .invalidParameter(.sigma, message: "values must be finite and in 0...\(Self.maximumSigma), got \(s)")
       }
       guard !schemes.isEmpty else { throw .invalidParameter(.schemes, message: "needs at least one scheme") }
       try simulation.validate()
     }
+
+    /// The largest σ_test: the mean-field branch is continued from σ = 0 in
+    /// steps, which at σ = 10³ already takes many seconds, and far beyond the
+    /// pre-activations' scale every activation's noise average is at its
+    /// asymptote, so larger σ says nothing new.
+    public static let maximumSigma = 100.0
 
     /// The σ_test values ascending, each once.
     public var sortedSigmas: [Double] { Array(Set(sigmas)).sorted() }
@@ -158,7 +164,10 @@ extension Network {
   /// steps): the state a trial that starts at h settles in.
   func settle(from h0: [Double]) -> [Double] {
     var h = h0
-    let limit = Int(200 / gamma) + 1000
+    // γ ≥ Checkpoint.minimumGamma (checked when the checkpoint is built), so
+    // this is at most 2·10⁶ + 1000; the clamp keeps the conversion safe for
+    // a Network built some other way.
+    let limit = Int(min(200 / gamma, 1e9)) + 1000
     for _ in 0..<limit {
       let next = map(h)
       let moved = zip(next, h).reduce(0.0) { max($0, abs($1.0 - $1.1)) }

@@ -80,18 +80,23 @@ extension Network {
       trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: 16,
       stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
     let solution: EnsembleSolution
-    switch scheme {
-    case .chain:
-      solution = try Ensemble.solve(chain(sigma: sigma, initialState: h0, steps: options.steps), options: ensemble)
-    case .eulerMaruyama, .milstein:
-      let problem = try diffusionApproximation(sigma: sigma, table: table, initialState: h0, steps: options.steps)
-      solution = scheme == .milstein
-        ? try Ensemble.solve(problem, Milstein(), options: ensemble)
-        : try Ensemble.solve(problem, EulerMaruyama(), options: ensemble)
+    do {
+      switch scheme {
+      case .chain:
+        solution = try Ensemble.solve(chain(sigma: sigma, initialState: h0, steps: options.steps), options: ensemble)
+      case .eulerMaruyama, .milstein:
+        let problem = try diffusionApproximation(sigma: sigma, table: table, initialState: h0, steps: options.steps)
+        solution = scheme == .milstein
+          ? try Ensemble.solve(problem, Milstein(), options: ensemble)
+          : try Ensemble.solve(problem, EulerMaruyama(), options: ensemble)
+      }
+    } catch SDEError.diverged(let j, let step, let failed, let m) {
+      throw NetworkError.diverged(scheme: scheme.rawValue, sigma: sigma, trajectory: j, step: step, failed: failed, of: m)
     }
-    guard solution.failures.isEmpty else {
-      throw NetworkError.notContracting(
-        "\(solution.failures.count) of \(options.trajectories) \(scheme.rawValue) trajectories at sigma = \(sigma) became non-finite")
+    if let first = solution.failures.min(by: { ($0.step, $0.trajectory) < ($1.step, $1.trajectory) }) {
+      throw NetworkError.diverged(
+        scheme: scheme.rawValue, sigma: sigma, trajectory: first.trajectory, step: first.step,
+        failed: solution.failures.count, of: options.trajectories)
     }
     guard let st = solution.statistics, let cov = st.covariance, let covSE = st.covarianceStandardError else {
       throw SDEError.numerical("the ensemble returned no statistics")

@@ -63,6 +63,9 @@ public enum MomentError: Error, CustomStringConvertible, Equatable, Sendable {
   /// No moment method covers this activation (a new case added to
   /// `Activation` without its moments).
   case noMethod(Activation)
+  /// A moment table over pre-activations [lower, upper] that double
+  /// precision cannot resolve (empty, non-finite, or nodes that coincide).
+  case unresolvableRange(lower: Double, upper: Double)
 
   public var description: String {
     switch self {
@@ -70,6 +73,8 @@ public enum MomentError: Error, CustomStringConvertible, Equatable, Sendable {
     case .invalidSigma(let s): return "sigma must be finite and ≥ 0, got \(s)"
     case .tooFewSamples(let n): return "Monte Carlo needs at least 2 samples, got \(n)"
     case .noMethod(let f): return "no Gaussian-moment method for activation \(f)"
+    case .unresolvableRange(let lower, let upper):
+      return "the pre-activation range [\(lower), \(upper)] cannot be tabulated in double precision (the weights or bias are too large)"
     }
   }
 }

@@ -19,7 +19,12 @@ public struct MomentTable: Sendable {
   let variance: [Double]
 
   public init(activation f: Activation, sigma: Double, lower: Double, upper: Double, nodes: Int = 4001) throws {
-    precondition(nodes >= 4 && upper > lower)
+    precondition(nodes >= 4)
+    // A range from huge weights or biases (u ≈ 1e16) whose nodes would
+    // coincide: an error, not a trap.
+    guard lower.isFinite, upper.isFinite, upper > lower,
+      (upper - lower) / Double(nodes - 1) > max(lower.magnitude, upper.magnitude).ulp
+    else { throw MomentError.unresolvableRange(lower: lower, upper: upper) }
     let evaluator = try MomentEvaluator()
     self.lower = lower
     self.upper = upper
@@ -35,11 +40,19 @@ public struct MomentTable: Sendable {
     variance = v
   }
 
+  /// The first of the four nodes around position s (in steps from
+  /// `lower`): ⌊s⌋ − 1 clamped to 0...n−4. A NaN or far-off s (a diverging
+  /// trajectory) never reaches Int(_:), which traps on it; NaN gives node 0
+  /// and so a NaN value, which the ensemble reports as a divergence.
+  @inline(__always) static func node(_ s: Double, count n: Int) -> Int {
+    let i = s >= 1 && s < Double(n) ? Int(s.rounded(.down)) - 1 : (s >= Double(n) ? n : 0)
+    return min(max(i, 0), n - 4)
+  }
+
   @inline(__always) func interpolate(_ table: [Double], _ u: Double) -> Double {
     let n = table.count
     let s = (u - lower) / step
-    var i = Int(s.rounded(.down)) - 1
-    i = min(max(i, 0), n - 4)
+    let i = Self.node(s, count: n)
     let t = s - Double(i)  // position relative to node i, nodes at 0,1,2,3
     let y0 = table[i], y1 = table[i + 1], y2 = table[i + 2], y3 = table[i + 3]
     let l0 = -(t - 1) * (t - 2) * (t - 3) / 6
@@ -53,8 +66,7 @@ public struct MomentTable: Sendable {
   @inline(__always) func interpolateSlope(_ table: [Double], _ u: Double) -> Double {
     let n = table.count
     let s = (u - lower) / step
-    var i = Int(s.rounded(.down)) - 1
-    i = min(max(i, 0), n - 4)
+    let i = Self.node(s, count: n)
     let t = s - Double(i)
     let y0 = table[i], y1 = table[i + 1], y2 = table[i + 2], y3 = table[i + 3]
     // Derivatives of the four Lagrange basis polynomials in t, divided by the step.

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import SDE
 
 /// Mean ± standard error (and variance) of one ensemble's stationary samples.
@@ -48,6 +49,37 @@ public struct StationaryAnalysis: Sendable {
         throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
       }
       guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
+      // A time bound: three ensembles of trajectories × steps steps each.
+      let (work, overflow) = trajectories.multipliedReportingOverflow(by: steps)
+      guard !overflow, work <= Self.maximumTrajectorySteps else {
+        throw .invalidParameter(
+          option: "--trajectories",
+          message: "× --steps (\(trajectories) × \(steps)) must be at most \(Self.maximumTrajectorySteps) steps per ensemble")
+      }
+      guard cells >= 8, cells <= Self.maximumCells else {
+        throw .invalidParameter(
+          option: "--cells",
+          message: "must be in 8...\(Self.maximumCells), got \(cells) (the transfer operator is a dense cells × cells solve)")
+      }
+    }
+
+    /// The largest transfer-operator grid: its LU solve is O(cells³), about a
+    /// minute at 5000 cells, and its matrices 2 · cells² doubles (400 MB).
+    public static let maximumCells = 5000
+    /// The largest trajectories × steps of one ensemble: 10⁹ one-dimensional
+    /// steps take tens of seconds, and there are three ensembles.
+    public static let maximumTrajectorySteps = 1_000_000_000
+
+    /// Throws `PlatformError.memory` when the transfer operator's matrices
+    /// (2 · cells² doubles) or the ensembles' per-trajectory state and
+    /// batch sums (about 2 · (bins + 64) doubles each) exceed the budget.
+    public func checkMemory(_ budget: MemoryBudget) throws {
+      try budget.require(
+        bytes: MemoryBudget.checkedProduct(2, cells, cells, 8, what: "the transfer operator at --cells \(cells)"),
+        for: "the transfer operator at --cells \(cells)")
+      try budget.require(
+        bytes: MemoryBudget.checkedProduct(trajectories, 2 * (histogramBins + 64), 8, what: "an ensemble of --trajectories \(trajectories)"),
+        for: "an ensemble of --trajectories \(trajectories)")
     }
   }
 

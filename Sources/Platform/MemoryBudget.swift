@@ -41,10 +41,20 @@ public struct MemoryBudget: Sendable, Equatable {
     }
   }
 
-  /// Half the physical memory: room for the rest of the machine.
+  /// Half the physical memory (room for the rest of the machine), and no
+  /// more than the process's address-space limit (`ulimit -v`) allows.
   public static var defaultLimit: Int {
-    guard let physical = physicalMemory else { return fallbackLimit }
-    return physical / 2
+    let physical = physicalMemory.map { $0 / 2 } ?? fallbackLimit
+    guard let space = addressSpaceLimit else { return physical }
+    // The binary, its libraries and thread stacks take part of the space.
+    return min(physical, space / 2)
+  }
+
+  /// getrlimit(RLIMIT_AS), nil when unlimited or unknown.
+  public static var addressSpaceLimit: Int? {
+    var r = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max else { return nil }
+    return r.rlim_cur > UInt(Int.max) ? nil : Int(r.rlim_cur)
   }
 
   /// sysconf(_SC_PHYS_PAGES) × sysconf(_SC_PAGESIZE), nil if unknown.

@@ -29,8 +29,11 @@ import Glibc
 /// everything in it are removed; the target is as it was.
 public enum OutputDirectory {
   /// `files` in order; names are plain file names (no "/", not "." or "..").
-  public static func write(_ files: [(name: String, data: Data)], to path: String) throws {
-    let existing = try checkWritable(path, names: files.map(\.name))
+  public static func write(_ files: [(name: String, data: Data)], to given: String) throws {
+    let existing = try checkWritable(given, names: files.map(\.name))
+    // "out/" names the directory "out": its parent and base name come from
+    // the path without the slash.
+    let path = trimmed(given)
     if existing {
       let temp = try FileSystem.createTemporaryDirectory(in: path, prefix: ".tmp-")
       defer { removeTree(temp) }
@@ -67,7 +70,7 @@ public enum OutputDirectory {
         seen.insert(name).inserted
       else { throw PlatformError.invalidName(name) }
     }
-    let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    let trimmed = trimmed(path)
     guard !trimmed.isEmpty else { throw PlatformError.missingDirectory(path: "\"\"", directory: "\"\"") }
     var st = stat()
     if lstat(trimmed, &st) != 0 {
@@ -86,6 +89,13 @@ public enum OutputDirectory {
       }
     }
     return true
+  }
+
+  /// `path` without trailing slashes ("/" stays "/").
+  static func trimmed(_ path: String) -> String {
+    var p = path
+    while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+    return p
   }
 
   private static func writeAll(_ files: [(name: String, data: Data)], into dir: String) throws {

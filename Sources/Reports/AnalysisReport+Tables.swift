@@ -19,7 +19,7 @@ extension AnalysisReport {
   }
 
   public func levelTable() -> Table {
-    var columns = ["sigma_test", "mean-field", "closure", "simulated", "SE", "bias", "z"]
+    var columns = ["sigma_test", "mean-field", "small-noise", "closure", "simulated", "SE", "bias", "z"]
     if model.target != nil { columns.append("output error") }
     var t = Table(
       columns: columns,
@@ -29,7 +29,8 @@ extension AnalysisReport {
       for o in 0..<outputs {
         var row = [
           o == 0 ? Self.tidy(l.sigma).description : "",
-          l.analyticMeanField.map { fmt($0[o]) } ?? "-", l.analyticClosure.map { fmt($0[o]) } ?? "-",
+          l.analyticMeanField.map { fmt($0[o]) } ?? "-", l.analyticSmallNoise.map { fmt($0[o]) } ?? "-",
+          l.analyticClosure.map { fmt($0[o]) } ?? "-",
           fmt(l.simulatedMean[o], se: l.simulatedSe[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulatedSe[o]),
           fmt(l.bias[o], se: l.simulatedSe[o]),
           l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
@@ -89,15 +90,11 @@ extension AnalysisReport {
   public func render(_ format: TableFormat) -> String {
     let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
       + (multistableTable().map { "\n" + $0.render(format) } ?? "")
-    switch format {
-    case .csv: return tables
-    case .markdown: return summary + "\n\n" + tables + "\n" + verdict + "\n"
-    case .latex: return "% " + summary + "\n" + tables + "% " + verdict + "\n"
-    case .terminal:
+    return format.frame(tables, heading: summary, closing: verdict) {
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
       s += "fixed-point search: " + searchSummary + "\n"
       s += multistableLines
-      s += "simulated: \(methods["simulated_mean"]!)\n"
+      s += "simulated: \(methods["simulated_mean"] ?? "")\n"
       s += "verdict: " + verdict + "\n"
       return s
     }
@@ -108,15 +105,18 @@ extension AnalysisReport {
   /// report.json/.md/.tex and the CSVs a notebook reads, rendered; write
   /// them with `ReportFiles.write`.
   public func files() throws -> [RenderedFile] {
-    [
-      ("report.json", try JSONOutput.string(self) + "\n"),
-      ("report.md", render(.markdown)),
-      ("report.tex", render(.latex)),
-      ("noise_levels.csv", noiseLevelsCSV()),
-      ("fixed_points.csv", fixedPointsCSV()),
-      ("branch.csv", branchCSV()),
+    let contents = [
+      try JSONOutput.string(self) + "\n", render(.markdown), render(.latex), noiseLevelsCSV(), fixedPointsCSV(),
+      branchCSV(),
     ]
+    return zip(Self.fileNames, contents).map { (name: $0, contents: $1) }
   }
+
+  /// The names `files()` writes, in order: known before the analysis runs,
+  /// so `--out` can be checked up front.
+  public static let fileNames = [
+    "report.json", "report.md", "report.tex", "noise_levels.csv", "fixed_points.csv", "branch.csv",
+  ]
 
   /// Long format: one row per (sigma, output, method).
   public func noiseLevelsCSV() -> String {
@@ -125,6 +125,7 @@ extension AnalysisReport {
     for l in noiseLevels {
       for o in 0..<model.outputs {
         s += "\(l.sigma),\(o),mean_field,\(num(l.analyticMeanField?[o])),,\n"
+        s += "\(l.sigma),\(o),small_noise,\(num(l.analyticSmallNoise?[o])),,\n"
         s += "\(l.sigma),\(o),closure,\(num(l.analyticClosure?[o])),,\(num(l.closureReadoutVariance?[o]))\n"
         if l.schemes.isEmpty { s += "\(l.sigma),\(o),fixed_point,\(l.simulatedMean[o]),0,0\n" }
         for e in l.schemes {

@@ -85,6 +85,11 @@ public struct AnalysisReport: Encodable, Sendable {
     public var z: [Double]?
     public var outputError, outputErrorClosure: Double?
     public var schemes: [SchemeEstimate]
+    /// Small-noise expansion of the readout about the reference fixed point
+    /// (nil where it failed), and the units whose term is O(sigma) (at a
+    /// kink); every other unit's is O(sigma^2).
+    public var analyticSmallNoise: [Double]? = nil
+    public var smallNoiseKinkUnits: [Int]? = nil
     /// Only with ≥ 2 stable fixed points (AnalysisReport+Multistable.swift).
     public var multistable: Multistable? = nil
   }
@@ -126,7 +131,8 @@ public struct AnalysisReport: Encodable, Sendable {
     branch = Branch(
       points: a.branch.points.map { BranchPoint(sigma: $0.sigma, h: $0.h, readout: $0.readout, spectralRadius: $0.spectralRadius) },
       endedAt: a.branch.endedAt, endReason: a.branch.outcome.endReason)
-    noiseLevels = a.levels.map { l in
+    let expansions = a.smallNoiseExpansions()
+    noiseLevels = zip(a.levels, expansions).map { l, e in
       let chain = l.simulated.first { $0.scheme == .chain }
       return Level(
         sigma: l.sigma, analyticMeanField: l.meanField, analyticClosure: l.closure?.readoutMean,
@@ -135,6 +141,7 @@ public struct AnalysisReport: Encodable, Sendable {
         analyticBias: l.closure.map { zip($0.readoutMean, a.reference.readout).map { $0 - $1 } }, z: l.z,
         outputError: l.outputError, outputErrorClosure: l.outputErrorClosure,
         schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) },
+        analyticSmallNoise: e?.readoutMean, smallNoiseKinkUnits: e.map { x in x.order.indices.filter { x.order[$0] == .sigma } },
         multistable: l.multistable.map(Multistable.init))
     }
     optimumSigma = a.optimum?.sigma
@@ -147,6 +154,7 @@ public struct AnalysisReport: Encodable, Sendable {
       "analytic_mean_field": a.checkpoint.noise == .inside
         ? "h = E f(Wh + c + sigma xi) by hybridsj with closed-form/quadrature Gaussian moments, continued in sigma (steps <= 0.05) from the reference fixed point"
         : "noise outside f leaves the mean-field point at the deterministic fixed point",
+      "analytic_small_noise": "first correction about the reference fixed point: (I - D W)^-1 beta, beta_i = f''(mu_i)/2 * s_i^2 (s_i^2 = sigma^2 [noise-in] + diag(W C W^T), C from the Stein equation of the chain linearised at the fixed point); units within \(SmallNoiseExpansion.kinkThreshold) sd of a kink (small_noise_kink_units) use the exact Gaussian bias E f(mu + s xi) - f(mu), O(sigma)",
       "analytic_closure": "Gaussian closure h ~ N(m, C): m = E f(x), C = A C A^T + Q (Smith doubling), iterated to a relative change < 1e-12",
       "simulated_mean": "exact discrete chain, \(o.trajectories) trajectories x \(o.steps) steps, first \(o.burnIn) discarded, started at the closure mean; SE by batch means over independent trajectories; noise stream j of seed \(o.seed) for trajectory j",
       "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt; the k-th scheme of --schemes uses seed + k (independent noise); z_vs_chain = difference / combined SE",

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// A table of already-formatted cells, rendered for a terminal, a paper
 /// (LaTeX booktabs), a README (Markdown) or a spreadsheet (CSV).
@@ -33,6 +34,19 @@ public enum TableFormat: String, CaseIterable, Sendable {
 
 extension Table {
   public func render(_ format: TableFormat) -> String {
+    // Cells may quote file content (checkpoint metadata): no control bytes
+    // reach the terminal, and no newline breaks a row (CSV quotes a field
+    // with a line break instead, RFC 4180).
+    let keep: Set<Unicode.Scalar> = format == .csv ? ["\n", "\r"] : []
+    func clean(_ s: String) -> String { TerminalText.sanitize(s, keeping: keep) }
+    var table = self
+    table.columns = columns.map(clean)
+    table.rows = rows.map { $0.map(clean) }
+    table.caption = caption.map(clean)
+    return table.renderSanitized(format)
+  }
+
+  private func renderSanitized(_ format: TableFormat) -> String {
     switch format {
     case .terminal: return renderTerminal()
     case .markdown: return renderMarkdown()
@@ -108,5 +122,21 @@ extension Table {
     out += rows.map { $0.map(escape).joined(separator: " & ") + " \\\\" }
     out += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
     return out.joined(separator: "\n") + "\n"
+  }
+}
+
+extension TableFormat {
+  /// A report's tables framed by its heading line and its closing line (a
+  /// verdict, a conclusion): CSV is the tables alone, since a spreadsheet
+  /// reads cells only; LaTeX carries the two lines as comments, so the file
+  /// still compiles; Markdown as paragraphs. The terminal framing is each
+  /// report's own (it may add lines), so the caller gives it.
+  public func frame(_ body: String, heading: String, closing: String, terminal: () -> String) -> String {
+    switch self {
+    case .csv: return body
+    case .markdown: return heading + "\n\n" + body + "\n" + closing + "\n"
+    case .latex: return "% " + heading + "\n" + body + "% " + closing + "\n"
+    case .terminal: return terminal()
+    }
   }
 }

@@ -87,11 +87,9 @@ public struct TaskLossReport: Sendable, Encodable {
 
   public func render(_ format: TableFormat) -> String {
     let body = table.render(format)
-    switch format {
-    case .csv: return body
-    case .markdown: return summary + "\n\n" + body + "\n" + optimumLine + " (P: predicted optimum, S: simulated)\n"
-    case .latex: return "% " + summary + "\n" + body + "% " + optimumLine + "\n"
-    case .terminal: return summary + "\n\n" + body + optimumLine + " (P/S mark them in the table)\n"
+    let closing = optimumLine + (format == .markdown ? " (P: predicted optimum, S: simulated)" : "")
+    return format.frame(body, heading: summary, closing: closing) {
+      summary + "\n\n" + body + optimumLine + " (P/S mark them in the table)\n"
     }
   }
 }

@@ -23,15 +23,22 @@ struct EnsembleEngine {
     guard m >= 1 else { throw .invalidArgument("trajectories is \(m); it must be at least 1") }
     guard options.threads >= 1 else { throw .invalidArgument("threads is \(options.threads); it must be at least 1") }
     guard options.chunkSize >= 1 else { throw .invalidArgument("chunk size is \(options.chunkSize); it must be at least 1") }
+    // The final states (and each worker's scratch) are m × n doubles.
+    let stateBytes = Double(m) * Double(max(n, d)) * 8 * 3
+    guard stateBytes < 4e9 else {
+      throw .invalidArgument("\(m) trajectories of dimension \(n) would take \(Int(stateBytes / 1e6)) MB: use fewer trajectories")
+    }
     var pathSteps: [Int] = []
     if let every = options.savePathsEvery {
       guard every >= 1 else { throw .invalidArgument("savePathsEvery is \(every); it must be at least 1") }
-      pathSteps = Array(stride(from: 0, through: steps, by: every))
-      if pathSteps.last != steps { pathSteps.append(steps) }
-      let bytes = Double(m) * Double(pathSteps.count) * Double(n) * 8
+      // Checked before the list of saved steps is built: it is as long.
+      let rowCount = Double(steps / every + 1 + (steps % every == 0 ? 0 : 1))
+      let bytes = Double(m) * rowCount * Double(n) * 8
       guard bytes < 4e9 else {
         throw .invalidArgument("saving paths would take \(Int(bytes / 1e6)) MB: save less often or use statistics instead")
       }
+      pathSteps = Array(stride(from: 0, through: steps, by: every))
+      if pathSteps.last != steps { pathSteps.append(steps) }
     }
     var layout: StationaryAccumulator.Layout?
     if let s = options.stationary {
@@ -134,7 +141,11 @@ struct EnsembleEngine {
     var statistics: StationaryStatistics?
     if let layout {
       let parts = results.compactMap { r in r.accumulator.map { ($0, r.failedAt.map { $0 == 0 }) } }
-      statistics = try StationaryStatistics.combine(parts, layout: layout)
+      do { statistics = try StationaryStatistics.combine(parts, layout: layout) } catch {
+        // Too few batches left because trajectories diverged: say where.
+        guard let first = failures.min(by: { ($0.step, $0.trajectory) < ($1.step, $1.trajectory) }) else { throw error }
+        throw .diverged(trajectory: first.trajectory, step: first.step, failed: failures.count, of: m)
+      }
     }
     return EnsembleSolution(
       trajectories: m, dimension: n, steps: steps, finalStates: Array(finalStates), pathSteps: pathSteps,

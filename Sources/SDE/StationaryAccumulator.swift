@@ -57,7 +57,7 @@ final class StationaryAccumulator {
       self.skipped = records - batches * (records / batches)
       self.covariance = options.covariance
       self.histogram = options.histogram
-      let bytes = Double(trajectories * batches) * Double(slotSize) * 8
+      let bytes = Double(trajectories) * Double(batches) * Double(slotSize) * 8  // no Int overflow
       guard bytes < 4e9 else {
         throw .invalidArgument("batch sums would take \(Int(bytes / 1e6)) MB: turn off the covariance, use fewer batches or trajectories")
       }

@@ -22,11 +22,22 @@ public struct TrainingOptions: Sendable {
 
   public func validate() throws(TrainingError) {
     let d = dynamics
-    guard d.sigma.isFinite, d.sigma >= 0 else { throw .invalidOption("--sigma", "must be finite and >= 0, got \(d.sigma)") }
+    // The same upper bound as analyze's σ_test: far beyond the
+    // pre-activations' scale, training only diverges.
+    guard d.sigma.isFinite, d.sigma >= 0, d.sigma <= NetworkAnalysis.Options.maximumSigma else {
+      throw .invalidOption("--sigma", "must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(d.sigma)")
+    }
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
+    // Checked now, not when the checkpoint is built after the whole run.
+    guard d.dt / d.tau >= Checkpoint.minimumGamma else {
+      throw .invalidOption("--dt", "/ --tau = \(d.dt / d.tau) is below \(Checkpoint.minimumGamma); the saved network could not be analyzed")
+    }
     guard hidden >= 1, hidden <= 4096 else { throw .invalidOption("--hidden", "must be in 1...4096, got \(hidden)") }
-    guard iterations >= 1 else { throw .invalidOption("--iterations", "must be at least 1, got \(iterations)") }
+    // A time bound: 10⁷ iterations take days at the default sizes.
+    guard (1...10_000_000).contains(iterations) else {
+      throw .invalidOption("--iterations", "must be in 1...10000000, got \(iterations)")
+    }
     guard batchSize >= 1 else { throw .invalidOption("--batch", "must be at least 1, got \(batchSize)") }
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 
 struct Analyze: ParsableCommand {
@@ -71,6 +72,8 @@ struct Analyze: ParsableCommand {
   @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
   var taskInputs = 8
 
+  @OptionGroup var limits: LimitOptions
+
   /// --out DIR: report.json, report.md, report.tex and the CSVs.
   @OptionGroup var destination: OutputPathOptions
 
@@ -95,11 +98,7 @@ struct Analyze: ParsableCommand {
     get throws {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
-      o.simulation.trajectories = simulation.trajectories
-      o.simulation.steps = simulation.steps
-      o.simulation.burnIn = simulation.burnIn
-      o.simulation.seed = simulation.seed
-      o.simulation.threads = threading.threads
+      o.simulation = simulation.network(threads: threading.threads)
       o.schemes = try parsedSchemes
       o.search.randomStarts = starts
       o.search.runsPerBatch = searchRuns
@@ -119,7 +118,8 @@ struct Analyze: ParsableCommand {
       if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
     }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    guard starts >= 0 else { throw ValidationError("--starts must be >= 0, got \(starts)") }
+    // A time bound: each start is a Newton solve of O(N³).
+    guard (0...10_000).contains(starts) else { throw ValidationError("--starts must be in 0...10000, got \(starts)") }
     guard searchRuns >= 0 else { throw ValidationError("--search-runs must be >= 0, got \(searchRuns)") }
     guard searchPatience >= 1 else { throw ValidationError("--search-patience must be >= 1, got \(searchPatience)") }
     guard maxStarts >= 0 else { throw ValidationError("--max-starts must be >= 0, got \(maxStarts)") }
@@ -136,8 +136,13 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
-    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
-    let progress = Progress.stderrIfTerminal
+    let budget = try limits.budget()
+    let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
+    try model.checkAnalysisLimits(budget: budget)
+    do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
+    let status = Progress(label: "analyze")
+    defer { status.finish() }
+    let progress: @Sendable (String) -> Void = { status.note($0) }
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
@@ -150,13 +155,14 @@ struct Analyze: ParsableCommand {
       } catch let e as NetworkError {
         throw ParameterFlags.validationError(e)
       }
-      reports.append(AnalysisReport(analysis, path: path))
+      let report = AnalysisReport(analysis, path: path)
+      // Every number checked before anything is printed or written.
+      try JSONOutput.requireFinite(report, stage: "the analysis")
+      reports.append(report)
     }
     if let out = destination.out, let report = reports.first {
-      do { try ReportFiles.write(try report.files(), to: out) } catch let e as ReportWriteError {
-        // The directory is named by --out; a file inside it by its path.
-        if case .createDirectory = e { throw ValidationError("--out: \(e)") }
-        throw ValidationError(e.description)
+      do { try ReportFiles.write(try report.files(), to: out) } catch let e as PlatformError {
+        throw ValidationError("-o/--out: \(e)")
       }
     }
     if output.json {
@@ -180,25 +186,8 @@ extension Analyze {
     } catch let e as NetworkError {
       throw ParameterFlags.validationError(e)
     }
-    let report = TaskLossReport(analysis, path: path)
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    try output.emit(TaskLossReport(analysis, path: path), stage: "the task-loss analysis")
   }
-}
-
-/// Progress lines on stderr, only when stderr is a terminal (DESIGN.md,
-/// "Conventions"): pipes and CI logs stay clean.
-enum Progress {
-  static let stderrIfTerminal: @Sendable (String) -> Void = {
-    guard isatty(STDERR_FILENO) != 0 else { return { _ in } }
-    let start = Date()
-    return { line in
-      FileHandle.standardError.write(Data(String(format: "[%6.2fs] %@\n", Date().timeIntervalSince(start), line).utf8))
-    }
-  }()
 }
 
 /// Where the bundled default model lives: `Data/` in the working directory,

@@ -31,12 +31,19 @@ extension CheckpointCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var limits: LimitOptions
+
     func run() throws {
-      let ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: file))
+      let budget = try limits.budget()
+      let ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: file), budget: budget)
+      // Flags what `analyze` would refuse (N, memory) before the O(N³) eigenvalues.
+      try ckpt.checkAnalysisLimits(budget: budget)
       // The spectral radius of W_rec says at a glance whether the linearised
       // network at the origin is contracting (ρ(W)·max f′ < 1) or not.
       let radius = try NonsymmetricEigen.decompose(ckpt.recurrent, vectors: false).spectralRadius
       let report = CheckpointReport(ckpt, file: file, spectralRadius: radius)
+      // Every number checked before anything is printed or written.
+      try JSONOutput.requireFinite(report, stage: "checkpoint inspect")
       if output.json {
         print(try JSONOutput.string(report))
         return
@@ -74,7 +81,8 @@ extension CheckpointCommand {
       discussion: """
         The output is written atomically (temporary file + rename): a bad input or a
         failed write leaves no output file, and an existing OUT is replaced only on
-        success. Equal content gives equal bytes. Tensors other than the five of the
+        success; a directory, device, FIFO or symbolic link at OUT is refused, and
+        OUT = - writes to stdout. Equal content gives equal bytes. Tensors other than the five of the
         model are dropped. --dtype f32 rounds every weight to the nearest float.
         """)
 
@@ -87,10 +95,16 @@ extension CheckpointCommand {
     @Option(help: "Element type to write: f32 or f64 (default: the input's).")
     var dtype: Checkpoint.DType?
 
+    func validate() throws { try OutputPath.validate(output, option: "<output>") }
+
+    @OptionGroup var limits: LimitOptions
+
     func run() throws {
-      var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input))
+      var ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: input), budget: limits.budget())
       if let dtype { ckpt.dtype = dtype }
-      try ckpt.write(to: URL(fileURLWithPath: output))
+      try ckpt.write(toPath: output)
+      // With OUTPUT = - the checkpoint is stdout; the summary goes nowhere.
+      guard output != "-" else { return }
       print(
         "wrote \(output): N = \(ckpt.hiddenSize), I = \(ckpt.inputSize), O = \(ckpt.outputSize), "
           + ckpt.dtype.rawValue)

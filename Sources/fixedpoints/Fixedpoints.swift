@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 
 /// The root command is configuration only: the list of subcommands.
 struct Fixedpoints: ParsableCommand {
@@ -10,7 +11,7 @@ struct Fixedpoints: ParsableCommand {
       Exit status: 0 on success, 1 when a check fails (verify), 2 on bad input.
       """,
     version: "0.1.0",
-    subcommands: [Moments.self, Verify.self, Bench.self, Stationary.self, Simulate.self, Analyze.self, Train.self, Paradox.self, Merge.self, CheckpointCommand.self])
+    subcommands: [Moments.self, Verify.self, Bench.self, Stationary.self, Simulate.self, Analyze.self, Train.self, Paradox.self, Merge.self, CheckpointCommand.self, DebiasCommand.self, Mechanism.self])
 }
 
 /// Entry point: maps every error to the project's exit codes in one place
@@ -30,13 +31,14 @@ enum Main {
       }
       // One line: ArgumentParser's messages may span several (e.g. the list
       // of valid values); join them.
-      var message = Fixedpoints.message(for: error)
+      var message = (error as? PlatformError).map(ParameterFlags.message) ?? Fixedpoints.message(for: error)
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
       if let hint = ParameterFlags.hint(forParseError: message, arguments: Array(CommandLine.arguments.dropFirst())) {
         message += "; " + hint
       }
-      FileHandle.standardError.write(Data("fixedpoints: error: \(message)\n".utf8))
+      // Messages quote file content (metadata, results): no control bytes.
+      FileHandle.standardError.write(Data("fixedpoints: error: \(TerminalText.sanitize(message))\n".utf8))
       exit(2)
     }
   }
@@ -74,6 +76,9 @@ enum NegativeNumbers {
   static func isNegativeNumber(_ s: String) -> Bool {
     guard s.hasPrefix("-"), s.count > 1 else { return false }
     let rest = s.dropFirst()
+    // No flag starts with a digit: "-1/2" (--shard) is a value too, and
+    // validation says what is wrong with it.
+    if let c = rest.first, c.isASCII, c.isNumber { return true }
     if rest.lowercased() == "inf" || rest.lowercased() == "nan" || rest.lowercased() == "infinity" { return true }
     return Double(rest) != nil || rest.split(separator: ",").allSatisfy { Double($0) != nil }
   }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 import Reports
 import Training
 
@@ -16,6 +17,8 @@ struct Merge: ParsableCommand {
 
   @OptionGroup var output: OutputOptions
 
+  @OptionGroup var limits: LimitOptions
+
   func validate() throws {
     guard !files.isEmpty else { throw ValidationError("merge needs at least one results file") }
     if let out { try OutputPath.validate(out, option: "--out") }
@@ -23,11 +26,7 @@ struct Merge: ParsableCommand {
 
   func run() throws {
     let parts = try files.map { path -> ParadoxResults in
-      guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
-      let results: ParadoxResults
-      do { results = try ParadoxResults.decode(from: data) } catch {
-        throw ValidationError("\(path) is not a paradox results file: \(error)")
-      }
+      let results = try ResultsFile.read(path, budget: limits.budget())
       // Kept checkpoints are linked relative to the file that lists them:
       // re-express the links relative to the merged file (or the working directory).
       let relativeSource = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
@@ -35,6 +34,12 @@ struct Merge: ParsableCommand {
         from: relativeSource.isEmpty ? "/" : relativeSource,
         to: out.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
       )
+    }
+    let budget = try limits.budget()
+    for (path, part) in zip(files, parts) {
+      do { try part.config.validateAsRead(budget: budget) } catch let e as PlatformError {
+        throw ValidationError("\(path): \(ParameterFlags.message(e))")
+      } catch { throw ValidationError("\(path): \(error)") }
     }
     let merged: ParadoxResults
     do { merged = try ParadoxResults.merge(parts) } catch { throw ValidationError(error.description) }
@@ -49,7 +54,8 @@ struct Merge: ParsableCommand {
     if !absent.isEmpty {
       FileHandle.standardError.write(Data("merge: \(absent.count) linked checkpoint(s) not found (e.g. \(absent[0]))\n".utf8))
     }
-    if let out { try AtomicFile.write(try JSONOutput.string(merged) + "\n", to: out) }
-    try ParadoxSummary(merged).print(output: output)
+    if let out { try OutputFile.write(try JSONOutput.string(merged) + "\n", to: out) }
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(merged).print(output: output) }
   }
 }

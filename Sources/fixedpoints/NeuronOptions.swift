@@ -38,24 +38,3 @@ struct NeuronOptions: ParsableArguments {
 
   func validate() throws { _ = try neuron() }
 }
-
-/// Writes `text` to `path` atomically: a temporary file in the same
-/// directory, then a rename, so an error never leaves a partial file.
-enum AtomicFile {
-  static func write(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temp = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    do {
-      try Data(text.utf8).write(to: temp)
-      if FileManager.default.fileExists(atPath: url.path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-      } else {
-        try FileManager.default.moveItem(at: temp, to: url)
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temp)
-      throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-    }
-  }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
 import Reports
 import Training
@@ -89,15 +90,28 @@ struct Paradox: ParsableCommand {
       throw ValidationError("--noise: unknown placement '\(p)'; use in, out or in,out")
     }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
-    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0) {
-      throw ValidationError("--sigma-train/--sigma-test values must be finite and >= 0, got \(s)")
+    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
+      throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+    let jobs = placements.count.multipliedReportingOverflow(by: sigmaTrain.values.count).partialValue.multipliedReportingOverflow(by: seeds)
+    guard !jobs.overflow, jobs.partialValue <= ParadoxConfig.maximumJobs else {
+      throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(sigmaTrain.values.count) × \(placements.count)")
+    }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
-    guard evalRepeats >= 1 else { throw ValidationError("--eval-repeats must be at least 1, got \(evalRepeats)") }
+    guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
     try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
     guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
     _ = try parsedShard
+    do {
+      try ParadoxConfig.checkMemory(
+        placements: placements.count, sigmaTrain: sigmaTrain.values.count, seeds: seeds, sigmaTest: sigmaTest.values.count,
+        budget: training.limits.budget())
+      // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
+      var o = training.options(noise: .inside, sigma: 0, seed: 1)
+      o.evaluationTrials = evalTrials
+      try o.checkMemory(steps: training.makeTask().steps, budget: training.limits.budget())
+    } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
     if let keep { try KeepDirectory.validate(keep) }
   }
@@ -123,20 +137,21 @@ struct Paradox: ParsableCommand {
         return prefix == "." ? name : (prefix.hasSuffix("/") ? prefix + name : prefix + "/" + name)
       }
     }
+    let status = Progress(label: "paradox", total: work.count)
     let outcomes: [ParadoxOutcome]
     do {
+      defer { status.finish() }
       outcomes = try SweepRunner.run(
         work, config: config, task: task, workers: workers,
-        progress: { done, job, seconds in
-          let line = String(
-            format: "[%6.1fs] job %d/%d done: noise-%@ sigma_train=%g seed=%llu\n", seconds, done, work.count,
-            job.noise.rawValue, job.sigmaTrain, job.seed)
-          FileHandle.standardError.write(Data(line.utf8))
+        progress: { done, job, _ in
+          status.update(
+            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
-    if let out { try AtomicFile.write(try JSONOutput.string(results) + "\n", to: out) }
-    try ParadoxSummary(results).print(output: output)
+    if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
+    // With --out - stdout carries the results file alone.
+    if out != OutputFile.standardOutput { try ParadoxSummary(results).print(output: output) }
   }
 }
 
@@ -181,13 +196,13 @@ enum KeepDirectory {
   }
 
   /// The one place kept networks are written: `<stem>.ckpt` (atomically, by
-  /// the checkpoint's own writer) and `<stem>.json`, its measured curve.
+  /// Platform's one writer) and `<stem>.json`, its measured curve.
   /// Returns the checkpoint's file name.
   static func write(_ kept: KeptNetwork, into directory: String) throws -> String {
     let dir = URL(fileURLWithPath: directory)
     let name = kept.job.fileStem + ".ckpt"
     try kept.checkpoint.write(to: dir.appendingPathComponent(name))
-    try AtomicFile.write(try JSONOutput.string(kept.curve) + "\n", to: dir.appendingPathComponent(kept.job.fileStem + ".json").path)
+    try OutputFile.write(try JSONOutput.string(kept.curve) + "\n", to: dir.appendingPathComponent(kept.job.fileStem + ".json").path)
     return name
   }
 }

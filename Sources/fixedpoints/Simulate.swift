@@ -1,6 +1,7 @@
 import ArgumentParser
 import Neuron
 import Foundation
+import Platform
 import SDE
 
 struct Simulate: ParsableCommand {
@@ -38,11 +39,25 @@ struct Simulate: ParsableCommand {
   @Option(help: "Write the CSV to this file instead of stdout.")
   var out: String?
 
+  @OptionGroup var limits: LimitOptions
+
   func validate() throws {
     guard trajectories >= 1 else { throw ValidationError("--trajectories must be at least 1, got \(trajectories)") }
     guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
     if let initial, !initial.isFinite { throw ValidationError("--x0 must be finite, got \(initial)") }
+    if let out { try OutputPath.validate(out, option: "--out") }
+    // A time bound, as for stationary's ensembles.
+    let (work, overflow) = trajectories.multipliedReportingOverflow(by: steps)
+    guard !overflow, work <= StationaryAnalysis.Options.maximumTrajectorySteps else {
+      throw ValidationError("--trajectories × --steps (\(trajectories) × \(steps)) must be at most \(StationaryAnalysis.Options.maximumTrajectorySteps)")
+    }
+    // The saved paths and their CSV text: ~32 bytes per value (8 held, ~24 printed).
+    let rows = steps / every + 2
+    do {
+      let what = "the paths of --trajectories \(trajectories) × (--steps \(steps) / --every \(every))"
+      try limits.budget().require(bytes: MemoryBudget.checkedProduct(trajectories, rows, 32, what: what), for: what)
+    } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
   }
 
   func run() throws {
@@ -70,6 +85,6 @@ struct Simulate: ParsableCommand {
       for j in 0..<trajectories { s += ",\(solution.paths[j * rows + k])" }
       s += "\n"
     }
-    if let out { try AtomicFile.write(s, to: out) } else { print(s, terminator: "") }
+    if let out { try OutputFile.write(s, to: out) } else { print(s, terminator: "") }
   }
 }

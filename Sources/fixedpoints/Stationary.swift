@@ -2,6 +2,7 @@ import Neuron
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import Reports
 import SDE
 
@@ -25,11 +26,13 @@ struct Stationary: ParsableCommand {
 
   @OptionGroup var threading: ThreadOptions
 
-  @Option(help: "Cells of the transfer-operator grid (>= 8).")
+  @Option(help: "Cells of the transfer-operator grid (8...5000).")
   var cells = 400
 
   @Option(help: "Write the densities (method,x,density) as CSV to this file.")
   var density: String?
+
+  @OptionGroup var limits: LimitOptions
 
   @OptionGroup var output: OutputOptions
 
@@ -51,17 +54,17 @@ struct Stationary: ParsableCommand {
   func validate() throws {
     do { try options.validate() } catch { throw ValidationError(error.description) }
     guard cells >= 8 else { throw ValidationError("--cells must be at least 8, got \(cells)") }
+    if let density { try OutputPath.validate(density, option: "--density") }
+    do { try options.checkMemory(limits.budget()) } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     do { try neuronOptions.neuron().checkStationary() } catch let e as NeuronError { throw ValidationError(e.description) }
   }
 
   func run() throws {
     let a = try StationaryAnalysis(neuron: try neuronOptions.neuron(), options: options)
     let report = StationaryReport(a)
-    if let path = density { try AtomicFile.write(StationaryReport.densityCSV(a), to: path) }
-    if output.json {
-      print(try JSONOutput.string(report))
-    } else {
-      print(report.render(output.format), terminator: "")
-    }
+    // Every number checked before anything is printed or written.
+    try JSONOutput.requireFinite(report, stage: "the stationary analysis")
+    if let path = density { try OutputFile.write(StationaryReport.densityCSV(a), to: path) }
+    try output.emit(report, stage: "the stationary analysis")
   }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CTRNN
 import Foundation
+import Platform
 import GaussianMoments
+import Platform
 import Training
 
 /// Options shared by `train` and `paradox`: the network and the optimiser.
@@ -42,6 +44,8 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Time constant tau (>= dt).")
   var tau = 1.0
 
+  @OptionGroup var limits: LimitOptions
+
   func makeTask() throws -> any TrainingTask {
     if let s = trialSteps, s < TaskCatalogue.minimumSteps(task) {
       throw ValidationError("--trial-steps must be at least \(TaskCatalogue.minimumSteps(task)) for \(task), got \(s)")
@@ -73,8 +77,14 @@ struct TrainingArguments: ParsableArguments {
 
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    _ = try makeTask()
+    let task = try makeTask()
+    // Adam's step is about lr per parameter: above 1 training only diverges,
+    // after the run has started (the library accepts it, to test divergence).
+    guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
+    do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
+      throw ValidationError(ParameterFlags.message(e))
+    }
   }
 }
 
@@ -87,6 +97,7 @@ struct Train: ParsableCommand {
       --seed, same checkpoint bytes. The checkpoint is written atomically and
       records activation, noise placement, sigma_train, dt, tau, task, seed
       and the final loss (on a fixed evaluation batch at sigma_train).
+      -o is checked before training starts; -o - writes the checkpoint to stdout.
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       """)
 
@@ -121,19 +132,26 @@ struct Train: ParsableCommand {
   func run() throws {
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
-    let bar = ProgressBar(total: options.iterations, label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)")
+    let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
-      result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { bar.update($0) }
+      defer { progress.finish() }
+      result = try Trainer.train(task: task, options: options, progressEvery: max(1, options.iterations / 200)) { p in
+        let rate = Double(p.iteration) / max(progress.elapsed, 1e-9)
+        let eta = Double(p.iterations - p.iteration) / max(rate, 1e-9)
+        progress.update(done: p.iteration, detail: String(format: "loss %.4g  %.1f iterations/s  ETA %.0fs", p.loss, rate, eta))
+      }
     } catch let e as TrainingError {
       throw ValidationError(e.description)
     }
-    bar.finish()
     let checkpoint = try result.parameters.checkpoint(
       dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
       extraMetadata: training.metadata(task: task))
-    try checkpoint.write(to: URL(fileURLWithPath: output))
-    print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    try checkpoint.write(toPath: output)
+    // With -o - the checkpoint is stdout; the summary would corrupt it.
+    if output != OutputFile.standardOutput {
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    }
   }
 }
 
@@ -143,39 +161,5 @@ struct Train: ParsableCommand {
 func checkRenamed<T>(_ current: T?, _ old: T?, current currentName: String, old oldName: String) throws {
   if current != nil && old != nil {
     throw ValidationError("\(oldName) is the old name of \(currentName); give only \(currentName)")
-  }
-}
-
-/// Training progress on stderr: a bar redrawn in place on a terminal, plain
-/// lines (about twenty per run) otherwise, so logs stay readable.
-final class ProgressBar {
-  let total: Int
-  let label: String
-  let terminal = isatty(STDERR_FILENO) != 0
-  let start = Date()
-  var lastLine = 0
-
-  init(total: Int, label: String) {
-    self.total = total
-    self.label = label
-  }
-
-  func update(_ p: TrainingProgress) {
-    let elapsed = Date().timeIntervalSince(start)
-    let rate = Double(p.iteration) / max(elapsed, 1e-9)
-    let eta = Double(p.iterations - p.iteration) / max(rate, 1e-9)
-    let stats = String(format: "loss %.4g  %.1f steps/s  ETA %.0fs", p.loss, rate, eta)
-    if terminal {
-      let width = 30, filled = width * p.iteration / max(1, p.iterations)
-      let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-      FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(p.iteration)/\(p.iterations) \(stats)\u{1B}[K".utf8))
-    } else if p.iteration == p.iterations || p.iteration * 20 / max(1, p.iterations) > lastLine {
-      lastLine = p.iteration * 20 / max(1, p.iterations)
-      FileHandle.standardError.write(Data("\(label): step \(p.iteration)/\(p.iterations) \(stats)\n".utf8))
-    }
-  }
-
-  func finish() {
-    if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
   }
 }

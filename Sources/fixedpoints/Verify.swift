@@ -27,13 +27,14 @@ struct Verify: ParsableCommand {
       print(VerifyReport.listing(checks, format: output.format), terminator: "")
       return
     }
-    let interactive = isatty(STDERR_FILENO) != 0
+    // Stage notes: on a terminal only (the catalogue takes seconds, not minutes).
+    let status = Progress(label: "verify")
     var outcomes: [CheckOutcome] = []
     for (i, check) in checks.enumerated() {
-      if interactive { FileHandle.standardError.write(Data("\r[\(i + 1)/\(checks.count)] \(check.name)\u{1B}[K".utf8)) }
+      status.note("[\(i + 1)/\(checks.count)] \(check.name)")
       outcomes.append(check())
     }
-    if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    status.finish()
 
     let report = VerifyReport(outcomes)
     if output.json {

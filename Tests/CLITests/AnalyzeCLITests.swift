@@ -367,7 +367,8 @@ extension CLITests {
   }
 
   func testAnalyzeOutWritesTheReportFiles() throws {
-    let dir = try analyzeTemporaryDirectory().appendingPathComponent("nested/report")  // created on demand
+    // The directory is created (its parent must exist, as for every output).
+    let dir = try analyzeTemporaryDirectory().appendingPathComponent("report")
     let r = try run(["analyze", Self.analyzeModel("in")] + Self.analyzeSmall + ["--out", dir.path, "--json"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let files = ["branch.csv", "fixed_points.csv", "noise_levels.csv", "report.json", "report.md", "report.tex"]
@@ -393,18 +394,21 @@ extension CLITests {
       XCTAssertEqual(table.count, 1 + count, "\(name): rows")
       XCTAssert(table.allSatisfy { $0.count == header.count }, "\(name): ragged rows")
     }
-    // One row per (sigma, output, method): mean_field, closure, and the
-    // fixed point at sigma = 0 or one per scheme (chain only here) above.
+    // One row per (sigma, output, method): mean_field, small_noise, closure,
+    // and the fixed point at sigma = 0 or one per scheme (chain only here) above.
     try check(
       "noise_levels.csv", header: ["sigma", "output", "method", "readout_mean", "readout_se", "readout_variance"],
-      count: 2 * outputs * 3)
+      count: 2 * outputs * 4)
     let points = try XCTUnwrap(report["fixed_points"] as? [Any]).count
     try check(
       "fixed_points.csv", header: ["index", "reference", "stable", "spectral_radius", "residual"] + readouts + states, count: points)
     let branch = try XCTUnwrap((report["branch"] as? [String: Any])?["points"] as? [Any]).count
     try check("branch.csv", header: ["sigma", "spectral_radius"] + readouts + states, count: branch)
     let methods = try rows("noise_levels.csv").dropFirst().map { "\($0[0]) \($0[2])" }
-    XCTAssertEqual(methods, ["0.0 mean_field", "0.0 closure", "0.0 fixed_point", "0.5 mean_field", "0.5 closure", "0.5 chain"])
+    XCTAssertEqual(methods, [
+        "0.0 mean_field", "0.0 small_noise", "0.0 closure", "0.0 fixed_point", "0.5 mean_field", "0.5 small_noise",
+        "0.5 closure", "0.5 chain",
+      ])
   }
 
   // MARK: - Bad input

@@ -156,8 +156,8 @@ extension CLITests {
     let lines = r.stderrLines
     XCTAssertFalse(lines.isEmpty, "no progress on stderr")
     XCTAssert(lines.count <= 21, "about twenty lines at most: \(lines.count)")
-    XCTAssert(lines.allSatisfy { $0.hasPrefix("train function noise-in sigma=0.5: step ") }, r.stderr)
-    XCTAssert(lines.last?.contains("step 20/20 ") ?? false, r.stderr)
+    XCTAssert(lines.allSatisfy { $0.hasPrefix("[") && $0.contains("] train function noise-in sigma=0.5: ") }, r.stderr)
+    XCTAssert(lines.last?.contains(": 20/20 ") ?? false, r.stderr)
     XCTAssertFalse(r.stderr.contains("\r") || r.stderr.contains("\u{1B}"), "terminal control codes in a log")
     XCTAssertFalse(r.stderr.contains("wrote"), r.stderr)
   }
@@ -264,7 +264,7 @@ extension CLITests {
     XCTAssertNotNil(o["verdict"] as? String)
     // Progress: one stderr line per job.
     XCTAssertEqual(r.stderrLines.count, 4, r.stderr)
-    XCTAssert(r.stderrLines.allSatisfy { $0.contains(" done: noise-") }, r.stderr)
+    XCTAssert(r.stderrLines.allSatisfy { $0.contains("] paradox: ") && $0.contains(" done noise-") }, r.stderr)
 
     // Another grid: 1 placement x 3 sigma_train x 2 seeds = 6 jobs, 3 rows of 2 seeds.
     let other = try run(

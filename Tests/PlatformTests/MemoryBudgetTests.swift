@@ -82,3 +82,20 @@ final class FiniteTests: XCTestCase {
     }
   }
 }
+
+final class MemoryBudgetLimitTests: XCTestCase {
+  /// The issue's example: a closure of three 11585² matrices of doubles.
+  func testClosureEstimateOfTheIssueFormatsAsThreePointTwoGigabytes() throws {
+    let bytes = try MemoryBudget.checkedProduct(3, 11585, 11585, 8)
+    XCTAssertEqual(MemoryBudget.format(bytes: bytes), "~3.2 GB")
+    XCTAssertThrowsError(try MemoryBudget(limit: 1 << 30).require(bytes: bytes, for: "the closure at N = 11585")) { e in
+      XCTAssert("\(e)".contains("the closure at N = 11585 needs ~3.2 GB"), "\(e)")
+    }
+  }
+
+  /// The default never exceeds half of an address-space limit, when there is one.
+  func testDefaultLimitRespectsTheAddressSpaceLimit() {
+    if let space = MemoryBudget.addressSpaceLimit { XCTAssertLessThanOrEqual(MemoryBudget.defaultLimit, space / 2) }
+    XCTAssertGreaterThan(MemoryBudget.defaultLimit, 0)
+  }
+}

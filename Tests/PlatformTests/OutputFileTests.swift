@@ -205,4 +205,43 @@ final class OutputDirectoryTests: TemporaryDirectoryTestCase {
     XCTAssertThrowsError(try OutputDirectory.write([("a", Data("A".utf8)), (long, Data())], to: target))
     XCTAssertEqual(contents(dir), [], "neither the target nor the temporary directory")
   }
+
+  /// "results/" is the directory "results": created beside it, not inside
+  /// a directory that does not exist yet.
+  func testTrailingSlashNamesTheDirectory() throws {
+    try OutputDirectory.write(files, to: dir + "/results/")
+    XCTAssertEqual(contents(dir + "/results"), ["a.json", "b.csv"])
+    XCTAssertEqual(contents(dir), ["results"], "no temporary directory left")
+    try OutputDirectory.write(files, to: dir + "/results//")
+    XCTAssertEqual(contents(dir + "/results"), ["a.json", "b.csv"])
+  }
+
+  /// A parent that does not exist is an error before anything is made:
+  /// output directories are not created recursively.
+  func testMissingParentIsRefusedUpFront() {
+    XCTAssertThrowsError(try OutputDirectory.checkWritable(dir + "/no/results", names: ["a"])) { e in
+      XCTAssertEqual(e as? PlatformError, .missingDirectory(path: dir + "/no/results", directory: dir + "/no"))
+    }
+    XCTAssertThrowsError(try OutputDirectory.write(files, to: dir + "/no/results"))
+    XCTAssertEqual(contents(dir), [])
+  }
+
+  /// Writability is access(2)'s answer. Root may write anywhere, so the
+  /// check (rightly) passes for root and this test only means something
+  /// for another user.
+  func testReadOnlyDirectoryIsRefusedUpFront() throws {
+    if geteuid() == 0 { throw XCTSkip("running as root: permission bits do not stop root's writes") }
+    let ro = dir + "/ro"
+    try FileManager.default.createDirectory(atPath: ro, withIntermediateDirectories: false)
+    XCTAssertEqual(chmod(ro, 0o555), 0)
+    defer { chmod(ro, 0o755) }
+    XCTAssertThrowsError(try OutputDirectory.checkWritable(ro, names: ["a"])) { e in
+      XCTAssertEqual(e as? PlatformError, .notWritable(path: ro, directory: ro))
+    }
+    XCTAssertThrowsError(try OutputFile.checkWritable(ro + "/m.ckpt")) { e in
+      XCTAssertEqual(e as? PlatformError, .notWritable(path: ro + "/m.ckpt", directory: ro))
+    }
+    XCTAssertEqual(contents(ro), [])
+  }
+
 }

@@ -62,6 +62,7 @@ final class AnalysisReportTests: XCTestCase {
       [
         "sigma", "analytic_mean_field", "analytic_closure", "closure_readout_variance", "simulated_mean",
         "simulated_se", "bias", "analytic_bias", "z", "output_error", "output_error_closure", "schemes",
+        "analytic_small_noise", "small_noise_kink_units",
       ])
     // σ = 0: the fixed point itself, no ensembles, no z.
     XCTAssertEqual(levels[0]["bias"] as? [Double], [0])

@@ -99,12 +99,103 @@ final class SafetensorsTests: XCTestCase {
     // Hostile lengths are refused before any allocation.
     assertRejects(Self.raw("{}", [], declaredLength: .max), .malformed, "exceeds the limit")
     assertRejects(Self.raw("{}", [], declaredLength: 100_000_001), .malformed, "exceeds the limit")
+    // The limit itself is allowed, as in the reference reader (`n > MAX_HEADER_SIZE`):
+    // this one fails only because the file is short.
+    assertRejects(Self.raw("{}", [], declaredLength: 100_000_000), .malformed, "past the end")
+  }
+
+  // MARK: As strict as Python's reader (safetensors 0.8, serde_json)
+
+  static let oneTensor = #""a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}"#
+
+  /// JSONSerialization skips a byte-order mark; serde_json does not.
+  func testByteOrderMarkIsRefused() {
+    let header = [0xEF, 0xBB, 0xBF] + Array("{\(Self.oneTensor)}".utf8)
+    assertRejects(
+      Self.le64(UInt64(header.count)) + header + Self.f64([1]), .malformed, "byte-order mark")
+  }
+
+  /// JSONSerialization guesses UTF-16 from NUL bytes; the reference reader
+  /// takes the header as UTF-8 only.
+  func testUTF16HeaderAndNULBytesAreRefused() {
+    let utf16 = Array("{\(Self.oneTensor)}".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    assertRejects(Self.le64(UInt64(utf16.count)) + utf16 + Self.f64([1]), .malformed, "NUL byte at offset 1")
+    assertRejects(Self.raw("{\(Self.oneTensor)}\0", Self.f64([1])), .malformed, "NUL byte")
+  }
+
+  /// Python refuses a second __metadata__ (also spelled with an escape) and
+  /// a repeated field of an entry; it keeps the last of two equal tensor
+  /// names or metadata keys, which we refuse too: one reading per file.
+  func testDuplicateKeysAreRefused() {
+    assertRejects(
+      Self.raw(#"{"__metadata__":{"x":"1"},"__metadata__":{"y":"2"},"# + Self.oneTensor + "}", Self.f64([1])),
+      .malformed, "duplicate key \"__metadata__\"", "in the header")
+    assertRejects(
+      Self.raw(#"{"__metadata__":{"x":"1"},"\u005f_metadata__":{"y":"2"},"# + Self.oneTensor + "}", Self.f64([1])),
+      .malformed, "duplicate key \"__metadata__\"")
+    assertRejects(
+      Self.raw("{" + Self.oneTensor + "," + Self.oneTensor + "}", Self.f64([1])), .malformed, "duplicate key \"a\"")
+    assertRejects(
+      Self.raw(#"{"__metadata__":{"x":"1","x":"2"},"# + Self.oneTensor + "}", Self.f64([1])),
+      .malformed, "duplicate key \"x\"", "in an object of the header")
+    assertRejects(
+      Self.raw(#"{"a":{"dtype":"F64","dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#, Self.f64([1])),
+      .malformed, "duplicate key \"dtype\"")
+    // Equal strings as values, and keys that only look alike, are fine.
+    XCTAssertNoThrow(
+      try SafetensorsFile.decode(
+        Self.raw(#"{"__metadata__":{"x":"x","y":"x","x\"":"{\"x\":1,"},"# + Self.oneTensor + "}", Self.f64([1]))))
+  }
+
+  /// JSONSerialization accepts a trailing comma; serde_json does not.
+  func testTrailingCommasAreRefused() {
+    assertRejects(Self.raw("{" + Self.oneTensor + ",}", Self.f64([1])), .malformed, "comma before '}'")
+    assertRejects(
+      Self.raw(#"{"a":{"dtype":"F64","shape":[1,],"data_offsets":[0,8]}}"#, Self.f64([1])), .malformed,
+      "comma before ']'")
+    assertRejects(Self.raw("{" + Self.oneTensor + " ,\n }", Self.f64([1])), .malformed, "comma before '}'")
+  }
+
+  /// JSONSerialization reads -0 as the integer 0; Python refuses it as an offset.
+  func testNegativeZeroIntegerIsRefused() throws {
+    assertRejects(
+      Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[-0,8]}}"#, Self.f64([1])), .malformed, "-0")
+    // -0.0 and -0e0 are not integers: ignored in an unknown field, as in Python.
+    for token in ["-0.0", "-0e0", "-1"] {
+      XCTAssertNoThrow(
+        try SafetensorsFile.decode(
+          Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8],"z":"# + token + "}}", Self.f64([1]))),
+        token)
+    }
+  }
+
+  /// Python's reader accepts 127 levels of nesting and refuses 128 (serde_json's
+  /// recursion limit); the same boundary here. Unknown fields of an entry are
+  /// ignored by both, so the depth is all that differs.
+  func testNestingDepthMatchesPython() throws {
+    func nested(_ arrays: Int) -> [UInt8] {
+      let z = String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays)
+      return Self.raw(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8],"z":"# + z + "}}", Self.f64([1]))
+    }
+    // The header object and the entry are two levels.
+    XCTAssertNoThrow(try SafetensorsFile.decode(nested(125)))
+    assertRejects(nested(126), .malformed, "deeper than 127 levels")
+  }
+
+  /// serde's HashMap<String, String>: a number, boolean, null, array or
+  /// object as a metadata value is an error, not a string.
+  func testNonStringMetadataValuesAreRefused() {
+    for value in ["1", "true", "null", "[]", "{}", "1.5"] {
+      assertRejects(
+        Self.raw(#"{"__metadata__":{"k":"# + value + "}," + Self.oneTensor + "}", Self.f64([1])),
+        .malformed, "value of 'k' is not a string")
+    }
   }
 
   func testHeaderNotJSON() {
     assertRejects(Self.raw("{not json"), .malformed, "not valid JSON")
     assertRejects(Self.raw(""), .malformed, "not valid JSON")
-    assertRejects(Self.le64(4) + [0x7B, 0x22, 0xFF, 0x7D], .malformed, "not valid JSON")  // bad UTF-8
+    assertRejects(Self.le64(4) + [0x7B, 0x22, 0xFF, 0x7D], .malformed, "not valid UTF-8")
     assertRejects(Self.raw(#"{"a":1} trailing"#), .malformed, "not valid JSON")
   }
 

@@ -171,6 +171,67 @@ def test_python_files_fixedpoints_must_refuse(tmp_path, change, fragment):
     assert sorted(os.listdir(tmp_path)) == ["bad.ckpt"], "no temporary files left"
 
 
+def with_header(data, edit):
+    """A Python-written file with its header text changed by `edit` (bytes -> bytes)."""
+    (n,) = struct.unpack("<Q", data[:8])
+    h = edit(data[8:8 + n].rstrip(b" "))
+    return struct.pack("<Q", len(h)) + h + data[8 + n:]
+
+
+def duplicate_metadata(h):
+    return b'{"__metadata__":{"x":"1"},' + h[1:]
+
+
+# Headers Python's reader refuses; fixedpoints must refuse each too (a file
+# it reads is a file Python reads).
+@pytest.mark.parametrize("edit,fragment", [
+    (lambda h: b"\xef\xbb\xbf" + h, "byte-order mark"),
+    (duplicate_metadata, 'duplicate key "__metadata__"'),
+    (lambda h: h.replace(b'"__metadata__":{', b'"__metadata__":{"n":1,', 1), "not a string"),
+    (lambda h: h.replace(b'"dtype":', b'"dtype":"F64","dtype":', 1), 'duplicate key "dtype"'),
+    (lambda h: h.decode().encode("utf-16-le"), "NUL byte"),
+    (lambda h: h + b"\x00", "NUL byte"),
+    (lambda h: h[:-1] + b",}", "comma before '}'"),
+    (lambda h: h.replace(b'"data_offsets":[0,', b'"data_offsets":[-0,', 1), "-0"),
+])
+def test_headers_python_refuses_are_refused(tmp_path, edit, fragment):
+    good = safetensors_numpy.save(network(), metadata=METADATA)
+    bad = with_header(good, edit)
+    with pytest.raises(Exception):
+        safetensors_numpy.load(bad)
+    path = tmp_path / "bad.ckpt"
+    path.write_bytes(bad)
+    r = run("checkpoint", "inspect", str(path))
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and fragment in lines[0], r.stderr
+
+
+def test_header_length_limit_is_pythons(tmp_path):
+    """Declared lengths above 100,000,000 bytes: both refuse before reading."""
+    good = safetensors_numpy.save(network(), metadata=METADATA)
+    bad = struct.pack("<Q", 100_000_001) + good[8:]
+    with pytest.raises(Exception, match="too large"):
+        safetensors_numpy.load(bad)
+    path = tmp_path / "big.ckpt"
+    path.write_bytes(bad)
+    r = run("checkpoint", "inspect", str(path))
+    assert r.returncode == 2 and "exceeds the limit of 100000000 bytes" in r.stderr, r.stderr
+
+
+def test_duplicate_tensor_names_are_refused(tmp_path):
+    """Python keeps the last of two equal tensor names; fixedpoints refuses
+    the file instead of picking one (stricter, never looser)."""
+    good = safetensors_numpy.save(network(), metadata=METADATA)
+    (n,) = struct.unpack("<Q", good[:8])
+    entries = json.loads(good[8:8 + n])
+    w = json.dumps({"W_rec": entries["W_rec"]}, separators=(",", ":"))[1:-1].encode()
+    path = tmp_path / "dup.ckpt"
+    path.write_bytes(with_header(good, lambda h: h[:-1] + b"," + w + b"}"))
+    r = run("checkpoint", "inspect", str(path))
+    assert r.returncode == 2 and 'duplicate key "W_rec"' in r.stderr, r.stderr
+
+
 def test_missing_tensor_is_named(tmp_path):
     arrays = network()
     del arrays["b_out"]

@@ -19,6 +19,17 @@ struct OutputOptions: ParsableArguments {
       throw ValidationError("--json and --format are alternatives; give one")
     }
   }
+
+  /// Prints a report as one JSON object or as its table, after checking that
+  /// every number in it is finite (a non-finite one names `stage`, exit 2).
+  func emit<R: Report>(_ report: R, stage: String) throws {
+    try JSONOutput.requireFinite(report, stage: stage)
+    if json {
+      print(try JSONOutput.string(report))
+    } else {
+      print(report.render(format), terminator: "")
+    }
+  }
 }
 
 extension TableFormat: ExpressibleByArgument {}
@@ -29,4 +40,8 @@ extension TableFormat: ExpressibleByArgument {}
 struct OutputPathOptions: ParsableArguments {
   @Option(name: [.customShort("o"), .customLong("out")], help: "Also write the results here (analyze: a directory).")
   var out: String?
+
+  func validate() throws {
+    if let out { try OutputPath.validateDirectory(out, names: AnalysisReport.fileNames, option: "-o/--out") }
+  }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTRNN
+import Platform
 
 /// The one table from the libraries' parameter names to this tool's flags:
 /// the libraries' errors name what was wrong (`sigma`), the CLI says which
@@ -17,7 +18,14 @@ enum ParameterFlags {
     case .badInput(let m): return ValidationError("\(network[.input]!): \(m)")
     case .invalidParameter(let p, let message): return ValidationError("\(network[p] ?? p.rawValue) \(message)")
     case .notContracting: return ValidationError(e.description)
+    case .diverged(_, let sigma, _, _, _, _): return ValidationError("\(network[.sigma]!) \(sigma): \(e.description)")
     }
+  }
+
+  /// A platform error (memory limit, size overflow, non-finite result) with
+  /// the limit's parameter name replaced by its flag.
+  static func message(_ e: PlatformError) -> String {
+    e.description.replacingOccurrences(of: "max_memory", with: "--max-memory")
   }
 
   /// Options people type for a flag of another name, per subcommand: the

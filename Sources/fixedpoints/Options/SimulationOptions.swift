@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTRNN
 
 /// Each command's defaults for the ensemble options: `analyze` runs many σ
 /// on an N-dimensional network, `stationary` one neuron to high precision.
@@ -21,4 +22,17 @@ struct SimulationOptions<Defaults: SimulationDefaults>: ParsableArguments {
 
   @Option(help: "Seed of the random numbers (trajectory j uses noise stream j).")
   var seed: UInt64 = 1
+}
+
+extension SimulationOptions {
+  /// The network layer's ensemble options from these and a thread count.
+  func network(threads: Int) -> NetworkSimulationOptions {
+    var o = NetworkSimulationOptions()
+    o.trajectories = trajectories
+    o.steps = steps
+    o.burnIn = burnIn
+    o.seed = seed
+    o.threads = threads
+    return o
+  }
 }

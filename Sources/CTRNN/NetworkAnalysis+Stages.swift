@@ -10,6 +10,8 @@ import SDE
 //   Network.continueBranches            → MeanFieldBranches
 //   Network.closure(sigma:start:)       → ClosureOutcome      (per σ)
 //   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
+//   Network.multistableLevel(sigma:…)   → MultistableLevel? (per σ, ≥ 2 stable points;
+//                                        MultistableStationary.swift)
 //   NetworkAnalysis.Level(sigma:…)      assembles one σ
 //   NetworkAnalysis(problem:…)          assembles the analysis
 
@@ -24,7 +26,7 @@ public struct AnalysisProblem: Sendable {
   /// `input` nil takes the task's default input.
   public init(checkpoint: Checkpoint, input: [Double]?) throws(NetworkError) {
     let task = TaskTarget.named(checkpoint.task, inputs: checkpoint.inputSize, outputs: checkpoint.outputSize)
-    guard let u = input ?? task?.defaultInput else {
+    guard let u = input ?? task?.defaultInput ?? TaskTarget.defaultInputWithoutTarget(checkpoint.task, inputs: checkpoint.inputSize) else {
       throw NetworkError.badInput(
         "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
     }

@@ -18,6 +18,9 @@ public struct NetworkAnalysis: Sendable {
     public var search = FixedPointSearch()
     /// Also look for slow points (minima of q = ½‖F(h) − h‖² with q ≤ this).
     public var slowPointSpeed: Double?
+    /// The per-basin ensembles run when the census has ≥ 2 stable points
+    /// (their seed is `simulation.seed`).
+    public var occupancy = AttractorOccupancy.Options()
     public init() {}
 
     public func validate() throws(NetworkError) {
@@ -59,6 +62,8 @@ public struct NetworkAnalysis: Sendable {
     public var outputError: Double?
     /// The same from the closure's mean and covariance.
     public var outputErrorClosure: Double?
+    /// Per attractor, when the census has ≥ 2 stable fixed points; nil otherwise.
+    public var multistable: MultistableLevel? = nil
 
     public var closure: GaussianClosure? { closureOutcome.closure }
     /// Why the closure is missing, when it is.
@@ -121,9 +126,14 @@ public struct NetworkAnalysis: Sendable {
       let closure = network.closure(sigma: sigma, start: start)
       let simulated = try network.simulate(
         sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
-      levels.append(Level(
+      var level = Level(
         sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference,
-        target: problem.target))
+        target: problem.target)
+      var occupancy = options.occupancy
+      occupancy.seed = options.simulation.seed
+      level.multistable = try network.multistableLevel(
+        sigma: sigma, census: census, branches: branches, options: occupancy, previous: levels.last?.multistable)
+      levels.append(level)
       progress(String(format: "sigma = %g done", sigma))
     }
     self.init(problem: problem, options: options, census: census, branches: branches, levels: levels)

@@ -6,6 +6,8 @@ import Foundation
 ///
 /// - `function`: scalar input u ∈ [−1, 1]; target sin(πu).
 /// - `regulator`: the input is the level to hold; target = u.
+/// - `flipflop` has no such target (its readout remembers past pulses); the
+///   analysis takes zero input by default.
 public struct TaskTarget: Sendable, Equatable {
   public let name: String
   /// The input the analysis uses when none is given.
@@ -30,5 +32,12 @@ public struct TaskTarget: Sendable, Equatable {
     default:
       return nil
     }
+  }
+
+  /// The input the analysis uses for a task with no constant-input target
+  /// (nil for others): the flip-flop's memories live at zero input, between
+  /// pulses.
+  public static func defaultInputWithoutTarget(_ name: String?, inputs: Int) -> [Double]? {
+    name == "flipflop" ? [Double](repeating: 0, count: inputs) : nil
   }
 }

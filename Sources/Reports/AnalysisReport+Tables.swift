@@ -89,9 +89,11 @@ extension AnalysisReport {
 
   public func render(_ format: TableFormat) -> String {
     let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
+      + (multistableTable().map { "\n" + $0.render(format) } ?? "")
     return format.frame(tables, heading: summary, closing: verdict) {
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
       s += "fixed-point search: " + searchSummary + "\n"
+      s += multistableLines
       s += "simulated: \(methods["simulated_mean"] ?? "")\n"
       s += "verdict: " + verdict + "\n"
       return s

@@ -90,6 +90,8 @@ public struct AnalysisReport: Encodable, Sendable {
     /// kink); every other unit's is O(sigma^2).
     public var analyticSmallNoise: [Double]? = nil
     public var smallNoiseKinkUnits: [Int]? = nil
+    /// Only with ≥ 2 stable fixed points (AnalysisReport+Multistable.swift).
+    public var multistable: Multistable? = nil
   }
 
   public var model: Model
@@ -139,7 +141,8 @@ public struct AnalysisReport: Encodable, Sendable {
         analyticBias: l.closure.map { zip($0.readoutMean, a.reference.readout).map { $0 - $1 } }, z: l.z,
         outputError: l.outputError, outputErrorClosure: l.outputErrorClosure,
         schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) },
-        analyticSmallNoise: e?.readoutMean, smallNoiseKinkUnits: e.map { x in x.order.indices.filter { x.order[$0] == .sigma } })
+        analyticSmallNoise: e?.readoutMean, smallNoiseKinkUnits: e.map { x in x.order.indices.filter { x.order[$0] == .sigma } },
+        multistable: l.multistable.map(Multistable.init))
     }
     optimumSigma = a.optimum?.sigma
     worstZ = a.worstZ
@@ -159,6 +162,9 @@ public struct AnalysisReport: Encodable, Sendable {
       "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
       "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
     ]
+    if a.levels.contains(where: { $0.multistable != nil }) {
+      methods["multistable"] = Self.multistableMethod(a.options.occupancy, seed: o.seed)
+    }
   }
 
   static func mode(_ m: NetworkFixedPoint.Mode) -> Mode {

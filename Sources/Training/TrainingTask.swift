@@ -18,7 +18,7 @@ public protocol TrainingTask: Sendable {
 
 /// The tasks `fixedpoints train --task NAME` knows.
 public enum TaskCatalogue {
-  public static let names = ["function", "regulator", "path-integration", "decision"]
+  public static let names = ["function", "regulator", "path-integration", "decision", "flipflop"]
 
   /// The fewest steps per trial the task called `name` can be built with
   /// (decision needs one step in each of its periods).
@@ -33,6 +33,7 @@ public enum TaskCatalogue {
     case "regulator": return RegulatorTask(steps: steps ?? RegulatorTask.defaultSteps)
     case "path-integration": return PathIntegrationTask(steps: steps ?? PathIntegrationTask.defaultSteps)
     case "decision": return DecisionTask(steps: steps ?? DecisionTask.defaultSteps)
+    case "flipflop": return FlipFlopTask(steps: steps ?? FlipFlopTask.defaultSteps)
     default: return nil
     }
   }

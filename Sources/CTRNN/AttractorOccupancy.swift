@@ -105,7 +105,7 @@ extension Network {
     var time = [Int](repeating: 0, count: m * k), exits = [Int](repeating: 0, count: m * k)
     var sums = [Double](repeating: 0, count: m * k * outs), total = [Double](repeating: 0, count: m * outs)
     var counted = [Int](repeating: 0, count: m)
-    let flatAttractors = attractors.flatMap { $0 }, flatReadout = (0..<outs).flatMap { q in (0..<n).map { readout[q, $0] } }
+    let flatAttractors = attractors.flatMap { $0 }, flatReadout = (0..<outs).flatMap { q in (0..<n).map { readoutWeights[q, $0] } }
     for step in 0..<o.steps {
       for r in 0..<m {
         xi.withUnsafeMutableBufferPointer { p in

@@ -12,8 +12,8 @@ final class MultistableReportTests: XCTestCase {
   func analysis() throws -> NetworkAnalysis {
     let k = try Checkpoint(
       activation: .tanh, noise: .outside, sigmaTrain: 0, dt: 0.1, tau: 1,
-      recurrent: Matrix(rows: 1, columns: 1, elements: [1.5]), input: Matrix(rows: 1, columns: 1, elements: [0]),
-      bias: [0.05], readout: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
+      recurrent: Matrix(rows: 1, columns: 1, elements: [1.5]), inputWeights: Matrix(rows: 1, columns: 1, elements: [0]),
+      bias: [0.05], readoutWeights: Matrix(rows: 1, columns: 1, elements: [1]), readoutBias: [0])
     var o = NetworkAnalysis.Options()
     o.sigmas = [0, 0.1, 1]
     o.simulation.trajectories = 16

@@ -1,18 +1,25 @@
-/// Bad parameters of a neuron or of a run. `option` is the CLI spelling of the
-/// offending quantity (e.g. "--sigma"), so the CLI can print the message as is.
+/// The quantities of a one-neuron model or run that an error can name. The
+/// raw value is the library's name (`burnIn`'s is `burn_in`); the CLI maps
+/// each to its flag in one table (`ParameterFlags`).
+public enum NeuronParameter: String, Sendable, Equatable, CaseIterable {
+  case w, b, sigma, dt, tau, trajectories, steps, burnIn = "burn_in", cells, threads
+}
+
+/// Bad parameters of a neuron or of a run, naming the parameter (not a
+/// flag), or a chain without a stationary law.
 public enum NeuronError: Error, CustomStringConvertible, Sendable, Equatable {
-  case invalidParameter(option: String, message: String)
+  case invalidParameter(NeuronParameter, message: String)
   /// The chain has no stationary law (e.g. an unbounded activation with w ≥ 1).
   case noStationaryLaw(String)
 
-  public var option: String? {
-    if case .invalidParameter(let option, _) = self { return option }
+  public var parameter: NeuronParameter? {
+    if case .invalidParameter(let p, _) = self { return p }
     return nil
   }
 
   public var description: String {
     switch self {
-    case .invalidParameter(let option, let message): return "\(option) \(message)"
+    case .invalidParameter(let p, let message): return "\(p.rawValue) \(message)"
     case .noStationaryLaw(let message): return "no stationary law: \(message)"
     }
   }

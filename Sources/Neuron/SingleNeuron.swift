@@ -32,15 +32,15 @@ public struct SingleNeuron: Sendable {
   public init(
     activation: Activation, w: Double, b: Double, sigma: Double, noise: NoisePlacement, dt: Double, tau: Double
   ) throws(NeuronError) {
-    guard w.isFinite else { throw .invalidParameter(option: "--w", message: "must be a finite number, got \(w)") }
-    guard b.isFinite else { throw .invalidParameter(option: "--b", message: "must be a finite number, got \(b)") }
+    guard w.isFinite else { throw .invalidParameter(.w, message: "must be a finite number, got \(w)") }
+    guard b.isFinite else { throw .invalidParameter(.b, message: "must be a finite number, got \(b)") }
     guard sigma.isFinite, sigma >= 0 else {
-      throw .invalidParameter(option: "--sigma", message: "must be finite and >= 0, got \(sigma)")
+      throw .invalidParameter(.sigma, message: "must be finite and >= 0, got \(sigma)")
     }
-    guard dt.isFinite, dt > 0 else { throw .invalidParameter(option: "--dt", message: "must be finite and > 0, got \(dt)") }
-    guard tau.isFinite, tau > 0 else { throw .invalidParameter(option: "--tau", message: "must be finite and > 0, got \(tau)") }
+    guard dt.isFinite, dt > 0 else { throw .invalidParameter(.dt, message: "must be finite and > 0, got \(dt)") }
+    guard tau.isFinite, tau > 0 else { throw .invalidParameter(.tau, message: "must be finite and > 0, got \(tau)") }
     guard dt / tau <= 1 else {
-      throw .invalidParameter(option: "--dt", message: "gives dt/tau = \(dt / tau) > 1; need dt <= tau")
+      throw .invalidParameter(.dt, message: "gives dt/tau = \(dt / tau) > 1; need dt <= tau")
     }
     self.activation = activation
     self.w = w
@@ -74,15 +74,23 @@ public struct SingleNeuron: Sendable {
     let (lo, hi) = activation.rangeBounds
     let a = 1 - gamma + gamma * w
     if hi == .infinity && !(w < 1) {
-      throw .noStationaryLaw("\(activation) is unbounded above and w = \(w) >= 1: the chain diverges; use --w < 1")
+      throw .noStationaryLaw("\(activation) is unbounded above and w = \(w) >= 1: the chain diverges; use w < 1")
     }
     if lo == -.infinity && !(a > -1) {
       throw .noStationaryLaw("\(activation) is unbounded below and 1 - gamma + gamma*w = \(a) <= -1: the chain oscillates out")
     }
     guard sigma > 0 else {
-      throw .invalidParameter(option: "--sigma", message: "is 0: the stationary law is a point mass at a fixed point; need sigma > 0")
+      throw .invalidParameter(.sigma, message: "is 0: the stationary law is a point mass at a fixed point; need sigma > 0")
+    }
+    // The same floor as a checkpoint's: below it the law's width (~√γ σ)
+    // and its relaxation (~1/γ steps) leave every grid and ensemble behind.
+    guard gamma >= Self.minimumGamma else {
+      throw .invalidParameter(.dt, message: "gives dt/tau = \(gamma), below \(Self.minimumGamma): too slow a chain for a stationary analysis; raise dt or lower tau")
     }
   }
+
+  /// The smallest γ = dt/τ `checkStationary` accepts.
+  public static let minimumGamma = 1e-4
 
   // MARK: Fixed points
 
@@ -237,7 +245,7 @@ public struct DiffusionApproximation: Sendable {
 
   /// The SDE started at x0 for `steps` steps of the chain's dt.
   public func problem(initialState x0: Double, steps: Int) throws -> SDEProblem {
-    guard steps > 0 else { throw NeuronError.invalidParameter(option: "--steps", message: "must be at least 1, got \(steps)") }
+    guard steps > 0 else { throw NeuronError.invalidParameter(.steps, message: "must be at least 1, got \(steps)") }
     let me = self, dt = neuron.dt
     return try SDEProblem.scalar(
       initialState: x0, timeSpan: 0...(Double(steps) * dt), step: dt,
@@ -248,7 +256,7 @@ public struct DiffusionApproximation: Sendable {
 extension SingleNeuron {
   /// The exact chain as a `MarkovChainProblem`.
   public func chain(initialState x0: Double, steps: Int) throws -> MarkovChainProblem {
-    guard steps > 0 else { throw NeuronError.invalidParameter(option: "--steps", message: "must be at least 1, got \(steps)") }
+    guard steps > 0 else { throw NeuronError.invalidParameter(.steps, message: "must be at least 1, got \(steps)") }
     let me = self
     return try MarkovChainProblem.scalar(initialState: x0, steps: steps) { x, xi in me.step(x, xi) }
   }

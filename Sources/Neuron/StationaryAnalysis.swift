@@ -42,23 +42,23 @@ public struct StationaryAnalysis: Sendable {
 
     public func validate() throws(NeuronError) {
       guard trajectories >= 2 else {
-        throw .invalidParameter(option: "--trajectories", message: "must be at least 2, got \(trajectories)")
+        throw .invalidParameter(.trajectories, message: "must be at least 2, got \(trajectories)")
       }
-      guard steps >= 1 else { throw .invalidParameter(option: "--steps", message: "must be at least 1, got \(steps)") }
+      guard steps >= 1 else { throw .invalidParameter(.steps, message: "must be at least 1, got \(steps)") }
       guard burnIn >= 0, burnIn < steps else {
-        throw .invalidParameter(option: "--burn-in", message: "must be in 0..<steps (\(steps)), got \(burnIn)")
+        throw .invalidParameter(.burnIn, message: "must be in 0..<steps (\(steps)), got \(burnIn)")
       }
-      guard threads >= 1 else { throw .invalidParameter(option: "--threads", message: "must be at least 1, got \(threads)") }
+      guard threads >= 1 else { throw .invalidParameter(.threads, message: "must be at least 1, got \(threads)") }
       // A time bound: three ensembles of trajectories × steps steps each.
       let (work, overflow) = trajectories.multipliedReportingOverflow(by: steps)
       guard !overflow, work <= Self.maximumTrajectorySteps else {
         throw .invalidParameter(
-          option: "--trajectories",
-          message: "× --steps (\(trajectories) × \(steps)) must be at most \(Self.maximumTrajectorySteps) steps per ensemble")
+          .trajectories,
+          message: "× steps (\(trajectories) × \(steps)) must be at most \(Self.maximumTrajectorySteps) steps per ensemble")
       }
       guard cells >= 8, cells <= Self.maximumCells else {
         throw .invalidParameter(
-          option: "--cells",
+          .cells,
           message: "must be in 8...\(Self.maximumCells), got \(cells) (the transfer operator is a dense cells × cells solve)")
       }
     }
@@ -75,11 +75,11 @@ public struct StationaryAnalysis: Sendable {
     /// batch sums (about 2 · (bins + 64) doubles each) exceed the budget.
     public func checkMemory(_ budget: MemoryBudget) throws {
       try budget.require(
-        bytes: MemoryBudget.checkedProduct(2, cells, cells, 8, what: "the transfer operator at --cells \(cells)"),
-        for: "the transfer operator at --cells \(cells)")
+        bytes: MemoryBudget.checkedProduct(2, cells, cells, 8, what: "the transfer operator at cells = \(cells)"),
+        for: "the transfer operator at cells = \(cells)")
       try budget.require(
-        bytes: MemoryBudget.checkedProduct(trajectories, 2 * (histogramBins + 64), 8, what: "an ensemble of --trajectories \(trajectories)"),
-        for: "an ensemble of --trajectories \(trajectories)")
+        bytes: MemoryBudget.checkedProduct(trajectories, 2 * (histogramBins + 64), 8, what: "an ensemble of \(trajectories) trajectories"),
+        for: "an ensemble of \(trajectories) trajectories")
     }
   }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Neuron
 import Platform
 
 /// The root command is configuration only: the list of subcommands.
@@ -31,6 +32,8 @@ enum Main {
       }
       // One line: ArgumentParser's messages may span several (e.g. the list
       // of valid values); join them.
+      // Library errors name parameters; the message names the flag.
+      let error = (error as? NeuronError).map { ParameterFlags.validationError($0) as Error } ?? error
       var message = (error as? PlatformError).map(ParameterFlags.message) ?? Fixedpoints.message(for: error)
         .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")

@@ -32,7 +32,7 @@ struct NeuronOptions: ParsableArguments {
     do {
       return try SingleNeuron(activation: activation, w: w, b: b, sigma: sigma, noise: noise, dt: dt, tau: tau)
     } catch {
-      throw ValidationError(error.description)
+      throw ParameterFlags.validationError(error)
     }
   }
 

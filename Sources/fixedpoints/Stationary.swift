@@ -52,11 +52,11 @@ struct Stationary: ParsableCommand {
   }
 
   func validate() throws {
-    do { try options.validate() } catch { throw ValidationError(error.description) }
+    do { try options.validate() } catch { throw ParameterFlags.validationError(error) }
     guard cells >= 8 else { throw ValidationError("--cells must be at least 8, got \(cells)") }
     if let density { try OutputPath.validate(density, option: "--density") }
     do { try options.checkMemory(limits.budget()) } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
-    do { try neuronOptions.neuron().checkStationary() } catch let e as NeuronError { throw ValidationError(e.description) }
+    do { try neuronOptions.neuron().checkStationary() } catch let e as NeuronError { throw ParameterFlags.validationError(e) }
   }
 
   func run() throws {

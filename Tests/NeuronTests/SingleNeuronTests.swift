@@ -99,7 +99,7 @@ final class ValidationTests: XCTestCase {
       try body()
       return nil
     } catch let e as NeuronError {
-      return e.option ?? "noStationaryLaw"
+      return e.parameter.map { "--" + $0.rawValue.replacingOccurrences(of: "_", with: "-") } ?? "noStationaryLaw"
     } catch {
       return "other: \(error)"
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTRNN
+import Neuron
 import Platform
 
 /// The one table from the libraries' parameter names to this tool's flags:
@@ -19,6 +20,20 @@ enum ParameterFlags {
     case .invalidParameter(let p, let message): return ValidationError("\(network[p] ?? p.rawValue) \(message)")
     case .notContracting: return ValidationError(e.description)
     case .diverged(_, let sigma, _, _, _, _): return ValidationError("\(network[.sigma]!) \(sigma): \(e.description)")
+    }
+  }
+
+  /// The one-neuron commands (`stationary`, `simulate`) spell each
+  /// parameter as its flag.
+  static let neuron: [NeuronParameter: String] = [
+    .w: "--w", .b: "--b", .sigma: "--sigma", .dt: "--dt", .tau: "--tau", .trajectories: "--trajectories",
+    .steps: "--steps", .burnIn: "--burn-in", .cells: "--cells", .threads: "--threads",
+  ]
+
+  static func validationError(_ e: NeuronError) -> ValidationError {
+    switch e {
+    case .invalidParameter(let p, let message): return ValidationError("\(neuron[p] ?? p.rawValue) \(message)")
+    case .noStationaryLaw: return ValidationError(e.description)
     }
   }
 

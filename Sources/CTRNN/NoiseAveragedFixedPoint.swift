@@ -16,9 +16,10 @@ public struct AveragedPoint: Sendable {
 public enum BranchOutcome: Sendable, Equatable {
   /// Every σ asked for was reached.
   case reachedEnd
-  /// The root solver failed on the step from σ = `from` to `to`; `reason`
-  /// is its error.
-  case lostBranch(from: Double, to: Double, reason: String)
+  /// The root solver failed on the step from σ = `from` to `to`: `solver`
+  /// says how, in the solvers' one vocabulary (nil when evaluating the
+  /// equations themselves failed, e.g. a moment), `reason` in words.
+  case lostBranch(from: Double, to: Double, solver: SolverOutcome<[Double]>.Code?, reason: String)
   /// The averaged map's spectral radius crossed 1 at σ = `sigma`: past a
   /// bifurcation the branch no longer describes the same attractor (or saddle).
   case stabilityChanged(sigma: Double, lost: Bool, spectralRadius: Double)
@@ -27,7 +28,7 @@ public enum BranchOutcome: Sendable, Equatable {
   public var endedAt: Double? {
     switch self {
     case .reachedEnd: return nil
-    case .lostBranch(_, let to, _): return to
+    case .lostBranch(_, let to, _, _): return to
     case .stabilityChanged(let sigma, _, _): return sigma
     }
   }
@@ -36,7 +37,7 @@ public enum BranchOutcome: Sendable, Equatable {
   public var endReason: String? {
     switch self {
     case .reachedEnd: return nil
-    case .lostBranch(let from, let to, let reason):
+    case .lostBranch(let from, let to, _, let reason):
       return "solver lost the branch between sigma = \(from) and \(to) (\(reason))"
     case .stabilityChanged(let sigma, let lost, let radius):
       return "the averaged map \(lost ? "loses" : "gains") stability at sigma = \(sigma) (spectral radius \(radius))"
@@ -69,18 +70,36 @@ extension Network {
   /// this is the noise-in mean-field fixed point; the Gaussian closure calls
   /// it with sᵢ² = σ² + (W C Wᵀ)ᵢᵢ.
   public func solveAveraged(preactivationSD s: [Double], start: [Double], evaluator: MomentEvaluator) throws -> [Double] {
+    let outcome = try findAveraged(preactivationSD: s, start: start, evaluator: evaluator)
+    guard let x = outcome.converged else { throw AveragedSolveFailure(outcome: outcome) }
+    return x
+  }
+
+  /// As `solveAveraged`, reporting how the solver ended instead of throwing
+  /// (it throws only when evaluating the equations fails). A root is
+  /// accepted at max residual 1e-9; a solver that stops above it has
+  /// `.stalled` (GSL's "not making progress", common at a relu kink).
+  public func findAveraged(
+    preactivationSD s: [Double], start: [Double], evaluator: MomentEvaluator
+  ) throws -> SolverOutcome<[Double]> {
     let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: 1e-12)
-    let r = try solver.solve(
+    let outcome = try solver.find(
       start: start,
       residual: { h in try zip(self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator), h).map { $0.mean - $1 } },
       jacobian: { h in
         self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator).map(\.meanSlope))
       },
       context: "noise-averaged fixed point")
-    guard r.residualNorm <= 1e-9 else {
-      throw GSLError(status: 27, reason: "stopped at residual \(r.residualNorm)", context: "noise-averaged fixed point")
+    let r = outcome.iterate
+    switch outcome {
+    case .converged where r.residualNorm > 1e-9: return .stalled(r.x, iterations: r.iterations)
+    case .converged: return .converged(r.x, iterations: r.iterations)
+    case .maxIterations: return .maxIterations(r.x, iterations: r.iterations)
+    case .stalled: return .stalled(r.x, iterations: r.iterations)
+    case .diverged: return .diverged(r.x, iterations: r.iterations)
+    case .leftDomain: return .leftDomain(r.x, iterations: r.iterations)
+    case .lostBranch: return .lostBranch(r.x, iterations: r.iterations)
     }
-    return r.x
   }
 
   /// The mean-field (noise-averaged) fixed point followed from σ = 0 (the
@@ -97,12 +116,19 @@ extension Network {
       while sigma < target {
         let next = min(target, sigma + maxStep)
         if noise == .inside {
+          let outcome: SolverOutcome<[Double]>
           do {
-            h = try solveAveraged(preactivationSD: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
+            outcome = try findAveraged(preactivationSD: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
           } catch {
-            branch.outcome = .lostBranch(from: sigma, to: next, reason: "\(error)")
+            branch.outcome = .lostBranch(from: sigma, to: next, solver: nil, reason: "\(error)")
             return branch
           }
+          guard let root = outcome.converged else {
+            branch.outcome = .lostBranch(
+              from: sigma, to: next, solver: outcome.code, reason: AveragedSolveFailure(outcome: outcome).description)
+            return branch
+          }
+          h = root
         }
         sigma = next
       }
@@ -118,5 +144,13 @@ extension Network {
       }
     }
     return branch
+  }
+}
+
+/// A noise-averaged solve that ended without a root: the outcome says how.
+public struct AveragedSolveFailure: Error, CustomStringConvertible, Sendable {
+  public let outcome: SolverOutcome<[Double]>
+  public var description: String {
+    "noise-averaged fixed point: the solver \(outcome.code.label) after \(outcome.iterations) iterations"
   }
 }

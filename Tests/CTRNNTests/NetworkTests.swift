@@ -271,7 +271,7 @@ final class NetworkAnalysisTests: XCTestCase {
     for b in branches.all where b.outcome != .reachedEnd {
       switch b.outcome {
       case .reachedEnd: XCTFail("unreachable")
-      case .lostBranch(_, let to, _): XCTAssertEqual(b.endedAt, to)
+      case .lostBranch(_, let to, _, _): XCTAssertEqual(b.endedAt, to)
       case .stabilityChanged(let sigma, _, _): XCTAssertEqual(b.endedAt, sigma)
       }
       XCTAssertNotNil(b.outcome.endReason)

@@ -72,8 +72,8 @@ extension Network {
       let p = census.fixedPoints[i], branch = branches.all[i], point = branch.point(at: sigma)
       let before = previous?.attractors[k].closure
       let outcome: ClosureOutcome
-      if let reason = before?.failure {
-        outcome = .failed(reason: reason.hasPrefix("ended at sigma") || reason.hasPrefix("left the basin") ? reason : "ended at sigma = \(previous!.sigma): \(reason)")
+      if let previous, let carried = before?.carried(from: previous.sigma) {
+        outcome = carried
       } else {
         outcome = closure(sigma: sigma, start: before?.closure?.mean ?? point?.h ?? p.h)
       }
@@ -84,7 +84,7 @@ extension Network {
       }), j != i {
         return MultistableLevel.Attractor(
           fixedPoint: i, fixedPointReadout: p.readout, meanField: point?.readout, branchEnd: branch.outcome.endReason,
-          closure: .failed(reason: "left the basin at sigma = \(sigma): converged nearer fixed point \(j)"),
+          closure: .leftBasin(sigma: sigma, nearer: j),
           relaxationTime: dt / max(1e-12, 1 - p.spectralRadius))
       }
       return MultistableLevel.Attractor(

@@ -59,19 +59,47 @@ public struct MeanFieldBranches: Sendable {
 }
 
 /// How the Gaussian closure at one σ ended.
-public enum ClosureOutcome: Sendable {
+public indirect enum ClosureOutcome: Sendable {
   case converged(GaussianClosure)
-  /// The solver's error, as text for the report.
-  case failed(reason: String)
+  /// The solve failed at this σ: `solver` says how, in the solvers' one
+  /// vocabulary (nil when evaluating the equations failed, e.g. a moment
+  /// overflowed), `reason` in words for the report.
+  case failed(solver: SolverOutcome<[Double]>.Code?, reason: String)
+  /// Converged at σ = `sigma`, but nearer the fixed point `nearer` (an index
+  /// into the census) than to the attractor it was continued from: it
+  /// describes that other attractor.
+  case leftBasin(sigma: Double, nearer: Int)
+  /// Not tried at this σ: the closure continued from this attractor already
+  /// ended at the smaller σ = `at`, for `cause`.
+  case endedEarlier(at: Double, cause: ClosureOutcome)
 
   public var closure: GaussianClosure? {
     if case .converged(let c) = self { return c }
     return nil
   }
 
+  /// Why there is no closure, in words; nil when it converged.
   public var failure: String? {
-    if case .failed(let reason) = self { return reason }
-    return nil
+    switch self {
+    case .converged: return nil
+    case .failed(_, let reason): return reason
+    case .leftBasin(let sigma, let j): return "left the basin at sigma = \(sigma): converged nearer fixed point \(j)"
+    case .endedEarlier(let at, let cause):
+      switch cause {
+      case .leftBasin, .endedEarlier: return cause.failure  // already says where it ended
+      default: return "ended at sigma = \(at): \(cause.failure ?? "")"
+      }
+    }
+  }
+
+  /// This outcome carried to a larger σ: a failure stays one (and keeps
+  /// saying where it first happened); a converged closure is not carried.
+  func carried(from sigma: Double) -> ClosureOutcome? {
+    switch self {
+    case .converged: return nil
+    case .leftBasin, .endedEarlier: return self
+    case .failed: return .endedEarlier(at: sigma, cause: self)
+    }
   }
 }
 
@@ -117,10 +145,13 @@ extension Network {
       // a moment was computed here: say that, not "sigma must be finite, got inf".
       switch e {
       case .nonFiniteMean, .invalidSigma:
-        return .failed(reason: "the closure's pre-activation mean or spread left the range of double precision (the weights are too large)")
-      default: return .failed(reason: "\(e)")
+        return .failed(
+          solver: nil, reason: "the closure's pre-activation mean or spread left the range of double precision (the weights are too large)")
+      default: return .failed(solver: nil, reason: "\(e)")
       }
-    } catch { return .failed(reason: "\(error)") }
+    } catch let e as AveragedSolveFailure {
+      return .failed(solver: e.outcome.code, reason: "\(e)")
+    } catch { return .failed(solver: nil, reason: "\(error)") }
   }
 
   /// Stage 4. One stationary ensemble per scheme at σ > 0 (none at σ = 0,

@@ -24,11 +24,14 @@ Contract checked for every run (what a user may rely on):
 * no file is left in the working directory except the requested output
   (and that only on success); things that were there are unchanged unless
   the requested output was a regular file;
-* the run finishes within FIXEDPOINTS_FUZZ_RUN_TIMEOUT seconds.
+* the run finishes within FIXEDPOINTS_FUZZ_RUN_TIMEOUT seconds. This is a
+  hang detector, not a speed test: the options' documented bounds admit
+  legitimate runs of tens of seconds on a loaded 2-core machine (e.g.
+  `analyze --trajectories 100000`), so the limit is far above them.
 
 Environment: FIXEDPOINTS_BIN (the binary; the test is skipped without it),
 FIXEDPOINTS_FUZZ_SECONDS (total budget, default 60), FIXEDPOINTS_FUZZ_SEED
-(default 1), FIXEDPOINTS_FUZZ_RUN_TIMEOUT (default 10 s),
+(default 1), FIXEDPOINTS_FUZZ_RUN_TIMEOUT (default 90 s),
 FIXEDPOINTS_FUZZ_SUMMARY (where to write the JSON summary; default in the
 system temporary directory).
 
@@ -58,7 +61,7 @@ import pytest
 BIN = os.environ.get("FIXEDPOINTS_BIN")
 BUDGET = float(os.environ.get("FIXEDPOINTS_FUZZ_SECONDS", "60"))
 SEED = int(os.environ.get("FIXEDPOINTS_FUZZ_SEED", "1"))
-RUN_TIMEOUT = float(os.environ.get("FIXEDPOINTS_FUZZ_RUN_TIMEOUT", "10"))
+RUN_TIMEOUT = float(os.environ.get("FIXEDPOINTS_FUZZ_RUN_TIMEOUT", "90"))
 SUMMARY = os.environ.get(
     "FIXEDPOINTS_FUZZ_SUMMARY", os.path.join(tempfile.gettempdir(), "fixedpoints-fuzz-summary.json"))
 

@@ -107,14 +107,17 @@ public struct NetworkMechanism: Sendable {
       if st > 0 {
         var sim = simulation
         sim.seed = simulation.seed &+ UInt64(index)
-        let est = try net.simulate(sigma: st, start: settled, closure: atTrain, schemes: [.chain], options: sim).first!
-        for r in 0..<o {
-          simBias[r] += (est.readoutMean[r] - z0[r]) / k
-          simSE2[r] += est.readoutStandardError[r] * est.readoutStandardError[r] / (k * k)
+        // One scheme asked for, one estimate back.
+        for est in try net.simulate(sigma: st, start: settled, closure: atTrain, schemes: [.chain], options: sim).prefix(1) {
+          for r in 0..<o {
+            simBias[r] += (est.readoutMean[r] - z0[r]) / k
+            simSE2[r] += est.readoutStandardError[r] * est.readoutStandardError[r] / (k * k)
+          }
         }
       }
-      if let c = atTrain, closureBias != nil {
-        for r in 0..<o { closureBias![r] += (c.readoutMean[r] - z0[r]) / k }
+      if let c = atTrain, var sum = closureBias {
+        for r in 0..<o { sum[r] += (c.readoutMean[r] - z0[r]) / k }
+        closureBias = sum
         let m = net.preactivation(c.mean), wcw = net.pathVariances(c.covariance)
         let shift = zip(c.mean, settled).map { $0 - $1 }
         for i in 0..<n {
@@ -130,12 +133,13 @@ public struct NetworkMechanism: Sendable {
         closureBias = nil
       }
       // Mean-field point at σ_train (noise-out: the fixed point itself).
-      if meanFieldBias != nil {
+      if var sum = meanFieldBias {
         if !inside || st == 0 {
           // E(f(u) + σξ) = f(u): no shift.
         } else if let h = try? Self.meanField(net, sigma: st, from: settled, evaluator: evaluator) {
           let z = net.readout(h)
-          for r in 0..<o { meanFieldBias![r] += (z[r] - z0[r]) / k }
+          for r in 0..<o { sum[r] += (z[r] - z0[r]) / k }
+          meanFieldBias = sum
         } else {
           meanFieldBias = nil
         }

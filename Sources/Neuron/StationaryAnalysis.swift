@@ -52,9 +52,8 @@ public struct StationaryAnalysis: Sendable {
       // A time bound: three ensembles of trajectories × steps steps each.
       let (work, overflow) = trajectories.multipliedReportingOverflow(by: steps)
       guard !overflow, work <= Self.maximumTrajectorySteps else {
-        throw .invalidParameter(
-          .trajectories,
-          message: "× steps (\(trajectories) × \(steps)) must be at most \(Self.maximumTrajectorySteps) steps per ensemble")
+        throw .productTooLarge(
+          .trajectories, .steps, values: (trajectories, steps), limit: Self.maximumTrajectorySteps, unit: "steps per ensemble")
       }
       guard cells >= 8, cells <= Self.maximumCells else {
         throw .invalidParameter(

@@ -147,6 +147,11 @@ public struct ParadoxSummary: Sendable, Encodable {
     return rows
   }
 
+  /// The table, and on a terminal the verdict under it.
+  public func render(_ format: TableFormat) -> String {
+    table.render(format) + (format == .terminal ? "verdict: \(verdict)\n" : "")
+  }
+
   /// The table: per row the best σ_test and the loss there, at 0 and at σ_train (± SE).
   public var table: Table {
     let c = results.config

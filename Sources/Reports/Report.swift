@@ -12,3 +12,4 @@ extension VerifyReport: Report {}
 extension TaskLossReport: Report {}
 extension DebiasReport: Report {}
 extension MechanismReport: Report {}
+extension ParadoxSummary: Report {}

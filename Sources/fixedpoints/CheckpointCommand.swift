@@ -38,40 +38,7 @@ extension CheckpointCommand {
       let ckpt = try Checkpoint(contentsOf: URL(fileURLWithPath: file), budget: budget)
       // Flags what `analyze` would refuse (N, memory) before the O(N³) eigenvalues.
       try ckpt.checkAnalysisLimits(budget: budget)
-      // The spectral radius of W_rec says at a glance whether the linearised
-      // network at the origin is contracting (ρ(W)·max f′ < 1) or not.
-      let radius = try NonsymmetricEigen.decompose(ckpt.recurrent, vectors: false).spectralRadius
-      let report = CheckpointReport(ckpt, file: file, spectralRadius: radius)
-      // Every number checked before anything is printed or written.
-      try JSONOutput.requireFinite(report, stage: "checkpoint inspect")
-      if output.json {
-        print(try JSONOutput.string(report))
-        return
-      }
-      // Values left-aligned: most are words, and one long metadata string
-      // would otherwise push every number to the far right.
-      var table = Table(columns: ["quantity", "value"], alignments: [.left, .left], caption: "checkpoint \(file)")
-      let optional = { (s: String?) in s ?? "-" }
-      let rows: [(String, String)] =
-        [
-          ("N (hidden units)", "\(ckpt.hiddenSize)"),
-          ("I (inputs)", "\(ckpt.inputSize)"),
-          ("O (outputs)", "\(ckpt.outputSize)"),
-          ("activation", ckpt.activation.rawValue),
-          ("noise", ckpt.noise.label),
-          ("sigma_train", NumberFormat.full(ckpt.sigmaTrain)),
-          ("dt", NumberFormat.full(ckpt.dt)),
-          ("tau", NumberFormat.full(ckpt.tau)),
-          ("gamma = dt/tau", NumberFormat.full(ckpt.gamma)),
-          ("task", optional(ckpt.task)),
-          ("seed", optional(ckpt.seed)),
-          ("loss", optional(ckpt.loss.map(NumberFormat.full))),
-          ("dtype", ckpt.dtype.rawValue),
-          ("parameters", "\(report.parameters)"),
-          ("spectral radius of W_rec", NumberFormat.full(radius)),
-        ] + ckpt.extraMetadata.keys.sorted().map { ("metadata \($0)", ckpt.extraMetadata[$0] ?? "") }
-      for (name, value) in rows { table.append([name, value]) }
-      print(table.render(output.format), terminator: "")
+      try output.emit(try CheckpointReport(ckpt, file: file), stage: "checkpoint inspect")
     }
   }
 
@@ -116,68 +83,4 @@ extension CheckpointCommand {
 extension Checkpoint.DType: ExpressibleByArgument {
   public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
   public static var allValueStrings: [String] { ["f32", "f64"] }
-}
-
-/// The JSON shape of `checkpoint inspect --json` (snake_case keys, one
-/// object). Absent optional metadata is `null`, not a missing key, so the
-/// set of keys never depends on the file.
-struct CheckpointReport: Encodable {
-  var file: String
-  var format: String
-  var hidden_size, input_size, output_size, parameters: Int
-  var activation, noise, dtype: String
-  var sigma_train, dt, tau, gamma, spectral_radius: Double
-  var task, seed: String?
-  var loss: Double?
-  var extra_metadata: [String: String]
-
-  init(_ c: Checkpoint, file: String, spectralRadius: Double) {
-    self.file = file
-    format = Checkpoint.formatVersion
-    hidden_size = c.hiddenSize
-    input_size = c.inputSize
-    output_size = c.outputSize
-    parameters =
-      c.recurrent.elements.count + c.inputWeights.elements.count + c.bias.count + c.readoutWeights.elements.count
-      + c.readoutBias.count
-    activation = c.activation.rawValue
-    noise = c.noise.label
-    dtype = c.dtype.rawValue
-    sigma_train = c.sigmaTrain
-    dt = c.dt
-    tau = c.tau
-    gamma = c.gamma
-    spectral_radius = spectralRadius
-    task = c.task
-    seed = c.seed
-    loss = c.loss
-    extra_metadata = c.extraMetadata
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case file, format, hidden_size, input_size, output_size, parameters, activation, noise, dtype, sigma_train, dt,
-      tau, gamma, spectral_radius, task, seed, loss, extra_metadata
-  }
-
-  func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(file, forKey: .file)
-    try c.encode(format, forKey: .format)
-    try c.encode(hidden_size, forKey: .hidden_size)
-    try c.encode(input_size, forKey: .input_size)
-    try c.encode(output_size, forKey: .output_size)
-    try c.encode(parameters, forKey: .parameters)
-    try c.encode(activation, forKey: .activation)
-    try c.encode(noise, forKey: .noise)
-    try c.encode(dtype, forKey: .dtype)
-    try c.encode(sigma_train, forKey: .sigma_train)
-    try c.encode(dt, forKey: .dt)
-    try c.encode(tau, forKey: .tau)
-    try c.encode(gamma, forKey: .gamma)
-    try c.encode(spectral_radius, forKey: .spectral_radius)
-    try c.encode(task, forKey: .task)  // Optional: encodes null when nil
-    try c.encode(seed, forKey: .seed)
-    try c.encode(loss, forKey: .loss)
-    try c.encode(extra_metadata, forKey: .extra_metadata)
-  }
 }

@@ -56,6 +56,6 @@ struct Merge: ParsableCommand {
     }
     if let out { try OutputFile.write(try JSONOutput.string(merged) + "\n", to: out) }
     // With --out - stdout carries the results file alone.
-    if out != OutputFile.standardOutput { try ParadoxSummary(merged).print(output: output) }
+    if out != OutputFile.standardOutput { try output.emit(ParadoxSummary(merged), stage: "the merged sweep") }
   }
 }

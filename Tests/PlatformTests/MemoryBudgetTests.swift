@@ -84,7 +84,7 @@ final class FiniteTests: XCTestCase {
 }
 
 final class MemoryBudgetLimitTests: XCTestCase {
-  /// The issue's example: a closure of three 11585² matrices of doubles.
+  /// A large closure: a closure of three 11585² matrices of doubles.
   func testClosureEstimateOfTheIssueFormatsAsThreePointTwoGigabytes() throws {
     let bytes = try MemoryBudget.checkedProduct(3, 11585, 11585, 8)
     XCTAssertEqual(MemoryBudget.format(bytes: bytes), "~3.2 GB")

@@ -33,6 +33,8 @@ enum ParameterFlags {
   static func validationError(_ e: NeuronError) -> ValidationError {
     switch e {
     case .invalidParameter(let p, let message): return ValidationError("\(neuron[p] ?? p.rawValue) \(message)")
+    case .productTooLarge(let p, let q, let v, let limit, let unit):
+      return ValidationError("\(neuron[p] ?? p.rawValue) × \(neuron[q] ?? q.rawValue) (\(v.0) × \(v.1)) must be at most \(limit) \(unit)")
     case .noStationaryLaw: return ValidationError(e.description)
     }
   }

@@ -44,20 +44,7 @@ struct Analyze: ParsableCommand {
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
 
-  @Option(help: "Random starts of the fixed-point search's first batch.")
-  var starts = 24
-
-  @Option(name: .customLong("search-runs"), help: "Runs of the map per sampled batch of the fixed-point search (0: the first batch alone).")
-  var searchRuns = FixedPointSearch().runsPerBatch
-
-  @Option(name: .customLong("search-patience"), help: "Stop the fixed-point search after this many batches without a new point.")
-  var searchPatience = FixedPointSearch().patience
-
-  @Option(name: .customLong("max-starts"), help: "Budget of Newton starts of the fixed-point search.")
-  var maxStarts = FixedPointSearch().maxStarts
-
-  @Option(name: .customLong("sampling-sigma"), help: "Noise of the fixed-point search's noisy runs.")
-  var samplingSigma = FixedPointSearch().samplingSigma
+  @OptionGroup var searchOptions: SearchOptions
 
   @Option(
     name: .customLong("slow-points"),
@@ -100,12 +87,7 @@ struct Analyze: ParsableCommand {
       o.sigmas = sigmaTest.values
       o.simulation = simulation.network(threads: threading.threads)
       o.schemes = try parsedSchemes
-      o.search.randomStarts = starts
-      o.search.runsPerBatch = searchRuns
-      o.search.patience = searchPatience
-      o.search.maxStarts = maxStarts
-      o.search.samplingSigma = samplingSigma
-      o.search.seed = simulation.seed
+      o.search = searchOptions.search(seed: simulation.seed)
       o.slowPointSpeed = slowPoints
       return o
     }
@@ -118,14 +100,6 @@ struct Analyze: ParsableCommand {
       if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
     }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    // A time bound: each start is a Newton solve of O(N³).
-    guard (0...10_000).contains(starts) else { throw ValidationError("--starts must be in 0...10000, got \(starts)") }
-    guard searchRuns >= 0 else { throw ValidationError("--search-runs must be >= 0, got \(searchRuns)") }
-    guard searchPatience >= 1 else { throw ValidationError("--search-patience must be >= 1, got \(searchPatience)") }
-    guard maxStarts >= 0 else { throw ValidationError("--max-starts must be >= 0, got \(maxStarts)") }
-    guard samplingSigma.isFinite, samplingSigma >= 0 else {
-      throw ValidationError("--sampling-sigma must be finite and >= 0, got \(samplingSigma)")
-    }
     guard input.count <= 1 || destination.out == nil else {
       throw ValidationError("--out writes one input condition's report; give one --input with --out (got \(input.count))")
     }

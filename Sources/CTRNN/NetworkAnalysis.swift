@@ -153,9 +153,25 @@ public struct NetworkAnalysis: Sendable {
     levels.min { abs($0.sigma - checkpoint.sigmaTrain) < abs($1.sigma - checkpoint.sigmaTrain) }
   }
 
-  /// Largest |z| over every σ and output: how well closure and simulation agree.
+  /// Largest |z| over every σ and output: how well closure and simulation
+  /// agree. Levels where the reference ensemble can leave its attractor
+  /// (`referenceLeaves`) are left out: there the simulation samples other
+  /// basins, which the reference closure does not describe, so a large z is
+  /// no verdict on the closure.
   public var worstZ: Double? {
-    levels.compactMap { $0.z?.map(abs).max() }.max()
+    levels.filter { !referenceLeaves($0) }.compactMap { $0.z?.map(abs).max() }.max()
+  }
+
+  /// With several attractors at a σ > 0: whether the chain started in the
+  /// reference attractor leaves it — the attractor does not hold (dwell <
+  /// `MultistableLevel.holdingFactor` relaxation times) or some trajectory
+  /// of the occupancy run left it. False with a single attractor.
+  public func referenceLeaves(_ level: Level) -> Bool {
+    guard let m = level.multistable, let o = m.occupancy,
+      let i = fixedPoints.firstIndex(where: { $0.h == reference.h }),
+      let k = m.attractors.firstIndex(where: { $0.fixedPoint == i })
+    else { return false }
+    return !m.holding[k] || o.attractors[k].exits > 0
   }
 }
 

@@ -33,13 +33,17 @@ extension AnalysisReport {
     public var transitions: Int?
     public var minimumTransitions: Int?
     public var trajectories: Int?
+    /// The reference ensemble leaves its attractor at this σ (see
+    /// `NetworkAnalysis.referenceLeaves`): its z is no test of the closure.
+    public var referenceLeaves: Bool
     /// Σ weight × per-attractor readout (the pooled time average), and its SE.
     public var mixtureReadout, mixtureReadoutSe: [Double]?
     public var summary: String
     public var attractors: [Attractor]
 
-    public init(_ m: MultistableLevel) {
+    public init(_ m: MultistableLevel, referenceLeaves: Bool) {
       let o = m.occupancy
+      self.referenceLeaves = referenceLeaves
       multistable = m.multistable
       converged = o?.converged
       transitions = o?.transitions

@@ -33,7 +33,7 @@ extension AnalysisReport {
           l.analyticClosure.map { fmt($0[o]) } ?? "-",
           fmt(l.simulatedMean[o], se: l.simulatedSe[o]), l.sigma == 0 ? "exact" : String(format: "%.2g", l.simulatedSe[o]),
           fmt(l.bias[o], se: l.simulatedSe[o]),
-          l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
+          l.multistable?.referenceLeaves == true ? "leaves" : l.z.map { String(format: "%+.2f", $0[o]) } ?? "-",
         ]
         // Three significant digits: the error carries the mean's Monte-Carlo
         // error (2|E z − y|·SE) and the variance's, which is not estimated.

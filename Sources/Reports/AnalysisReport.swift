@@ -142,7 +142,7 @@ public struct AnalysisReport: Encodable, Sendable {
         outputError: l.outputError, outputErrorClosure: l.outputErrorClosure,
         schemes: l.simulated.map { AnalysisReport.schemeEstimate($0, chain: chain) },
         analyticSmallNoise: e?.readoutMean, smallNoiseKinkUnits: e.map { x in x.order.indices.filter { x.order[$0] == .sigma } },
-        multistable: l.multistable.map(Multistable.init))
+        multistable: l.multistable.map { Multistable($0, referenceLeaves: a.referenceLeaves(l)) })
     }
     optimumSigma = a.optimum?.sigma
     worstZ = a.worstZ
@@ -159,7 +159,7 @@ public struct AnalysisReport: Encodable, Sendable {
       "simulated_mean": "exact discrete chain, \(o.trajectories) trajectories x \(o.steps) steps, first \(o.burnIn) discarded, started at the closure mean; SE by batch means over independent trajectories; noise stream j of seed \(o.seed) for trajectory j",
       "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt; the k-th scheme of --schemes uses seed + k (independent noise); z_vs_chain = difference / combined SE",
       "bias": "simulated readout minus the readout of the sigma = 0 reference fixed point",
-      "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error",
+      "z": "(simulated - closure)/SE of the simulated mean; |z| <= 3 is agreement within Monte-Carlo error; with several attractors, 'leaves' (and no part in worst_z) where the reference ensemble leaves its attractor",
       "output_error": "mean over outputs of (E z - target)^2 + Var z, from the simulated mean and covariance (output_error_closure: from the closure's)",
     ]
     if a.levels.contains(where: { $0.multistable != nil }) {

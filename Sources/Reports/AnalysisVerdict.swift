@@ -36,12 +36,33 @@ public struct AnalysisVerdict: Sendable, Equatable {
   /// Largest |z| of simulation against closure, nil when no level has both.
   public var worstZ: Double?
 
-  public init(placement: NoisePlacement, sigmaTrain: Double, optimumSigma: Double?, bias: Bias?, worstZ: Double?) {
+  /// With ≥ 2 stable fixed points: how many, the largest σ where every
+  /// one holds, the smallest where the noise mixes them (transitions seen),
+  /// and the smallest where the reference ensemble leaves its attractor
+  /// (so its z is not a closure test there); nil otherwise.
+  public struct Attractors: Sendable, Equatable {
+    public var count: Int
+    public var allHoldUpTo: Double?
+    public var mixingFrom: Double?
+    public var referenceLeavesFrom: Double?
+    public init(count: Int, allHoldUpTo: Double?, mixingFrom: Double?, referenceLeavesFrom: Double?) {
+      self.count = count
+      self.allHoldUpTo = allHoldUpTo
+      self.mixingFrom = mixingFrom
+      self.referenceLeavesFrom = referenceLeavesFrom
+    }
+  }
+  public var attractors: Attractors?
+
+  public init(
+    placement: NoisePlacement, sigmaTrain: Double, optimumSigma: Double?, bias: Bias?, worstZ: Double?, attractors: Attractors? = nil
+  ) {
     self.placement = placement
     self.sigmaTrain = sigmaTrain
     self.optimumSigma = optimumSigma
     self.bias = bias
     self.worstZ = worstZ
+    self.attractors = attractors
   }
 
   /// The bias is reported at the level nearest σ_train (the last level when
@@ -55,9 +76,18 @@ public struct AnalysisVerdict: Sendable, Equatable {
         closure: level.closure?.readoutMean.first.map { $0 - a.reference.readout[0] },
         meanField: level.meanField?.first.map { $0 - a.reference.readout[0] })
     }
+    var attractors: Attractors?
+    if let count = a.levels.compactMap({ $0.multistable?.attractors.count }).first {
+      // σ ascending: "up to" is the last σ of the leading run where all hold.
+      let holding = a.levels.prefix { $0.multistable?.holding.allSatisfy { $0 } ?? false }
+      attractors = Attractors(
+        count: count, allHoldUpTo: holding.last?.sigma,
+        mixingFrom: a.levels.first { $0.multistable?.occupancy?.mixing == true }?.sigma,
+        referenceLeavesFrom: a.levels.first(where: a.referenceLeaves)?.sigma)
+    }
     self.init(
       placement: a.checkpoint.noise, sigmaTrain: a.checkpoint.sigmaTrain, optimumSigma: a.optimum?.sigma, bias: bias,
-      worstZ: a.worstZ)
+      worstZ: a.worstZ, attractors: attractors)
   }
 
   /// nil when there is nothing to compare.
@@ -83,7 +113,18 @@ public struct AnalysisVerdict: Sendable, Equatable {
       parts.append(text)
     }
     if let worst = worstZ {
-      parts.append(String(format: "closure vs simulation: max |z| = %.2f%@", worst, worst <= Self.agreementZ ? " (within 3 SE)" : " (NOT within 3 SE)"))
+      let scope = attractors?.referenceLeavesFrom.map { String(format: " at sigma < %g", $0) } ?? ""
+      parts.append(String(format: "closure vs simulation: max |z| = %.2f%@%@", worst, scope, worst <= Self.agreementZ ? " (within 3 SE)" : " (NOT within 3 SE)"))
+    }
+    if let m = attractors {
+      var text = "\(m.count) attractors"
+      text += m.allHoldUpTo.map { String(format: ", every one holds (mean dwell >= %g relaxation times) up to sigma = %g", MultistableLevel.holdingFactor, $0) }
+        ?? ", not all hold at any sigma"
+      text += m.mixingFrom.map { String(format: "; the noise mixes them from sigma = %g", $0) } ?? "; no transitions between them at any sigma"
+      if let from = m.referenceLeavesFrom {
+        text += String(format: "; from sigma = %g the reference ensemble leaves its attractor (z there is no closure test; the attractor table gives the mixture readout)", from)
+      }
+      parts.append(text)
     }
     return parts.joined(separator: "; ")
   }

@@ -1,4 +1,5 @@
 import CTRNN
+import GSL
 import GaussianMoments
 import Foundation
 
@@ -28,6 +29,10 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   /// Trials of the fixed test batch (the same for every job and σ_test:
   /// common random numbers make the loss curves directly comparable).
   public var evaluationTrials: Int
+  /// The seed the test batch's inputs (and its noise streams) are drawn
+  /// with: fixed, so every job is tested on the same trials and `mechanism`
+  /// can predict the loss of exactly those trials.
+  public static let testSeed: UInt64 = 20_260_602
   /// Independent noise samples per test point (the SE is over these).
   public var evaluationRepeats: Int
 
@@ -149,7 +154,7 @@ extension ParadoxConfig {
       var d = o.dynamics
       d.sigma = sigma
       // One test batch for every job and σ (seed fixed): common random numbers.
-      let e = try Trainer.evaluate(result.parameters, task: task, dynamics: d, trials: evaluationTrials, seed: 20_260_602, repeats: evaluationRepeats)
+      let e = try Trainer.evaluate(result.parameters, task: task, dynamics: d, trials: evaluationTrials, seed: Self.testSeed, repeats: evaluationRepeats)
       losses.append(e.loss)
       errors.append(e.standardError)
     }
@@ -162,5 +167,10 @@ extension ParadoxConfig {
     let checkpoint = try result.parameters.checkpoint(
       dynamics: o.dynamics, task: task.name, seed: job.seed, loss: result.finalLoss, extraMetadata: metadata)
     return KeptNetwork(checkpoint: checkpoint, curve: KeptCurve(outcome: outcome, sigmaTest: sigmaTest))
+  }
+
+  /// The inputs and targets of the test batch every job is measured on.
+  public func testBatch(task: any TrainingTask) throws -> TrialBatch {
+    task.batch(trials: evaluationTrials, rng: try GSLRandom(seed: UInt(truncatingIfNeeded: Self.testSeed)))
   }
 }

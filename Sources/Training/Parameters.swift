@@ -28,6 +28,18 @@ public struct Parameters: Sendable, Equatable {
     readoutBias = [Double](repeating: 0, count: outputs)
   }
 
+  /// The weights of a checkpoint (its dynamics are `Dynamics(checkpoint:)`'s business).
+  public init(checkpoint k: Checkpoint) {
+    hidden = k.hiddenSize
+    inputs = k.inputSize
+    outputs = k.outputSize
+    recurrent = k.recurrent.elements
+    input = k.inputWeights.elements
+    bias = k.bias
+    readout = k.readoutWeights.elements
+    readoutBias = k.readoutBias
+  }
+
   /// The usual small random start: W_rec ~ N(0, g²/N) with g = 0.5, so the
   /// noiseless map (1−γ)I + γ diag(f′) W_rec starts well inside the unit
   /// circle (stationary laws exist from the first step); W_in ~ N(0, 1/I);

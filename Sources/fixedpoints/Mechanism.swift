@@ -16,9 +16,10 @@ struct Mechanism: ParsableCommand {
     discussion: """
       Reads a results file of `paradox --keep DIR` (or `merge`) and every
       checkpoint it links. Per network: the measured test-loss curve next to
-      the Gaussian closure's predicted stationary loss over --task-inputs
-      inputs at the same sigma_test (no simulation), the measured and
-      predicted optimum sigma_test, the readout bias at sigma_train
+      the Gaussian closure's prediction of it, run in time through the very
+      trials paradox measured (same inputs, from h = 0, same loss window; no
+      simulation), and the stationary closure's loss over --task-inputs
+      inputs; the measured and predicted optimum sigma_test, the readout bias at sigma_train
       (simulated, closure, mean-field), and per unit the pre-activation mean
       and sd at sigma_train, its distance to the activation's nonlinearity in
       sd, and its share W_out,i x shift_i of the readout bias. Then per
@@ -56,7 +57,12 @@ struct Mechanism: ParsableCommand {
     guard !kept.isEmpty else { throw ValidationError("\(results) links no checkpoints; run paradox with --keep DIR") }
     let status = Progress(label: "mechanism", total: kept.count)
     defer { status.finish() }
-    var networks: [(ParadoxOutcome, String, NetworkMechanism)] = []
+    guard let trainingTask = TaskCatalogue.task(named: sweep.config.task, steps: sweep.config.trialSteps) else {
+      throw ValidationError("\(results): unknown task '\(sweep.config.task)'")
+    }
+    // The very trials paradox measured every curve on.
+    let testTrials = try sweep.config.testBatch(task: trainingTask)
+    var networks: [MechanismReport.Input] = []
     for (done, outcome) in kept.enumerated() {
       guard let link = outcome.checkpoint else { continue }
       let path = link.hasPrefix("/") ? link : base.appendingPathComponent(link).path
@@ -73,7 +79,9 @@ struct Mechanism: ParsableCommand {
       do {
         let m = try NetworkMechanism(
           checkpoint: model, samples: task.grid(taskInputs), sigmas: sweep.config.sigmaTest, simulation: simulationOptions)
-        networks.append((outcome, link, m))
+        // The closure in time over the measured trials, at every sigma_test (nil where it fails).
+        let trialLoss = sweep.config.sigmaTest.map { try? testTrials.predictedLoss(model, sigma: $0, threads: threading.threads) }
+        networks.append(.init(outcome: outcome, checkpoint: link, mechanism: m, predictedTrialLoss: trialLoss))
       } catch let e as NetworkError {
         throw ParameterFlags.validationError(e)
       }

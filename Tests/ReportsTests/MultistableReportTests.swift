@@ -54,6 +54,28 @@ final class MultistableReportTests: XCTestCase {
     XCTAssert(text.contains("Attractors (stable fixed points)"), text)
   }
 
+  /// Where the reference ensemble hops (σ = 1: hundreds of exits per well)
+  /// its z compares a two-well sample with one well's closure: the table
+  /// says "leaves" instead, the worst z leaves that level out, and the
+  /// verdict says from which σ and that the noise mixes the wells. At
+  /// σ = 0.1 (no exits) the z stays a closure test.
+  func testLevelsWhereTheReferenceLeavesAreNoClosureTest() throws {
+    let a = try analysis()
+    XCTAssertEqual(a.levels.map(a.referenceLeaves), [false, false, true])
+    let report = AnalysisReport(a, path: "double-well.ckpt")
+    let json = try AnalysisReportTests.json(report)
+    let levels = try XCTUnwrap(json["noise_levels"] as? [[String: Any]])
+    XCTAssertEqual(levels.map { ($0["multistable"] as? [String: Any])?["reference_leaves"] as? Bool }, [false, false, true])
+    let expected = a.levels[1].z.map { $0.map(abs).max()! }
+    XCTAssertEqual(a.worstZ, expected, "only the sigma = 0.1 level counts")
+    let rows = report.levelTable().render(.terminal).split(separator: "\n")
+    XCTAssert(rows.contains { $0.hasPrefix("1.0") && $0.hasSuffix("leaves") }, rows.joined(separator: "\n"))
+    XCTAssert(rows.contains { $0.hasPrefix("0.1") && !$0.contains("leaves") }, rows.joined(separator: "\n"))
+    let verdict = AnalysisVerdict(a)
+    XCTAssertEqual(verdict.attractors, .init(count: 2, allHoldUpTo: 1, mixingFrom: 1, referenceLeavesFrom: 1))
+    XCTAssert(verdict.text.contains("at sigma < 1") && verdict.text.contains("2 attractors"), verdict.text)
+  }
+
   /// One stable point: no multistable key anywhere, no extra method, no extra table.
   func testSingleAttractorReportHasNoMultistableBlock() throws {
     let a = try NetworkAnalysis(

@@ -40,7 +40,15 @@ final class MechanismReportTests: XCTestCase {
     // Seed 1 measured its optimum at 0 (agrees), seed 2 at 1.0 (two grid steps away: does not).
     let o1 = ParadoxOutcome(job: ParadoxJob(noise: .inside, sigmaTrain: 0.5, seed: 1), finalLoss: 0, testLoss: [0.1, 0.2, 0.3], testStandardError: [0, 0, 0])
     let o2 = ParadoxOutcome(job: ParadoxJob(noise: .inside, sigmaTrain: 0.5, seed: 2), finalLoss: 0, testLoss: [0.3, 0.2, 0.1], testStandardError: [0, 0, 0])
-    let report = MechanismReport(results: "r.json", config: config, networks: [(o1, "a.ckpt", m), (o2, "b.ckpt", m)])
+    // The trial prediction of this memoryless neuron is the stationary one after its first step; the report takes it as given.
+    let trial = grid.map { m.predicted(at: $0) }
+    let report = MechanismReport(
+      results: "r.json", config: config,
+      networks: [
+        .init(outcome: o1, checkpoint: "a.ckpt", mechanism: m, predictedTrialLoss: trial),
+        .init(outcome: o2, checkpoint: "b.ckpt", mechanism: m, predictedTrialLoss: trial),
+      ])
+    XCTAssertEqual(report.networks[0].stationaryLoss.map { $0! }, trial.map { $0! })
     XCTAssertEqual(report.networks.map(\.measuredOptimum), [0, 1])
     XCTAssertEqual(report.networks.map(\.optimumAgrees), [true, false])
     XCTAssertEqual(report.cells.count, 1)

@@ -36,8 +36,10 @@ struct Analyze: ParsableCommand {
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
   @Option(
-    help: "The constant input u, comma-separated (default: the task's). Repeat it for several input conditions: each is analysed on its own (fixed points, search, noise levels), and --json prints a list of reports in the order given.")
-  var input: [NumberList] = []
+    help: ArgumentHelp(
+      "The constant input u, one comma-separated value per network input (default: the task's).",
+      discussion: "A value may be a range START:STOP:STEP: the input conditions are then every combination (--input 0:1:0.25 is five conditions; --input 1,-1:1:1 three two-input ones). Repeat --input for more conditions. Each condition is analysed on its own (fixed points, search, noise levels); --json then prints a list of reports in order."))
+  var input: [InputGrid] = []
 
   @OptionGroup var simulation: SimulationOptions<Defaults>
 
@@ -100,8 +102,12 @@ struct Analyze: ParsableCommand {
       if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
     }
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
-    guard input.count <= 1 || destination.out == nil else {
-      throw ValidationError("--out writes one input condition's report; give one --input with --out (got \(input.count))")
+    let conditions = input.reduce(0) { $0 + $1.conditions.count }
+    guard conditions <= 1 || destination.out == nil else {
+      throw ValidationError("--out writes one input condition's report; give one --input with --out (got \(conditions) conditions)")
+    }
+    guard conditions <= InputGrid.maximumConditions else {
+      throw ValidationError("--input: at most \(InputGrid.maximumConditions) input conditions in all, got \(conditions)")
     }
     if let q = slowPoints, !(q.isFinite && q > 0) {
       throw ValidationError("--slow-points must be a finite speed > 0, got \(q)")
@@ -119,7 +125,7 @@ struct Analyze: ParsableCommand {
     let progress: @Sendable (String) -> Void = { status.note($0) }
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
-    let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
+    let inputs: [[Double]?] = input.isEmpty ? [nil] : input.flatMap(\.conditions)
     let options = try options
     var reports: [AnalysisReport] = []
     for u in inputs {

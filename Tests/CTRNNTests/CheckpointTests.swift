@@ -119,7 +119,7 @@ final class CheckpointTests: XCTestCase {
     case .unreadable: return .unreadable
     case .unwritable: return .unwritable
     case .malformed: return .malformed
-    case .missingTensor: return .missingTensor
+    case .missingTensor, .foreignLayout: return .missingTensor
     case .shapeMismatch: return .shapeMismatch
     case .nonFiniteWeight: return .nonFiniteWeight
     case .badMetadata: return .badMetadata

@@ -477,3 +477,57 @@ def test_pt_without_torch_says_what_to_do(tmp_path):
     r = convert(pt, tmp_path / "m.ckpt", "--activation", "relu", "--noise", "in", "--sigma-train", "0",
                 "--dt", 1, "--tau", 1)
     assert r.returncode == 2 and "needs torch" in r.stderr and "safetensors.torch.save_file" in r.stderr
+
+
+# --- The installed package (scripts/setup.sh runs `pip install ./python`) ---
+
+INSTALLED_SCRIPT = """
+import json, sys
+import numpy as np
+import fixedpoints_io as fio
+out = {"file": fio.__file__}
+rng = np.random.default_rng(0)
+fio.save_ctrnn(sys.argv[1], 0.3 * np.eye(3), rng.standard_normal((3, 1)), np.full(3, 0.2),
+               rng.standard_normal((1, 3)), np.zeros(1), activation="tanh", noise="in", sigma_train=0.1,
+               dt=0.1, tau=1.0, task="function")
+try:
+    import torch
+except ImportError:
+    torch = None
+if torch is not None:
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.RNN(1, 4, nonlinearity="tanh")
+            self.fc = torch.nn.Linear(4, 1)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        m = Model()
+        m.rnn.weight_hh_l0.mul_(0.3)
+    fio.from_torch(m, sys.argv[2], noise="in", sigma_train=0.1, task="function")
+    out["from_torch"] = True
+print(json.dumps(out))
+"""
+
+
+def test_installed_package_writes_what_analyze_reads(tmp_path):
+    """`pip install ./python`, then a user's script (outside the repository,
+    nothing on sys.path) writes checkpoints with save_ctrnn and, when torch
+    is installed, from_torch; analyze reads both."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([sys.executable, "-c", "import fixedpoints_io; print(fixedpoints_io.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path, env=env)
+    if where.returncode != 0:
+        pytest.skip("fixedpoints_io is not installed (scripts/setup.sh runs `pip install ./python`)")
+    assert not where.stdout.startswith(os.path.join(REPO, "python")), "the repository copy, not an installed one"
+    a, b = tmp_path / "saved.ckpt", tmp_path / "from_torch.ckpt"
+    r = subprocess.run([sys.executable, "-c", INSTALLED_SCRIPT, str(a), str(b)], capture_output=True, text=True,
+                       cwd=tmp_path, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    made = [a] + ([b] if json.loads(r.stdout).get("from_torch") else [])
+    if torch is None:
+        print("from_torch not exercised: torch is not installed")
+    for path in made:
+        r = run("analyze", path, "--sigma-test", "0,0.1", "--json")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["noise_levels"][1]["output_error"] is not None

@@ -14,12 +14,12 @@ placement and equal standard deviation of the added term.
 
     name                  source update (noise term)                    -> checkpoint
     in                    (1−γ)h + γ f(x + σξ)                          in,  σ_c = σ
-    in-sqrt-2-over-alpha  (1−γ)h + γ f(x + √(2/α) σ ξ)                  in,  σ_c = √(2/γ) σ
+    in-sqrt-2-over-alpha  (1−γ)h + γ f(x + √(2/α) σ ξ)  (Yang et al. 2019) in,  σ_c = √(2/γ) σ
     out                   (1−γ)h + γ (f(x) + σξ)                        out, σ_c = σ
     out-additive          (1−γ)h + γ f(x) + σξ                          out, σ_c = σ/γ
     out-sqrt-2-alpha      (1−γ)h + γ f(x) + √(2α) σ ξ                   out, σ_c = √(2/γ) σ
     x-sqrt-2-alpha        x' = (1−α)x + α(W f(x) + W_in u + b) + √(2α)σξ,
-                          h = f(x)  (PsychRNN, Yang et al. 2019)         in,  σ_c = √2 σ, only at α = 1
+                          h = f(x)  (PsychRNN Basic)                     in,  σ_c = √2 σ, only at α = 1
 
 Derivations (α = γ throughout):
 
@@ -47,11 +47,11 @@ import math
 # name -> (checkpoint placement, human description of the source's noise term)
 SCALINGS = {
     "in": ("in", "sigma*xi inside f (fixedpoints noise-in)"),
-    "in-sqrt-2-over-alpha": ("in", "sqrt(2/alpha)*sigma*xi inside f"),
+    "in-sqrt-2-over-alpha": ("in", "sqrt(2/alpha)*sigma*xi inside f (Yang et al. 2019's LeakyRNNCell)"),
     "out": ("out", "gamma*sigma*xi outside f: (1-g)h + g(f(x) + sigma*xi) (fixedpoints noise-out)"),
     "out-additive": ("out", "sigma*xi added to the state: (1-g)h + g f(x) + sigma*xi"),
     "out-sqrt-2-alpha": ("out", "sqrt(2*alpha)*sigma*xi added to the state (Euler-Maruyama of tau dh = ... + sqrt(2 tau) sigma dW)"),
-    "x-sqrt-2-alpha": ("in", "sqrt(2*alpha)*sigma*xi added to the pre-activation state x, readout of f(x) (PsychRNN, Yang et al. 2019); alpha = 1 only"),
+    "x-sqrt-2-alpha": ("in", "sqrt(2*alpha)*sigma*xi added to the pre-activation state x, readout of f(x) (PsychRNN Basic); alpha = 1 only"),
 }
 
 

@@ -329,6 +329,7 @@ def test_sqrt_2_over_alpha_noise_gives_the_modules_stationary_readout(tmp_path):
         assert level["sigma"] == sigma_c
         m, se = level["simulated_mean"][0], level["simulated_se"][0]
         results[scaling] = (m - m_src) / math.hypot(se, se_src)
+    print("z by convention:", results)
     assert abs(results["in-sqrt-2-over-alpha"]) < 4, results
     assert abs(results["in"]) > 4, results
 
@@ -429,6 +430,33 @@ def test_torch_neurogym_module_through_the_script_with_module_check(tmp_path):
     a = json.loads(run("analyze", out, "--sigma-test", "0", "--input", 0.5, "--json").stdout)
     ref = [fp for fp in a["fixed_points"] if fp["reference"]][0]
     assert ref["readout"][0] == pytest.approx(float(z[-1, 0, 0]), rel=1e-5, abs=1e-5)  # float32 module
+
+
+@needs_torch
+def test_torch_module_with_sqrt_2_over_alpha_noise_matches_analyze(tmp_path):
+    """Done-when, with the torch module itself: its own noisy forward (train
+    mode: sqrt(2/alpha) sigma_rec on the pre-activation) simulated over 400
+    trials, against analyze's stationary readout of the conversion, within
+    4 standard errors."""
+    net = neurogym_module(seed=2, sigma_rec=0.1).double()
+    pt, out = tmp_path / "net.pt", tmp_path / "net.ckpt"
+    torch.save(net.state_dict(), str(pt))
+    r = convert(pt, out, "--activation", "relu", "--noise-scaling", "in-sqrt-2-over-alpha", "--sigma-train", 0.1,
+                "--dt", 20, "--tau", 100)
+    assert r.returncode == 0, r.stderr
+    net.train()
+    torch.manual_seed(5)
+    with torch.no_grad():
+        z, _ = net(torch.full((1000, 400, 1), 0.5, dtype=torch.float64))
+    # Burn-in 200 steps (20 relaxation times of a contraction ~0.5 at alpha = 0.2).
+    means = z[200:, :, 0].mean(dim=0).numpy()
+    m_src, se_src = means.mean(), means.std(ddof=1) / math.sqrt(len(means))
+    sigma_c = inspect(out)["sigma_train"]
+    level = json.loads(run("analyze", out, "--sigma-test", repr(sigma_c), "--input", 0.5, "--json").stdout)[
+        "noise_levels"][0]
+    z_score = (level["simulated_mean"][0] - m_src) / math.hypot(level["simulated_se"][0], se_src)
+    print("analyze", level["simulated_mean"][0], "+-", level["simulated_se"][0], "torch", m_src, "+-", se_src, "z", z_score)
+    assert abs(z_score) < 4, (level["simulated_mean"][0], m_src, z_score)
 
 
 @needs_torch

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .convert import FORMAT, ConversionError, convert
-from . import noise as N
 
 PICKLED_MODULE = ("{path} holds a pickled module (torch.save(model)), which cannot be read safely; "
                   "save its weights instead: torch.save(model.state_dict(), '{path}')")

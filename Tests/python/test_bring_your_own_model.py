@@ -559,3 +559,16 @@ def test_installed_package_writes_what_analyze_reads(tmp_path):
         r = run("analyze", path, "--sigma-test", "0,0.1", "--json")
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["noise_levels"][1]["output_error"] is not None
+
+
+def test_mapped_flax_kernels_are_transposed_and_x_noise_needs_an_x_state(tmp_path):
+    tree = {"net/rec/kernel": 0.3 * np.eye(3) + 0.1 * np.triu(np.ones((3, 3))), "net/inp/kernel": np.ones((2, 3)),
+            "net/rec/bias": np.full(3, 0.1), "net/out/kernel": np.ones((3, 1)), "net/out/bias": np.zeros(1)}
+    c = fio.convert(tree, activation="tanh", noise="in", sigma_train=0.1, dt=0.1, tau=1,
+                    mapping={"W_rec": ["net/rec/kernel"], "W_in": ["net/inp/kernel"], "b": ["net/rec/bias"],
+                             "W_out": ["net/out/kernel"], "b_out": ["net/out/bias"]})
+    np.testing.assert_array_equal(c.tensors["W_rec"], tree["net/rec/kernel"].T)
+    assert c.tensors["W_in"].shape == (3, 2) and c.tensors["W_out"].shape == (1, 3)
+    with pytest.raises(fio.ConversionError, match="pre-activation x"):
+        fio.convert(neurogym_state_dict(), activation="relu", noise_scaling="x-sqrt-2-alpha", sigma_train=0.1,
+                    dt=1, tau=1)

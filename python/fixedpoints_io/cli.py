@@ -81,7 +81,8 @@ def main(argv=None):
     p.add_argument("--dtype", choices=("f32", "f64"), help="default: float64 if any weight is float64")
     p.add_argument("--state-dict-key", help="take the state_dict from this entry of the loaded file")
     p.add_argument("--map", action="append", metavar="TARGET=KEY[+KEY...]",
-                   help="source key(s) of W_rec, W_in, b, W_out or b_out, summed (repeatable); overrides the layout")
+                   help="source key(s) of W_rec, W_in, b, W_out or b_out, summed (repeatable); overrides the layout; "
+                        "a 2-D key ending in 'kernel' (Flax, [in, out]) is transposed")
     p.add_argument("--ignore", action="append", default=[], metavar="KEY",
                    help="a source tensor that is not part of the network (an unmapped bias is an error otherwise)")
     p.add_argument("--module", metavar="PATH.py:CLASS",

@@ -105,6 +105,9 @@ def convert(arrays, *, activation, sigma_train, dt=None, tau=None, noise=None, n
         transposed |= layout.transposed
         notes += layout.notes
     full.update(mapping)
+    # A Flax `kernel` given with --map is [in, out], like the recognised ones.
+    transposed |= {k for t in user_mapped for k in full[t]
+                   if k in arrays and L.split(k)[-1:] == ("kernel",) and np.ndim(arrays[k]) == 2}
     transposed = {k for k in transposed if any(k in full[t] for t in TARGETS if t in full)}
 
     # Every missing piece in one message.
@@ -223,6 +226,9 @@ def convert(arrays, *, activation, sigma_train, dt=None, tau=None, noise=None, n
     if layout is not None and layout.forward == "x" and scaling != "x-sqrt-2-alpha" and user_mapped.isdisjoint({"W_rec"}):
         raise ConversionError(
             f"{layout.name}'s state is the pre-activation x (noise added to x); give --noise-scaling x-sqrt-2-alpha")
+    if scaling == "x-sqrt-2-alpha" and (layout is None or layout.forward != "x"):
+        raise ConversionError("noise scaling x-sqrt-2-alpha is for a network whose state is the pre-activation x "
+                              "(PsychRNN Basic); this source's state is h = f(x): use in, in-sqrt-2-over-alpha, out, ...")
     try:
         placement, sigma_ckpt = N.translate(scaling, sigma_train, float(dt) / float(tau))
     except N.NoiseConventionError as e:

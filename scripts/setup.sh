@@ -32,5 +32,24 @@ PYEOF
     echo "setup: installing $missing (pip)" >&2
     "$PY" -m pip install -q $missing
   fi
+  # fixedpoints_io (python/, `pip install ./python`): what a PyTorch/JAX
+  # training script imports to write checkpoints; installed when missing or
+  # when the installed copy differs from this repository's.
+  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  if ! "$PY" - "$ROOT/python/fixedpoints_io" <<'PYEOF'
+import filecmp, importlib.util, os, sys
+src = sys.argv[1]
+spec = importlib.util.find_spec("fixedpoints_io")
+if spec is None or not spec.origin:
+    sys.exit(1)
+installed = os.path.dirname(spec.origin)
+names = sorted(n for n in os.listdir(src) if n.endswith(".py"))
+_, mismatch, errors = filecmp.cmpfiles(src, installed, names, shallow=False)
+sys.exit(1 if mismatch or errors else 0)
+PYEOF
+  then
+    echo "setup: installing fixedpoints_io (pip install ./python)" >&2
+    "$PY" -m pip install -q "$ROOT/python"
+  fi
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (need Swift 6.x)" >&2; exit 1; }

@@ -35,7 +35,11 @@ extension Checkpoint {
 
   /// Reads and validates a `.ckpt` file.
   public init(contentsOf url: URL) throws(CheckpointError) {
-    try self.init(safetensors: Self.readFile(url))
+    do {
+      try self.init(safetensors: Self.readFile(url))
+    } catch .foreignLayout(let name, let layout, _, let arguments) {
+      throw .foreignLayout(missing: name, layout: layout, file: url.path, arguments: arguments)
+    }
   }
 
   /// Validates the bytes of a `.ckpt` file.
@@ -48,7 +52,12 @@ extension Checkpoint {
   /// Builds a checkpoint from an already-decoded safetensors file.
   public init(safetensors file: SafetensorsFile) throws(CheckpointError) {
     func tensor(_ name: String) throws(CheckpointError) -> SafetensorsFile.Tensor {
-      guard let t = file.tensors[name] else { throw .missingTensor(name) }
+      guard let t = file.tensors[name] else {
+        if let (layout, arguments) = Self.foreignLayout(file.tensors.keys) {
+          throw .foreignLayout(missing: name, layout: layout, file: nil, arguments: arguments)
+        }
+        throw .missingTensor(name)
+      }
       return t
     }
     let wRec = try tensor("W_rec")

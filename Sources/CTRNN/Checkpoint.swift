@@ -125,6 +125,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
   case malformed(String)
   /// A required tensor is missing.
   case missingTensor(String)
+  /// Required tensors are missing and the names are another framework's
+  /// (`Checkpoint.foreignLayout`): which tensor, the layout it looks like,
+  /// the file (nil when read from bytes) and the converter's arguments.
+  case foreignLayout(missing: String, layout: String, file: String?, arguments: String)
   /// Tensor shapes disagree with each other or with their rank.
   case shapeMismatch(String)
   /// A weight is NaN or infinite.
@@ -138,6 +142,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     case .unwritable(let m): return "cannot write checkpoint: \(m)"
     case .malformed(let m): return "malformed checkpoint: \(m)"
     case .missingTensor(let name): return "checkpoint has no tensor '\(name)' (need W_rec, W_in, b, W_out, b_out)"
+    case .foreignLayout(let name, let layout, let file, let arguments):
+      return "checkpoint has no tensor '\(name)': this looks like \(layout); convert it first: "
+        + Checkpoint.converterCommand(file: file, arguments: arguments)
+        + " (fill in the noise convention and sigma you trained with; README, \"Bringing a model from PyTorch/JAX\")"
     case .shapeMismatch(let m): return "checkpoint shapes disagree: \(m)"
     case .nonFiniteWeight(let m): return "checkpoint weight is not finite: \(m)"
     case .badMetadata(let m): return "checkpoint metadata: \(m)"

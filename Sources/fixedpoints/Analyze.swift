@@ -3,6 +3,7 @@ import CTRNN
 import Foundation
 import Platform
 import Reports
+import Training
 
 struct Analyze: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -119,6 +120,12 @@ struct Analyze: ParsableCommand {
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)
+    // A task name this tool does not know (a converted model's own task,
+    // or a typo) would otherwise drop the output-error column silently.
+    if let task = model.task, !TaskCatalogue.names.contains(task) {
+      FileHandle.standardError.write(Data(
+        "analyze: note: task '\(TerminalText.sanitize(task))' is not a known task (\(TaskCatalogue.names.joined(separator: ", "))); no output error is reported\n".utf8))
+    }
     do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     let status = Progress(label: "analyze")
     defer { status.finish() }

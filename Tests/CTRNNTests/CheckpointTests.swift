@@ -119,7 +119,7 @@ final class CheckpointTests: XCTestCase {
     case .unreadable: return .unreadable
     case .unwritable: return .unwritable
     case .malformed: return .malformed
-    case .missingTensor: return .missingTensor
+    case .missingTensor, .foreignLayout: return .missingTensor
     case .shapeMismatch: return .shapeMismatch
     case .nonFiniteWeight: return .nonFiniteWeight
     case .badMetadata: return .badMetadata
@@ -447,6 +447,38 @@ final class CheckpointTests: XCTestCase {
       XCTAssertThrowsError(try Checkpoint(safetensors: bytes)) { e in
         XCTAssertEqual(e as? CheckpointError, .missingTensor(name))
       }
+    }
+  }
+
+  /// Another framework's names: the error names the layout and the
+  /// converter command (with the file's path when read from a file); names
+  /// that fit no known layout keep the plain missing-tensor error.
+  func testForeignLayoutNamesTheConverter() throws {
+    let torchNames = ["W_rec": "rnn.weight_hh_l0", "W_in": "rnn.weight_ih_l0", "b": "rnn.bias_hh_l0",
+                      "W_out": "fc.weight", "b_out": "fc.bias"]
+    let renamed = Self.specs().map { Spec(name: torchNames[$0.name]!, dtype: $0.dtype, shape: $0.shape, data: $0.data) }
+    let bytes = Self.craft(renamed, metadata: [])
+    XCTAssertThrowsError(try Checkpoint(safetensors: bytes)) { e in
+      guard case .foreignLayout(let missing, let layout, let file, _)? = e as? CheckpointError else {
+        return XCTFail("expected foreignLayout, got \(e)")
+      }
+      XCTAssertEqual(missing, "W_rec")
+      XCTAssertTrue(layout.contains("nn.RNN"), layout)
+      XCTAssertNil(file)
+    }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-foreign-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("it's a net.safetensors")
+    try Data(bytes).write(to: url)
+    XCTAssertThrowsError(try Checkpoint(contentsOf: url)) { e in
+      let message = "\(e)"
+      XCTAssertTrue(message.contains("python3 scripts/torch_to_ckpt.py '\(dir.path)/it'\\''s a net.safetensors' "), message)
+      XCTAssertTrue(message.contains("it'\\''s a net.ckpt' --activation tanh --noise-scaling in --sigma-train SIGMA"), message)
+    }
+    let unrelated = Self.specs().map { Spec(name: "x." + $0.name.lowercased(), dtype: $0.dtype, shape: $0.shape, data: $0.data) }
+    XCTAssertThrowsError(try Checkpoint(safetensors: Self.craft(unrelated, metadata: []))) { e in
+      XCTAssertEqual(e as? CheckpointError, .missingTensor("W_rec"))
     }
   }
 

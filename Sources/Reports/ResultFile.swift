@@ -127,7 +127,12 @@ struct AnalyzeJSON: Decodable, Sendable {
     var simulatedMean, simulatedSe, bias: [Double]
     var outputError, outputErrorClosure: Double?
   }
+  struct FixedPoint: Decodable, Sendable {
+    var readout: [Double]
+    var reference: Bool
+  }
   var model: Model
+  var fixedPoints: [FixedPoint]
   var noiseLevels: [Level]
   var optimumSigma, worstZ: Double?
 }

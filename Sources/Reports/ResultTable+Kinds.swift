@@ -199,8 +199,10 @@ extension ResultTable {
     guard o >= 0, o < a.model.outputs, o < l.simulatedMean.count, o < l.bias.count, o < l.simulatedSe.count else {
       throw .outputOutOfRange(path: f.path, output: o, outputs: a.model.outputs)
     }
-    // The σ = 0 fixed point's readout, which every bias is measured from.
-    let reference = l.simulatedMean[o] - l.bias[o]
+    // The σ = 0 fixed point's readout, which every bias is measured from
+    // (simulated − bias would carry a rounding error into an exact 0).
+    let fixedPoint = a.fixedPoints.first(where: \.reference).flatMap { o < $0.readout.count ? $0.readout[o] : nil }
+    let reference = fixedPoint ?? (l.simulatedMean[o] - l.bias[o])
     func value(_ v: [Double]?) -> PaperTable.Cell { v.flatMap { o < $0.count ? .number($0[o]) : nil } ?? .missing }
     func bias(_ v: [Double]?) -> PaperTable.Cell { v.flatMap { o < $0.count ? .number($0[o] - reference) : nil } ?? .missing }
     return [

@@ -95,22 +95,24 @@ public enum PaperNumber {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == 0 { return "0" }
-    // The exponent of x as rounded to the digits shown (9.9999999 → 10).
-    let rounded = Double(String(format: "%.\(significantDigits - 1)e", x)) ?? x
-    let e = exponent(rounded) ?? 0
+    // x rounded to the digits shown, by printf: its exponent is that of the
+    // rounded number (9.99996 → 1.000e+01), and a decimal literal such as
+    // 1e-12 is read as written, not as its binary neighbour 9.99…e-13.
+    let s = String(format: "%.\(significantDigits - 1)e", x)
+    guard let eIndex = s.firstIndex(of: "e"), let e = Int(s[s.index(after: eIndex)...]) else { return s }
     if fixedRange.contains(e) {
       let decimals = Swift.max(0, significantDigits - 1 - e)
-      return unsignedZero(trimZeros(String(format: "%.\(decimals)f", rounded)))
+      return unsignedZero(trimZeros(String(format: "%.\(decimals)f", x)))
     }
-    let mantissa = trimZeros(String(format: "%.\(significantDigits - 1)f", rounded / Double("1e\(e)")!))
-    return mantissa + "e\(e)"
+    return trimZeros(String(s[..<eIndex])) + "e\(e)"
   }
 
-  /// The decimal exponent of |x| (floor of log10), read from printf so that
-  /// 1e-3 is -3, not -4 by a rounding of log10; nil for 0 or non-finite.
+  /// The decimal exponent of |x| (floor of log10), read from printf at 15
+  /// significant digits, which every decimal literal survives: 1e-12 is -12,
+  /// not -13 (its double is 9.9999999999999998e-13); nil for 0 or non-finite.
   static func exponent(_ x: Double) -> Int? {
     guard x.isFinite, x != 0 else { return nil }
-    let s = String(format: "%.16e", abs(x))
+    let s = String(format: "%.14e", abs(x))
     return s.split(separator: "e").last.flatMap { Int($0) }
   }
 

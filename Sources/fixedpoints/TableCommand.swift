@@ -53,9 +53,9 @@ struct TableCommand: ParsableCommand {
   @OptionGroup var limits: LimitOptions
 
   static var columnHelp: String {
-    var lines = ["Columns per kind (--rows model; with --rows sigma: analyze the same, paradox sigma_test,loss):"]
+    var lines = ["Columns per kind (--rows model; with --rows sigma: analyze the same, paradox sigma_test, loss):"]
     for kind in ResultFile.Kind.allCases {
-      lines.append("  \(kind.rawValue) (\(kind.source)): " + ResultTable.columns(kind, rows: .model).map(\.name).joined(separator: ","))
+      lines.append("- \(kind.rawValue), from \(kind.source): " + ResultTable.columns(kind, rows: .model).map(\.name).joined(separator: ", "))
     }
     return lines.joined(separator: "\n")
   }

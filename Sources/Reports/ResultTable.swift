@@ -47,6 +47,9 @@ public enum ResultTable {
     }
     let kinds = uniqueKinds(files)
     if request.rows == .sigma, let k = kinds.first(where: { $0 != .analyze && $0 != .paradox }) { throw .noSigmaRows(k) }
+    // --sigma picks an analyze level for one row per model; anywhere else
+    // it would be ignored without a word.
+    if request.sigma != nil, request.rows == .sigma || kinds != [.analyze] { throw .sigmaNotApplicable }
     // The columns asked for (or the one kind's defaults), each checked
     // against every kind present.
     let names: [String]
@@ -157,6 +160,7 @@ public enum ResultTableError: Error, Equatable, CustomStringConvertible {
   case outputOutOfRange(path: String, output: Int, outputs: Int)
   case badLabel(String)
   case badDigits(Int)
+  case sigmaNotApplicable
 
   public var description: String {
     switch self {
@@ -183,6 +187,8 @@ public enum ResultTableError: Error, Equatable, CustomStringConvertible {
       "--output \(output): \(path) has \(outputs) output(s) (0 to \(outputs - 1))"
     case .badLabel(let message):
       "--label: \(message)"
+    case .sigmaNotApplicable:
+      "--sigma chooses the noise level of analyze results with --rows model; it applies to nothing else"
     case .badDigits(let n):
       "--digits \(n): give 1 to 17 significant digits"
     }

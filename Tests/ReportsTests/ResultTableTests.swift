@@ -55,6 +55,9 @@ final class ResultTableTests: XCTestCase {
     XCTAssertThrowsError(try ResultTable.build(try bundled, .init(sigma: 0.3))) { e in
       XCTAssertEqual(e as? ResultTableError, .sigmaNotALevel(path: "in.json", sigma: 0.3, levels: [0, 0.5]))
     }
+    XCTAssertThrowsError(try ResultTable.build(try bundled, .init(rows: .sigma, sigma: 0.5))) { e in
+      XCTAssertEqual(e as? ResultTableError, .sigmaNotApplicable)
+    }
     XCTAssertThrowsError(try ResultTable.build(try bundled, .init(output: 1))) { e in
       XCTAssertEqual(e as? ResultTableError, .outputOutOfRange(path: "in.json", output: 1, outputs: 1))
     }

@@ -27,7 +27,7 @@ test-swift:
 test-python:
 	@if [ -d Tests/python ]; then \
 	  FIXEDPOINTS_BIN="$$($(SWIFT) build $(RELEASE) --show-bin-path)/fixedpoints" \
-	  $(PYTHON) -m pytest -q Tests/python; rc=$$?; \
+	  $(PYTHON) -m pytest -q -rs Tests/python; rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
 	fi
 

@@ -18,6 +18,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# pdflatex with booktabs and siunitx: a test compiles every table `fixedpoints
+# table --format latex` writes. Without recommends: ~20 packages, not ~100.
+if ! { command -v pdflatex >/dev/null 2>&1 && kpsewhich siunitx.sty >/dev/null 2>&1 && kpsewhich booktabs.sty >/dev/null 2>&1; }; then
+  echo "setup: installing texlive-latex-recommended texlive-science (apt)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends texlive-latex-recommended texlive-science >/dev/null
+fi
+
 # Python is only for the independent cross-checks (mpmath references,
 # safetensors interop) and notebooks.
 PY=${PYTHON:-python3}

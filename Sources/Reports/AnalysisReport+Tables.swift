@@ -44,6 +44,51 @@ extension AnalysisReport {
     return t
   }
 
+  /// The level table for a paper (`--format latex`, report.tex): math
+  /// headers, the simulated readout and bias as value(SE) by
+  /// `Uncertainty.format`'s rule instead of a separate SE column, analytic
+  /// values to 6 significant digits, numbers in siunitx `S` columns.
+  public func levelPaperTable() -> PaperTable {
+    typealias Column = PaperTable.Column
+    var columns: [Column] = []
+    if model.outputs > 1 { columns.append(Column(name: "output", latex: "output")) }
+    columns += [
+      Column(name: "sigma_test", display: "σ_test", latex: "$\\sigma_\\text{test}$"),
+      Column(name: "mean-field", latex: "$\\bar z_\\text{MF}$"),
+      Column(name: "small-noise", latex: "$\\bar z_\\text{SN}$"),
+      Column(name: "closure", latex: "$\\bar z_\\text{closure}$"),
+      Column(name: "simulated", latex: "$\\bar z_\\text{sim}$"),
+      Column(name: "bias", latex: "$b_\\text{sim}$"),
+      Column(name: "z", latex: "$z$"),
+    ]
+    if model.target != nil { columns.append(Column(name: "output error", latex: "$E_\\text{out}$")) }
+    var t = PaperTable(
+      columns: columns,
+      caption: "Stationary readout at u = \(list(model.input))" + (model.target.map { ", target \(list($0))" } ?? ""))
+    t.digits = 6
+    func value(_ v: [Double]?, _ o: Int) -> PaperTable.Cell { v.map { .number($0[o]) } ?? .missing }
+    for l in noiseLevels {
+      for o in 0..<model.outputs {
+        var row: [PaperTable.Cell] = model.outputs > 1 ? [.integer(o)] : []
+        row += [
+          .number(Self.tidy(l.sigma)), value(l.analyticMeanField, o), value(l.analyticSmallNoise, o),
+          value(l.analyticClosure, o), .measured(l.simulatedMean[o], se: l.simulatedSe[o]),
+          .measured(l.bias[o], se: l.simulatedSe[o]),
+          // z to two decimals, as in the other formats: it is itself a ratio
+          // of Monte-Carlo estimates.
+          l.z.map { .number(Double(String(format: "%.2f", $0[o])) ?? $0[o]) } ?? .missing,
+        ]
+        // Three significant digits, as in the other formats: the error's own
+        // Monte-Carlo error is not estimated.
+        if model.target != nil {
+          row.append(o == 0 ? (l.outputError.map { .number(Double(String(format: "%.3g", $0)) ?? $0) } ?? .missing) : .missing)
+        }
+        t.append(row)
+      }
+    }
+    return t
+  }
+
   /// A σ rounded to 12 significant digits, so 0.1·3 prints as 0.3 (the
   /// command line's number lists are tidied the same way).
   static func tidy(_ x: Double) -> Double {
@@ -88,7 +133,10 @@ extension AnalysisReport {
   }
 
   public func render(_ format: TableFormat) -> String {
-    let tables = fixedPointTable().render(format) + "\n" + levelTable().render(format)
+    // LaTeX is for a paper: the level table as a PaperTable (math headers,
+    // value(SE)); the other formats keep the terminal's columns.
+    let levels = format == .latex ? levelPaperTable().render(.latex) : levelTable().render(format)
+    let tables = fixedPointTable().render(format) + "\n" + levels
       + (multistableTable().map { "\n" + $0.render(format) } ?? "")
     return format.frame(tables, heading: summary, closing: verdict) {
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables

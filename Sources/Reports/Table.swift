@@ -99,19 +99,8 @@ extension Table {
   }
 
   private func renderLaTeX() -> String {
-    func escape(_ s: String) -> String {
-      var out = ""
-      for ch in s {
-        switch ch {
-        case "\\": out += "\\textbackslash{}"
-        case "&", "%", "$", "#", "_", "{", "}": out += "\\\(ch)"
-        case "~": out += "\\textasciitilde{}"
-        case "^": out += "\\textasciicircum{}"
-        default: out.append(ch)
-        }
-      }
-      return out
-    }
+    // The paper tables' escaping: specials, and Unicode pdflatex cannot set.
+    func escape(_ s: String) -> String { LaTeX.escape(s) }
     let spec = alignments.map { $0 == .left ? "l" : "r" }.joined()
     var out = ["\\begin{table}[ht]", "\\centering"]
     if let caption { out.append("\\caption{\(escape(caption))}") }

@@ -359,7 +359,8 @@ extension CLITests {
 
     let latex = try run(base + ["--format", "latex"])
     XCTAssertEqual(latex.status, 0, latex.stderr)
-    for piece in ["\\begin{tabular}", "\\toprule", "\\midrule", "\\bottomrule", "sigma\\_test"] {
+    // The level table is a paper table: a math header, value(SE) entries.
+    for piece in ["\\begin{tabular}", "\\toprule", "\\midrule", "\\bottomrule", "{$\\sigma_\\text{test}$}", "S[table-format="] {
       XCTAssert(latex.stdout.contains(piece), "missing \(piece): \(latex.stdout)")
     }
 

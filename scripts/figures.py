@@ -7,7 +7,8 @@ Each RESULT is one of
   - an `analyze --out DIR` directory (report.json, noise_levels.csv,
     fixed_points.csv, branch.csv): readout, bias and output error against
     sigma_test, the mean-field branch, and the fixed points and branch in
-    principal components;
+    principal components; given two or more, also their biases on one plot
+    (bias_compare, beside the first directory unless --out);
   - the JSON `paradox --json` or `merge FILE... --json` prints (keys
     results, summary, verdict): test loss against sigma_test per placement
     with one curve per sigma_train and standard-error bands, and the optimum
@@ -104,6 +105,11 @@ def kind_of(path):
 
 
 # MARK: - Saving
+
+
+def beside(path):
+    """The directory holding path, as the user spelled it ("paper/noise-in" -> "paper")."""
+    return os.path.dirname(os.path.normpath(path)) or "."
 
 
 def save(fig, out, name):
@@ -300,6 +306,31 @@ def analyze_figures(path, out=None):
     return written
 
 
+def compare_figures(paths, out=None):
+    """Several analyze directories on one plot: the readout bias against
+    sigma_test of each (simulated ± SE, closure dashed), e.g. noise-in
+    against noise-out. Written to out, default the first directory's parent."""
+    out = out or beside(paths[0])
+    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    for i, path in enumerate(paths):
+        report = load_analyze_dir(path)["report"]
+        m = report["model"]
+        levels = report["noise_levels"]
+        s = [l["sigma"] for l in levels]
+        label = f"{os.path.basename(m['path'])} (noise-{m['noise']}, σ_train = {m['sigma_train']:g})"
+        ax.errorbar(s, [l["bias"][0] for l in levels], yerr=[l["simulated_se"][0] for l in levels], fmt="o",
+                    color=f"C{i}", ms=4, capsize=2, label=label)
+        closure = [(l["sigma"], l["analytic_bias"][0]) for l in levels if l.get("analytic_bias")]
+        if closure:
+            ax.plot(*zip(*closure), "--", color=f"C{i}", lw=1)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xlabel("σ_test")
+    ax.set_ylabel("readout bias")
+    ax.set_title("points: simulated ± SE; dashed: Gaussian closure", fontsize=8)
+    ax.legend(fontsize=6)
+    return save(fig, out, "bias_compare")
+
+
 # MARK: - paradox / merge --json
 
 
@@ -365,7 +396,7 @@ def paradox_figures(path, out=None, summary=None):
     if summary is None:
         with open(path) as f:
             summary = json.load(f)
-    out = out or os.path.dirname(os.path.abspath(path))
+    out = out or beside(path)
     placements = summary["results"]["config"]["placements"]
     fig, axes = plt.subplots(1, len(placements), figsize=(4.2 * len(placements), 3.6), sharey=True, squeeze=False)
     plot_paradox_curves(list(axes[0]), summary)
@@ -485,7 +516,7 @@ def mechanism_figures(path, out=None, mech=None):
     if mech is None:
         with open(path) as f:
             mech = json.load(f)
-    out = out or os.path.dirname(os.path.abspath(path))
+    out = out or beside(path)
     written = []
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4), sharey=True)
     plot_distance(axes, mech)
@@ -531,7 +562,7 @@ def plot_density(ax, rows):
 
 
 def density_figures(path, out=None):
-    out = out or os.path.dirname(os.path.abspath(path))
+    out = out or beside(path)
     fig, ax = plt.subplots(figsize=(5, 3.6))
     plot_density(ax, read_csv(path))
     return save(fig, out, "stationary_density")
@@ -569,7 +600,7 @@ def stationary_figures(paths, out=None):
     for p in paths:
         with open(p) as f:
             runs.append(json.load(f))
-    out = out or os.path.dirname(os.path.abspath(paths[0]))
+    out = out or beside(paths[0])
     fig, ax = plt.subplots(figsize=(5, 3.6))
     plot_stationary_bias(ax, runs)
     return save(fig, out, "stationary_bias")
@@ -590,6 +621,7 @@ def main(argv=None):
         return 2
     written = []
     stationary = [p for p, k in kinds if k == "stationary"]
+    analyzed = [p for p, k in kinds if k == "analyze"]
     for p, k in kinds:
         if k == "analyze":
             written += analyze_figures(p, args.out)
@@ -601,6 +633,8 @@ def main(argv=None):
             written += density_figures(p, args.out)
     if stationary:
         written += stationary_figures(stationary, args.out)
+    if len(analyzed) >= 2:
+        written += compare_figures(analyzed, args.out)
     for w in written:
         print(w)
     return 0

@@ -28,13 +28,16 @@ def figures(*args):
     return subprocess.run([sys.executable, FIGURES, *map(str, args)], capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module")
-def analyze_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("analyze") / "run"
-    subprocess.run([BIN, "analyze", os.path.join(REPO, "Data", "function-relu-noise-in.ckpt"),
+def small_analyze(model, out):
+    subprocess.run([BIN, "analyze", os.path.join(REPO, "Data", model),
                     "--sigma-test", "0,0.25,0.5", "--trajectories", "8", "--steps", "300", "--burn-in", "50",
                     "--out", str(out)], check=True, capture_output=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def analyze_dir(tmp_path_factory):
+    return small_analyze("function-relu-noise-in.ckpt", tmp_path_factory.mktemp("analyze") / "in")
 
 
 @needs_bin
@@ -58,6 +61,15 @@ def test_default_destination_is_the_directory(analyze_dir):
     p = figures(analyze_dir)
     assert p.returncode == 0, p.stderr
     assert (analyze_dir / "readout_vs_sigma.png").stat().st_size > 0
+
+
+@needs_bin
+def test_two_models_compared(analyze_dir, tmp_path):
+    other = small_analyze("function-relu-noise-out.ckpt", tmp_path / "out")
+    p = figures(analyze_dir, other, "--out", tmp_path / "figs")
+    assert p.returncode == 0, p.stderr
+    for ext in ("png", "pdf"):
+        assert (tmp_path / "figs" / f"bias_compare.{ext}").stat().st_size > 1000
 
 
 def test_results_file_refused(tmp_path):

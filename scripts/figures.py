@@ -26,7 +26,7 @@ Each RESULT is one of
 Figures go to --out (default: the analyze directory itself, or the input
 file's directory) as NAME.png and NAME.pdf. Every number plotted is one the
 CLI computed; the only arithmetic here is for display (a difference of two
-printed values, a projection onto principal axes, a square root for a band).
+printed values, a projection onto principal axes).
 Needs numpy and matplotlib (Agg backend: no display).
 """
 

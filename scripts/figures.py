@@ -358,6 +358,7 @@ def plot_paradox_curves(axes, summary, predicted=None):
         ax.set_xlabel("σ_test")
         ax.set_title(PLACEMENT_LABEL.get(p, p))
     axes[0].set_ylabel("test loss (mean ± SE over seeds)")
+    axes[0].plot([], [], "o", color="0.7", mec="k", mew=0.6, label="lowest loss")
     axes[0].legend(fontsize=7)
 
 

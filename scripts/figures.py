@@ -365,10 +365,11 @@ def plot_paradox_curves(axes, summary, predicted=None):
 def predicted_curves(mech):
     """mechanism --json's closure-predicted loss curves, one per network,
     keyed by (noise, sigma_train) for plot_paradox_curves; a sigma_test where
-    the closure failed (null) is left out."""
+    the closure failed (null) becomes NaN, a gap in the line."""
     curves = defaultdict(list)
     for n in mech["networks"]:
-        curves[cell_key(n)].append([(s, v) for s, v in zip(n["sigma_test"], n["predicted_loss"]) if v is not None])
+        curves[cell_key(n)].append(
+            [(s, math.nan if v is None else v) for s, v in zip(n["sigma_test"], n["predicted_loss"])])
     return dict(curves)
 
 

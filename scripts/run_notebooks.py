@@ -37,7 +37,12 @@ def run(path, timeout=900):
         km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": NOTEBOOKS}})
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            # nbclient leaves a kernel it was handed running; this one is ours.
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
 
 
 def main(argv):

@@ -7,7 +7,8 @@ PYTHON ?= python3
 # @testable imports working in release.
 RELEASE = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build test test-swift test-python verify verify-built analyze bench clean fuzz-codec
+.PHONY: setup build test test-swift test-python verify verify-built analyze bench clean fuzz-codec \
+	notebooks notebooks-built figures
 
 setup:
 	@bash scripts/setup.sh
@@ -15,7 +16,7 @@ setup:
 build: setup
 	$(SWIFT) build $(RELEASE)
 
-test: setup test-swift test-python verify-built
+test: setup test-swift test-python notebooks-built verify-built
 
 # Every test is XCTest; without this flag the empty Swift Testing run prints
 # "Test run with 0 tests" after XCTest's summary.
@@ -30,6 +31,23 @@ test-python:
 	  $(PYTHON) -m pytest -q -rs Tests/python; rc=$$?; \
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
 	fi
+
+# Every notebook in Notebooks/ top to bottom, on the release binary; the
+# figures go to Notebooks/figures/. A failing cell fails the target.
+notebooks: build
+	@$(MAKE) --no-print-directory notebooks-built
+
+# Within `make test`: the binary test-swift built.
+notebooks-built:
+	FIXEDPOINTS_BIN="$$($(SWIFT) build $(RELEASE) --show-bin-path)/fixedpoints" \
+	  $(PYTHON) scripts/run_notebooks.py
+
+# The standard figures (PNG and PDF) of CLI output, written beside it:
+#   make figures DIR=results/   (an `analyze --out` directory, or a
+#   paradox/merge/mechanism --json file; see scripts/figures.py)
+figures: setup
+	@test -n "$(DIR)" || { echo "make figures: give DIR=<analyze --out directory or result file>" >&2; exit 2; }
+	$(PYTHON) scripts/figures.py $(DIR)
 
 verify: setup
 	$(SWIFT) run $(RELEASE) fixedpoints verify

@@ -35,7 +35,9 @@ PY=${PYTHON:-python3}
 if command -v "$PY" >/dev/null 2>&1; then
   missing=$("$PY" - <<'PYEOF'
 import importlib.util
-mods = {"mpmath": "mpmath", "numpy": "numpy", "scipy": "scipy", "pytest": "pytest", "safetensors": "safetensors"}
+mods = {"mpmath": "mpmath", "numpy": "numpy", "scipy": "scipy", "pytest": "pytest", "safetensors": "safetensors",
+        # figures (scripts/figures.py) and `make notebooks` (scripts/run_notebooks.py)
+        "matplotlib": "matplotlib", "nbformat": "nbformat", "nbclient": "nbclient", "ipykernel": "ipykernel"}
 print(" ".join(p for m, p in mods.items() if importlib.util.find_spec(m) is None))
 PYEOF
 )

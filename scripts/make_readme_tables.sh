@@ -31,11 +31,15 @@ if [ "${1:-}" = "--regenerate" ]; then
   "$FP" paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 \
     --out "$tmp/paradox.json" > /dev/null
   mv "$tmp/paradox.json" results/paradox-function/results.json
-  # The README's mechanism run, with its relative paths (they are in the JSON).
-  (cd "$tmp" && "$FP" paradox --task function --hidden 32 --iterations 1500 --noise in,out \
-    --sigma-train 0.25,0.5,1.0 --seeds 2 --keep nets --out r.json > /dev/null \
-    && "$FP" mechanism r.json --json > mechanism.json)
-  mv "$tmp/mechanism.json" results/mechanism-function/mechanism.json
+  # The README's mechanism runs (three seeds, function and regulator), with
+  # their relative paths (they are in the JSON).
+  for task in function regulator; do
+    (cd "$tmp" && mkdir -p "$task" && cd "$task" && "$FP" paradox --task "$task" --hidden 32 --iterations 1500 \
+      --noise in,out --sigma-train 0.25,0.5,1.0 --seeds 3 --keep nets --out r.json > /dev/null \
+      && "$FP" mechanism r.json --json > mechanism.json)
+    mkdir -p "results/mechanism-$task"
+    mv "$tmp/$task/mechanism.json" "results/mechanism-$task/mechanism.json"
+  done
 fi
 
 block() {
@@ -49,6 +53,8 @@ block "Analyzing a trained network" results/bundled \
   results/bundled --columns model,sigma_test,optimum,bias,bias_closure,bias_mean_field
 block "Training networks, and the paradox" results/paradox-function \
   results/paradox-function/results.json --columns noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
-block "Testing the mechanism" results/mechanism-function \
-  results/mechanism-function/mechanism.json \
-  --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_zero,loss_at_zero_predicted,bias,bias_closure,near,distance_sd
+for task in function regulator; do
+  block "Testing the mechanism ($task)" "results/mechanism-$task" \
+    "results/mechanism-$task/mechanism.json" \
+    --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_train,loss_at_train_predicted,loss_agree,loss_at_zero,loss_at_zero_predicted,near,distance_sd
+done

@@ -111,8 +111,8 @@ extension ResultTable {
     case (.paradox, .sigma): ["sigma_test", "loss"]
     case (.mechanism, _):
       [
-        "noise", "sigma_train", "seeds", "optimum", "optimum_predicted", "agree", "loss_at_zero", "loss_at_zero_predicted",
-        "bias", "bias_closure", "near", "distance_sd",
+        "noise", "sigma_train", "seeds", "optimum", "optimum_predicted", "agree", "loss_at_train", "loss_at_train_predicted",
+        "loss_agree", "loss_at_zero", "loss_at_zero_predicted", "bias", "bias_closure", "near", "distance_sd",
       ]
     case (.moments, _): ["activation", "mu", "sigma", "mean", "variance", "bias", "error_bound"]
     case (.verify, _): ["check", "worst_error", "tolerance", "unit", "result"]

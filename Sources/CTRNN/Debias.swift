@@ -83,7 +83,16 @@ public struct Debias: Sendable {
     for sample in samples {
       let net = try Network(checkpoint: checkpoint, input: sample.input)
       let settled = net.settle(from: [Double](repeating: 0, count: n))
-      let c = try net.continuedClosure(sigma: s, from: settled)
+      let c: GaussianClosure
+      do {
+        c = try net.continuedClosure(sigma: s, from: settled)
+      } catch {
+        // Name the input: a network that is near-marginal at one end of the
+        // task's range fails there only.
+        let radius = (try? NonsymmetricEigen.eigenvalues(net.mapJacobian(settled)).first?.magnitude).flatMap { $0 }
+        let note = radius.map { String(format: " (spectral radius of the noiseless map at the state reached from h = 0: %.4f)", $0) } ?? ""
+        throw NetworkError.atInput(sample.input, "the closure at sigma = \(s) could not be solved: \(error)\(note)")
+      }
       let mu = net.preactivation(c.mean)
       var shift = [Double](repeating: 0, count: n), slope = [Double](repeating: 0, count: n)
       for i in 0..<n where f.derivative(mu[i]) > 0 && c.mean[i] > lo && c.mean[i] < hi {
@@ -296,16 +305,28 @@ public struct Debias: Sendable {
 
 extension Network {
   /// The Gaussian closure at σ, continued from the deterministic state `h`
-  /// in steps of at most 0.1 in σ so each solve starts near its root.
+  /// in steps of at most 0.1 in σ so each solve starts near its root. A
+  /// step whose solve fails is halved (down to 0.1/64) and the step size
+  /// grows back after each success: where the closure's mean moves fast
+  /// with σ (a unit crossing a kink), a 0.1 step can start the solver too
+  /// far from the root.
   public func continuedClosure(sigma: Double, from h: [Double]) throws -> GaussianClosure {
-    var m = h, level = 0.0
+    let largest = 0.1, smallest = largest / 64
+    var m = h, level = 0.0, step = largest
     var last: GaussianClosure?
-    repeat {
-      level = min(sigma, level + 0.1)
-      let c = try gaussianClosure(sigma: level, start: m)
-      m = c.mean
-      last = c
-    } while level < sigma
+    while last == nil || level < sigma {
+      let next = min(sigma, level + step)
+      do {
+        let c = try gaussianClosure(sigma: next, start: m)
+        m = c.mean
+        last = c
+        level = next
+        step = min(largest, 2 * step)
+      } catch {
+        guard step / 2 >= smallest else { throw error }
+        step /= 2
+      }
+    }
     return last!
   }
 }

@@ -118,6 +118,9 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
   case invalidParameter(NetworkParameter, message: String)
   /// The linearised dynamics are not contracting: no stationary covariance.
   case notContracting(String)
+  /// A computation over several inputs failed at one of them (the input,
+  /// and what failed there).
+  case atInput([Double], String)
   /// An ensemble at noise level `sigma` left the finite numbers: the first
   /// trajectory to do so (lowest step, then index), that step, and how many
   /// of all trajectories diverged.
@@ -128,7 +131,7 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     switch self {
     case .badInput: return .input
     case .invalidParameter(let p, _): return p
-    case .notContracting: return nil
+    case .notContracting, .atInput: return nil
     case .diverged: return .sigma
     }
   }
@@ -138,6 +141,7 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     case .badInput(let m): return "input: \(m)"
     case .invalidParameter(let p, let message): return "\(p.rawValue) \(message)"
     case .notContracting(let m): return "no stationary law: \(m)"
+    case .atInput(let u, let m): return "at input u = \(u.map { String(format: "%g", $0) }.joined(separator: ",")): \(m)"
     case .diverged(let scheme, let sigma, let j, let step, let failed, let m):
       return "the \(scheme) ensemble at sigma = \(sigma) diverged: \(failed) of \(m) trajectories became non-finite, "
         + "the first (trajectory \(j)) at step \(step)"

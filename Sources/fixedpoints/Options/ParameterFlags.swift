@@ -18,7 +18,7 @@ enum ParameterFlags {
     switch e {
     case .badInput(let m): return ValidationError("\(network[.input]!): \(m)")
     case .invalidParameter(let p, let message): return ValidationError("\(network[p] ?? p.rawValue) \(message)")
-    case .notContracting: return ValidationError(e.description)
+    case .notContracting, .atInput: return ValidationError(e.description)
     case .diverged(_, let sigma, _, _, _, _): return ValidationError("\(network[.sigma]!) \(sigma): \(e.description)")
     }
   }

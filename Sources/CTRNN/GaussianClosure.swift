@@ -75,17 +75,19 @@ extension Network {
       steinResidual: SteinEquation.residual(c: c, a: a, q: q))
   }
 
-  /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each pre-activation.
+  /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each
+  /// pre-activation: W C by one dgemm, then each row of it against W's row.
   func pathVariances(_ c: Matrix) -> [Double] {
     let n = size
-    return (0..<n).map { i in
-      var s = 0.0
-      for j in 0..<n {
-        let wij = recurrent[i, j]
-        if wij == 0 { continue }
-        for k in 0..<n { s += wij * c[j, k] * recurrent[i, k] }
+    let wc = SteinEquation.multiply(recurrent, c)
+    return recurrent.elements.withUnsafeBufferPointer { w in
+      wc.elements.withUnsafeBufferPointer { p in
+        (0..<n).map { i in
+          var s = 0.0
+          for k in 0..<n { s += p[i * n + k] * w[i * n + k] }
+          return max(s, 0)
+        }
       }
-      return max(s, 0)
     }
   }
 }

@@ -21,6 +21,8 @@ public enum AnalyzeStagesBenchmark {
     /// Per-attractor levels (stage 4b; zero unless ≥ 2 stable points).
     public var multistable: Double
     public var fixedPoints: Int
+    /// Outer (mean ↔ covariance) iterations of the closure, summed over σ.
+    public var closureIterations = 0
     public var total: Double { search + branches + closure + simulation + multistable }
     /// Processor seconds of the whole process over the analysis (every
     /// thread): less sensitive to other load on the machine than `total`.
@@ -69,6 +71,7 @@ public enum AnalyzeStagesBenchmark {
     for sigma in sigmas {
       let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
       let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start) }
+      row.closureIterations += closure.closure?.iterations ?? 0
       _ = try clock(&row.simulation) {
         try network.simulate(
           sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)

@@ -64,16 +64,16 @@ struct BenchAnalyze: ParsableCommand {
       print(try JSONOutput.string(rows.map {
         [
           "hidden": "\($0.hidden)", "fixed_points": "\($0.fixedPoints)", "search": f($0.search), "branches": f($0.branches),
-          "closure": f($0.closure), "simulation": f($0.simulation), "multistable": f($0.multistable), "total": f($0.total), "cpu": f($0.cpu),
+          "closure": f($0.closure), "simulation": f($0.simulation), "multistable": f($0.multistable), "total": f($0.total), "cpu": f($0.cpu), "closure_iterations": "\($0.closureIterations)",
         ]
       }))
       return
     }
     var table = Table(
-      columns: ["N", "fixed points", "search s", "branches s", "closure s", "simulation s", "multistable s", "total s", "cpu s"],
+      columns: ["N", "fixed points", "search s", "branches s", "closure s (iterations)", "simulation s", "multistable s", "total s", "cpu s"],
       caption: "random relu networks (noise-in, W ~ N(0, 0.8²/N), seed 1), default analyze options, \(threads) thread(s), one run each; cpu = processor seconds of every thread")
     for r in rows {
-      table.append(["\(r.hidden)", "\(r.fixedPoints)", f(r.search), f(r.branches), f(r.closure), f(r.simulation), f(r.multistable), f(r.total), f(r.cpu)])
+      table.append(["\(r.hidden)", "\(r.fixedPoints)", f(r.search), f(r.branches), f(r.closure) + " (\(r.closureIterations))", f(r.simulation), f(r.multistable), f(r.total), f(r.cpu)])
     }
     print(table.render(output.format), terminator: "")
   }

@@ -67,10 +67,11 @@ public enum AnalyzeStagesBenchmark {
     }
     row.fixedPoints = census.fixedPoints.count
     let branches = try clock(&row.branches) { try network.continueBranches(from: census, sigmas: sigmas) }
-    var previous: MultistableLevel?
+    var previous: MultistableLevel?, previousClosure: GaussianClosure?
     for sigma in sigmas {
       let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
-      let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start) }
+      let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start, previous: previousClosure) }
+      previousClosure = closure.closure
       row.closureIterations += closure.closure?.iterations ?? 0
       _ = try clock(&row.simulation) {
         try network.simulate(

@@ -42,12 +42,19 @@ extension Network {
   /// the covariance at fixed mean (Smith doubling), until C changes by less
   /// than `tolerance` relative to its size. C enters the mean only through
   /// sᵢ² — a correction of relative size γ — so this converges in a few steps.
-  public func gaussianClosure(sigma: Double, start: [Double], tolerance: Double = 1e-12, maxIterations: Int = 100) throws -> GaussianClosure {
+  ///
+  /// `initialCovariance` (nil: 0) is where the outer iteration starts: the
+  /// closure at a neighbouring σ, scaled, saves outer iterations (each a
+  /// Stein solve, O(N³)) and ends within `tolerance` of the same C.
+  public func gaussianClosure(
+    sigma: Double, start: [Double], initialCovariance: Matrix? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100
+  ) throws -> GaussianClosure {
     try checkSigma(sigma)
     let n = size, g = gamma, inside = noise == .inside
     let evaluator = try MomentEvaluator()
     var m = start
     var c = Matrix(rows: n, columns: n)
+    if let c0 = initialCovariance, c0.rows == n, c0.columns == n, c0.elements.allSatisfy(\.isFinite) { c = c0 }
     var change = Double.infinity, iterations = 0
     var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
     while iterations < maxIterations {

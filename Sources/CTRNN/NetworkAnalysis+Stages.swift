@@ -8,7 +8,8 @@ import SDE
 //   AnalysisProblem(checkpoint:input:)  the network at one constant input
 //   Network.findFixedPoints             → FixedPointCensus
 //   Network.continueBranches            → MeanFieldBranches
-//   Network.closure(sigma:start:)       → ClosureOutcome      (per σ)
+//   Network.closure(sigma:start:previous:) → ClosureOutcome   (per σ, warm-started
+//                                        from the previous σ's closure)
 //   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
 //   Network.multistableLevel(sigma:…)   → MultistableLevel? (per σ, ≥ 2 stable points;
 //                                        MultistableStationary.swift)

@@ -70,7 +70,7 @@ public enum AnalyzeStagesBenchmark {
     var previous: MultistableLevel?, previousClosure: GaussianClosure?
     for sigma in sigmas {
       let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
-      let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start, previous: previousClosure) }
+      let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start, previous: previousClosure, threads: threads) }
       previousClosure = closure.closure
       row.closureIterations += closure.closure?.iterations ?? 0
       _ = try clock(&row.simulation) {

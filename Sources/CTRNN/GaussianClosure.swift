@@ -46,8 +46,10 @@ extension Network {
   /// `initialCovariance` (nil: 0) is where the outer iteration starts: the
   /// closure at a neighbouring σ, scaled, saves outer iterations (each a
   /// Stein solve, O(N³)) and ends within `tolerance` of the same C.
+  /// `threads` runs the N×N products in parallel (same bits on any number).
   public func gaussianClosure(
-    sigma: Double, start: [Double], initialCovariance: Matrix? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100
+    sigma: Double, start: [Double], initialCovariance: Matrix? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100,
+    threads: Int = 1
   ) throws -> GaussianClosure {
     try checkSigma(sigma)
     let n = size, g = gamma, inside = noise == .inside
@@ -59,7 +61,7 @@ extension Network {
     var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
     while iterations < maxIterations {
       iterations += 1
-      let wcw = pathVariances(c)
+      let wcw = pathVariances(c, threads: threads)
       let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
       m = try solveAveraged(preactivationSD: s, start: m, evaluator: evaluator)
       let moments = try neuronMoments(preactivation(m), preactivationSD: s, evaluator: evaluator)
@@ -69,7 +71,7 @@ extension Network {
         let residual = max(moments[i].variance - moments[i].meanSlope * moments[i].meanSlope * wcw[i], 0)
         q[i, i] = g * g * (residual + (inside ? 0 : sigma * sigma))
       }
-      let next = try SteinEquation.solve(a: a, q: q)
+      let next = try SteinEquation.solve(a: a, q: q, threads: threads)
       change = zip(next.elements, c.elements).map { abs($0 - $1) }.max() ?? 0
       let magnitude = next.elements.map(abs).max() ?? 0
       c = next
@@ -84,9 +86,9 @@ extension Network {
 
   /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each
   /// pre-activation: W C by one dgemm, then each row of it against W's row.
-  func pathVariances(_ c: Matrix) -> [Double] {
+  func pathVariances(_ c: Matrix, threads: Int = 1) -> [Double] {
     let n = size
-    let wc = SteinEquation.multiply(recurrent, c)
+    let wc = SteinEquation.multiply(recurrent, c, threads: threads)
     return recurrent.elements.withUnsafeBufferPointer { w in
       wc.elements.withUnsafeBufferPointer { p in
         (0..<n).map { i in

@@ -145,13 +145,14 @@ extension Network {
   /// iteration with its covariance scaled by (σ/σ_previous)² (the state
   /// covariance grows like σ² to leading order, for either noise placement):
   /// fewer Stein solves, the same closure within its tolerance.
-  public func closure(sigma: Double, start: [Double], previous: GaussianClosure? = nil) -> ClosureOutcome {
+  /// `threads` runs its N×N products in parallel (same bits on any number).
+  public func closure(sigma: Double, start: [Double], previous: GaussianClosure? = nil, threads: Int = 1) -> ClosureOutcome {
     var warm: Matrix?
     if let p = previous, p.sigma > 0, sigma > p.sigma {
       let scale = (sigma / p.sigma) * (sigma / p.sigma)
       warm = Matrix(rows: p.covariance.rows, columns: p.covariance.columns, elements: p.covariance.elements.map { $0 * scale })
     }
-    do { return .converged(try gaussianClosure(sigma: sigma, start: start, initialCovariance: warm)) } catch let e as MomentError {
+    do { return .converged(try gaussianClosure(sigma: sigma, start: start, initialCovariance: warm, threads: threads)) } catch let e as MomentError {
       // σ and the start are finite (validated), so a non-finite argument of
       // a moment was computed here: say that, not "sigma must be finite, got inf".
       switch e {

@@ -281,7 +281,7 @@ final class NetworkAnalysisTests: XCTestCase {
     for (sigma, level) in zip(sigmas, whole.levels) {
       let meanField = branches.reference.point(at: sigma)
       let start = meanField?.h ?? census.reference.h
-      let closure = net.closure(sigma: sigma, start: start, previous: previousClosure)
+      let closure = net.closure(sigma: sigma, start: start, previous: previousClosure, threads: options.simulation.threads)
       previousClosure = closure.closure
       let simulated = try net.simulate(
         sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)

@@ -25,6 +25,7 @@
 #                           to reuse a test build instead of rebuilding)
 #   PYTHON=python3
 #   FIXEDPOINTS_BLAS=gslcblas  forces GSL's reference CBLAS (see sde_bench.sh)
+#   HIDDEN=256,512,1024     sizes of the random relu networks of step 4 (empty: skip it)
 #
 # The machine is shared: other load slows both sides. The ratio NumPy/Swift is
 # what compares across machines; the budget fraction is this machine's.
@@ -97,3 +98,9 @@ for s, m, se in zip(numpy["sigmas"], numpy["readout_mean"], numpy["readout_se"])
 print(f"readout means, swift vs numpy over {len(zs)} noise levels: max |z| = {max(zs):.2f}"
       f"{'' if max(zs) < 4 else '  (MORE THAN 4 SE: not the same computation?)'}")
 PYEOF
+
+# 4. Scaling: one default analysis per random relu network of HIDDEN units,
+#    seconds per stage (search, branches, closure, simulation) and processor
+#    seconds (Sources/Benchmarks/AnalyzeStagesBenchmark.swift).
+HIDDEN=${HIDDEN-256,512,1024}
+if [ -n "$HIDDEN" ]; then "$BIN" bench analyze --hidden "$HIDDEN"; fi

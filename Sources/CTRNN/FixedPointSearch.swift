@@ -72,8 +72,9 @@ extension Network {
     let first = try searchStarts(given: given, search: search)
     sampled += first
     startsUsed += first.count
-    let solver = try rootSolver(search)
-    var newPerBatch = [first.reduce(0) { $0 + (merge(root(from: $1, search: search, solver: solver)) ? 1 : 0) }]
+    // Solved on `threads` threads, merged in start order: the same result on any number.
+    let firstRoots = try self.roots(from: first, search: search, threads: threads)
+    var newPerBatch = [firstRoots.reduce(0) { $0 + (merge($1) ? 1 : 0) }]
 
     var reason = FixedPointSearchReport.StoppingReason.firstBatchOnly
     var quiet = 0
@@ -157,6 +158,32 @@ extension Network {
     return try slots.results.map { try $0!.get() }
   }
 
+  /// `root(from:)` of every start, in start order whatever `threads` is
+  /// (worker w takes starts w, w + workers, …, with its own solver).
+  func roots(from starts: [[Double]], search: FixedPointSearch, threads: Int) throws -> [[Double]?] {
+    let count = starts.count
+    guard count > 0 else { return [] }
+    let workers = max(1, min(threads, count))
+    if workers == 1 {
+      let solver = try rootSolver(search)
+      return starts.map { root(from: $0, search: search, solver: solver) }
+    }
+    let slots = RootSlots(count: count)
+    let network = self
+    let shared = UncheckedWork { w in
+      let solver: MultirootSolver
+      do { solver = try network.rootSolver(search) } catch {
+        for j in stride(from: w, to: count, by: workers) { slots.results[j] = .failure(error) }
+        return
+      }
+      for j in stride(from: w, to: count, by: workers) {
+        slots.results[j] = .success(network.root(from: starts[j], search: search, solver: solver))
+      }
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
+    return try slots.results.map { try $0!.get() }
+  }
+
   /// The starts of run `run` in batch `batch` (see `searchFixedPoints`).
   func sampledStarts(batch: Int, run: Int, known: [[Double]], search: FixedPointSearch) throws -> [[Double]] {
     let rng = try GSLRandom(seed: UInt(truncatingIfNeeded: Self.streamSeed(search.seed, batch: batch, run: run)))
@@ -226,6 +253,19 @@ extension Network {
 /// after all workers joined.
 private final class RunSlots: @unchecked Sendable {
   let results: UnsafeMutableBufferPointer<Result<Network.SampledRun, Error>?>
+  init(count: Int) {
+    results = .allocate(capacity: count)
+    results.initialize(repeating: nil)
+  }
+  deinit {
+    results.deinitialize()
+    results.deallocate()
+  }
+}
+
+/// One result slot per start, as `RunSlots`.
+private final class RootSlots: @unchecked Sendable {
+  let results: UnsafeMutableBufferPointer<Result<[Double]?, Error>?>
   init(count: Int) {
     results = .allocate(capacity: count)
     results.initialize(repeating: nil)

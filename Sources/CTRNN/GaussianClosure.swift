@@ -42,17 +42,26 @@ extension Network {
   /// the covariance at fixed mean (Smith doubling), until C changes by less
   /// than `tolerance` relative to its size. C enters the mean only through
   /// sᵢ² — a correction of relative size γ — so this converges in a few steps.
-  public func gaussianClosure(sigma: Double, start: [Double], tolerance: Double = 1e-12, maxIterations: Int = 100) throws -> GaussianClosure {
+  ///
+  /// `initialCovariance` (nil: 0) is where the outer iteration starts: the
+  /// closure at a neighbouring σ, scaled, saves outer iterations (each a
+  /// Stein solve, O(N³)) and ends within `tolerance` of the same C.
+  /// `threads` runs the N×N products in parallel (same bits on any number).
+  public func gaussianClosure(
+    sigma: Double, start: [Double], initialCovariance: Matrix? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100,
+    threads: Int = 1
+  ) throws -> GaussianClosure {
     try checkSigma(sigma)
     let n = size, g = gamma, inside = noise == .inside
     let evaluator = try MomentEvaluator()
     var m = start
     var c = Matrix(rows: n, columns: n)
+    if let c0 = initialCovariance, c0.rows == n, c0.columns == n, c0.elements.allSatisfy(\.isFinite) { c = c0 }
     var change = Double.infinity, iterations = 0
     var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
     while iterations < maxIterations {
       iterations += 1
-      let wcw = pathVariances(c)
+      let wcw = pathVariances(c, threads: threads)
       let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
       m = try solveAveraged(preactivationSD: s, start: m, evaluator: evaluator)
       let moments = try neuronMoments(preactivation(m), preactivationSD: s, evaluator: evaluator)
@@ -62,7 +71,7 @@ extension Network {
         let residual = max(moments[i].variance - moments[i].meanSlope * moments[i].meanSlope * wcw[i], 0)
         q[i, i] = g * g * (residual + (inside ? 0 : sigma * sigma))
       }
-      let next = try SteinEquation.solve(a: a, q: q)
+      let next = try SteinEquation.solve(a: a, q: q, threads: threads)
       change = zip(next.elements, c.elements).map { abs($0 - $1) }.max() ?? 0
       let magnitude = next.elements.map(abs).max() ?? 0
       c = next
@@ -75,17 +84,19 @@ extension Network {
       steinResidual: SteinEquation.residual(c: c, a: a, q: q))
   }
 
-  /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each pre-activation.
-  func pathVariances(_ c: Matrix) -> [Double] {
+  /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each
+  /// pre-activation: W C by one dgemm, then each row of it against W's row.
+  func pathVariances(_ c: Matrix, threads: Int = 1) -> [Double] {
     let n = size
-    return (0..<n).map { i in
-      var s = 0.0
-      for j in 0..<n {
-        let wij = recurrent[i, j]
-        if wij == 0 { continue }
-        for k in 0..<n { s += wij * c[j, k] * recurrent[i, k] }
+    let wc = SteinEquation.multiply(recurrent, c, threads: threads)
+    return recurrent.elements.withUnsafeBufferPointer { w in
+      wc.elements.withUnsafeBufferPointer { p in
+        (0..<n).map { i in
+          var s = 0.0
+          for k in 0..<n { s += p[i * n + k] * w[i * n + k] }
+          return max(s, 0)
+        }
       }
-      return max(s, 0)
     }
   }
 }

@@ -52,12 +52,7 @@ public struct Network: Sendable {
 
   /// u = W h + c, the pre-activation of every neuron.
   public func preactivation(_ h: [Double]) -> [Double] {
-    let n = size
-    return (0..<n).map { i in
-      var s = drive[i]
-      for j in 0..<n { s += recurrent[i, j] * h[j] }
-      return s
-    }
+    Self.preactivation(h, weights: recurrent.elements, drive: drive)
   }
 
   /// z = W_out h + b_out.

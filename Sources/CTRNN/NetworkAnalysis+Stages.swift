@@ -8,7 +8,8 @@ import SDE
 //   AnalysisProblem(checkpoint:input:)  the network at one constant input
 //   Network.findFixedPoints             → FixedPointCensus
 //   Network.continueBranches            → MeanFieldBranches
-//   Network.closure(sigma:start:)       → ClosureOutcome      (per σ)
+//   Network.closure(sigma:start:previous:) → ClosureOutcome   (per σ, warm-started
+//                                        from the previous σ's closure)
 //   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
 //   Network.multistableLevel(sigma:…)   → MultistableLevel? (per σ, ≥ 2 stable points;
 //                                        MultistableStationary.swift)
@@ -139,8 +140,19 @@ extension Network {
   /// Stage 3. The Gaussian closure at σ from `start` (the mean-field point,
   /// or the reference fixed point past the branch's end). A failure is an
   /// outcome, not an error: the report shows it and carries on.
-  public func closure(sigma: Double, start: [Double]) -> ClosureOutcome {
-    do { return .converged(try gaussianClosure(sigma: sigma, start: start)) } catch let e as MomentError {
+  ///
+  /// `previous`, the closure at a smaller σ > 0, warm-starts the outer
+  /// iteration with its covariance scaled by (σ/σ_previous)² (the state
+  /// covariance grows like σ² to leading order, for either noise placement):
+  /// fewer Stein solves, the same closure within its tolerance.
+  /// `threads` runs its N×N products in parallel (same bits on any number).
+  public func closure(sigma: Double, start: [Double], previous: GaussianClosure? = nil, threads: Int = 1) -> ClosureOutcome {
+    var warm: Matrix?
+    if let p = previous, p.sigma > 0, sigma > p.sigma {
+      let scale = (sigma / p.sigma) * (sigma / p.sigma)
+      warm = Matrix(rows: p.covariance.rows, columns: p.covariance.columns, elements: p.covariance.elements.map { $0 * scale })
+    }
+    do { return .converged(try gaussianClosure(sigma: sigma, start: start, initialCovariance: warm, threads: threads)) } catch let e as MomentError {
       // σ and the start are finite (validated), so a non-finite argument of
       // a moment was computed here: say that, not "sigma must be finite, got inf".
       switch e {

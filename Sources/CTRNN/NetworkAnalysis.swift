@@ -123,7 +123,8 @@ public struct NetworkAnalysis: Sendable {
     for sigma in sigmas {
       let meanField = branches.reference.point(at: sigma)
       let start = meanField?.h ?? census.reference.h
-      let closure = network.closure(sigma: sigma, start: start)
+      let closure = network.closure(
+        sigma: sigma, start: start, previous: levels.last?.closure, threads: options.simulation.threads)
       let simulated = try network.simulate(
         sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
       var level = Level(

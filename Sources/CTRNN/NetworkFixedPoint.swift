@@ -96,21 +96,24 @@ extension Network {
   /// tolerance, finite).
   func root(from start: [Double], search: FixedPointSearch, solver: MultirootSolver) -> [Double]? {
     let f = activation, n = size, weights = recurrent.elements
+    let equations = { (h: [Double]) -> [Double] in zip(self.preactivation(h, weights: weights), h).map { f($0) - $1 } }
+    let jacobian = { (h: [Double]) -> Matrix in
+      // diag(f′(u)) W − I, filled row-major in one pass.
+      let slopes = self.preactivation(h, weights: weights).map(f.derivative)
+      var j = [Double](repeating: 0, count: n * n)
+      for i in 0..<n {
+        for k in 0..<n { j[i * n + k] = slopes[i] * weights[i * n + k] }
+        j[i * n + i] -= 1
+      }
+      return Matrix(rows: n, columns: n, elements: j)
+    }
+    // Plain Newton on LAPACK's LU first (milliseconds at N = 512, where
+    // hybridsj's unblocked QR takes a large fraction of a second per
+    // start); hybridsj from the same start whenever Newton does not pass
+    // the residual test with a falling residual at every step.
     guard
-      let r = try? solver.solve(
-        start: start,
-        residual: { h in zip(self.preactivation(h, weights: weights), h).map { f($0) - $1 } },
-        jacobian: { h in
-          // diag(f′(u)) W − I, filled row-major in one pass.
-          let slopes = self.preactivation(h, weights: weights).map(f.derivative)
-          var j = [Double](repeating: 0, count: n * n)
-          for i in 0..<n {
-            for k in 0..<n { j[i * n + k] = slopes[i] * weights[i * n + k] }
-            j[i * n + i] -= 1
-          }
-          return Matrix(rows: n, columns: n, elements: j)
-        },
-        context: "fixed point")
+      let r = (try? solver.newton(start: start, residual: equations, jacobian: jacobian))
+        ?? (try? solver.solve(start: start, residual: equations, jacobian: jacobian, context: "fixed point"))
     else { return nil }
     // A relu kink can stop hybridsj on a small step rather than a root:
     // only genuine roots are kept.
@@ -123,16 +126,46 @@ extension Network {
   /// sums in the same order (so the same bits), without a subscript call per
   /// weight — the search's inner loop.
   func preactivation(_ h: [Double], weights: [Double]) -> [Double] {
-    let n = size
-    return weights.withUnsafeBufferPointer { w in
+    Self.preactivation(h, weights: weights, drive: drive)
+  }
+
+  /// drive + W h, each row summed in column order from its drive (the
+  /// bits of the plain loop), four rows at a time: four independent
+  /// addition chains instead of one, so the adds are no longer waiting on
+  /// each other's latency.
+  static func preactivation(_ h: [Double], weights: [Double], drive: [Double]) -> [Double] {
+    let n = drive.count
+    var u = drive
+    weights.withUnsafeBufferPointer { w in
       h.withUnsafeBufferPointer { x in
-        (0..<n).map { i in
-          var s = drive[i]
-          for j in 0..<n { s += w[i * n + j] * x[j] }
-          return s
+        u.withUnsafeMutableBufferPointer { out in
+          var i = 0
+          while i + 4 <= n {
+            var s0 = out[i], s1 = out[i + 1], s2 = out[i + 2], s3 = out[i + 3]
+            let r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+            for j in 0..<n {
+              let xj = x[j]
+              s0 += w[r0 + j] * xj
+              s1 += w[r1 + j] * xj
+              s2 += w[r2 + j] * xj
+              s3 += w[r3 + j] * xj
+            }
+            out[i] = s0
+            out[i + 1] = s1
+            out[i + 2] = s2
+            out[i + 3] = s3
+            i += 4
+          }
+          while i < n {
+            var s = out[i]
+            for j in 0..<n { s += w[i * n + j] * x[j] }
+            out[i] = s
+            i += 1
+          }
         }
       }
     }
+    return u
   }
 
   /// The given starts (finite, right size), one step from the input-driven

@@ -83,13 +83,20 @@ extension Network {
     preactivationSD s: [Double], start: [Double], evaluator: MomentEvaluator
   ) throws -> SolverOutcome<[Double]> {
     let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: 1e-12)
-    let outcome = try solver.find(
-      start: start,
-      residual: { h in try zip(self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator), h).map { $0.mean - $1 } },
-      jacobian: { h in
-        self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator).map(\.meanSlope))
-      },
-      context: "noise-averaged fixed point")
+    let residual = { (h: [Double]) throws -> [Double] in
+      try zip(self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator), h).map { $0.mean - $1 }
+    }
+    let jacobian = { (h: [Double]) throws -> Matrix in
+      self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator).map(\.meanSlope))
+    }
+    // Continuation and the closure start next to the root: plain Newton on
+    // LAPACK's LU gets there in a few steps, where hybridsj's unblocked QR
+    // alone costs seconds at N ≈ 500. hybridsj takes over whenever Newton
+    // does not pass the same residual test (kinks at σ = 0, bad starts).
+    if let r = try solver.newton(start: start, residual: residual, jacobian: jacobian) {
+      return .converged(r.x, iterations: r.iterations)
+    }
+    let outcome = try solver.find(start: start, residual: residual, jacobian: jacobian, context: "noise-averaged fixed point")
     let r = outcome.iterate
     switch outcome {
     case .converged where r.residualNorm > 1e-9: return .stalled(r.x, iterations: r.iterations)

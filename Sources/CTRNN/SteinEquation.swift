@@ -1,3 +1,4 @@
+import Dispatch
 import GSL
 
 /// The discrete Lyapunov (Stein) equation C = A C Aᵀ + Q, whose solution is
@@ -13,7 +14,10 @@ public enum SteinEquation {
   /// C with C = A C Aᵀ + Q, for square A with spectral radius < 1 and
   /// symmetric Q. Stops when ‖A_k‖_F² ≤ 1e-17, when the remaining terms
   /// change C by less than 1e-17 of its norm (below double rounding).
-  public static func solve(a: Matrix, q: Matrix, maxDoublings: Int = 64) throws(NetworkError) -> Matrix {
+  ///
+  /// `threads` > 1 runs each product's fixed row blocks (`product`) in
+  /// parallel: the same bits on any number of threads.
+  public static func solve(a: Matrix, q: Matrix, maxDoublings: Int = 64, threads: Int = 1) throws(NetworkError) -> Matrix {
     let n = a.rows
     guard a.columns == n, q.rows == n, q.columns == n else {
       throw .badInput("Stein equation needs square A and Q of one size, got \(a.rows)×\(a.columns) and \(q.rows)×\(q.columns)")
@@ -24,10 +28,10 @@ public enum SteinEquation {
       // once ‖A_k‖ < 1: stop when that is below rounding of C.
       let norm = frobenius(ak)
       if norm * norm <= 1e-17 { return symmetrised(c) }
-      let akc = multiply(ak, c)
-      let update = multiplyTransposed(akc, ak)
+      let akc = multiply(ak, c, threads: threads)
+      let update = multiplyTransposed(akc, ak, threads: threads)
       for i in c.elements.indices { c.elements[i] += update.elements[i] }
-      ak = multiply(ak, ak)
+      ak = multiply(ak, ak, threads: threads)
       if !frobenius(ak).isFinite || !frobenius(c).isFinite { break }
     }
     throw .notContracting("the linearised map has spectral radius >= 1 (Smith doubling did not converge): the state covariance grows without bound")
@@ -56,28 +60,60 @@ public enum SteinEquation {
   }
 
   /// A B, by BLAS dgemm.
-  static func multiply(_ a: Matrix, _ b: Matrix) -> Matrix {
-    product(a, b, transposeB: false)
+  static func multiply(_ a: Matrix, _ b: Matrix, threads: Int = 1) -> Matrix {
+    product(a, b, transposeB: false, threads: threads)
   }
 
   /// A Bᵀ, by BLAS dgemm.
-  static func multiplyTransposed(_ a: Matrix, _ b: Matrix) -> Matrix {
-    product(a, b, transposeB: true)
+  static func multiplyTransposed(_ a: Matrix, _ b: Matrix, threads: Int = 1) -> Matrix {
+    product(a, b, transposeB: true, threads: threads)
   }
 
-  static func product(_ a: Matrix, _ b: Matrix, transposeB: Bool) -> Matrix {
+  /// Rows of A at which a product is cut into separate dgemm calls: four
+  /// blocks from 256 rows up (each still large enough for dgemm's full
+  /// speed), one below. Fixed by the size alone, so the blocks — and the
+  /// bits — are the same whether they run on one thread or several.
+  static func rowBlocks(_ m: Int) -> [Range<Int>] {
+    let count = m >= 256 ? 4 : 1, per = (m + count - 1) / count
+    return (0..<count).map { $0 * per..<min(m, ($0 + 1) * per) }.filter { !$0.isEmpty }
+  }
+
+  static func product(_ a: Matrix, _ b: Matrix, transposeB: Bool, threads: Int = 1) -> Matrix {
     let m = a.rows, k = a.columns, n = transposeB ? b.rows : b.columns
     precondition(k == (transposeB ? b.columns : b.rows), "SteinEquation: inner dimensions differ")
     var c = Matrix(rows: m, columns: n)
     guard m > 0, n > 0, k > 0 else { return c }
+    let blocks = rowBlocks(m)
     a.elements.withUnsafeBufferPointer { ap in
       b.elements.withUnsafeBufferPointer { bp in
         c.elements.withUnsafeMutableBufferPointer { cp in
-          BLAS.gemm(
-            ap.baseAddress!, transposeA: false, bp.baseAddress!, transposeB: transposeB, into: cp.baseAddress!, m: m, n: n, k: k)
+          let operands = Operands(a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+          // Block r: rows r of A times B into rows r of C; blocks write disjoint rows.
+          @Sendable func run(_ r: Range<Int>) {
+            BLAS.gemm(
+              operands.a + r.lowerBound * k, transposeA: false, operands.b, transposeB: transposeB,
+              into: operands.c + r.lowerBound * n, m: r.count, n: n, k: k)
+          }
+          let workers = min(max(1, threads), blocks.count)
+          if workers == 1 {
+            for r in blocks { run(r) }
+          } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+              for j in stride(from: w, to: blocks.count, by: workers) { run(blocks[j]) }
+            }
+          }
         }
       }
     }
     return c
   }
+}
+
+/// The operands of one product, shared by the workers of `product`: each
+/// reads A and B and writes only its own rows of C, and all have joined
+/// before C is read.
+private struct Operands: @unchecked Sendable {
+  let a: UnsafePointer<Double>
+  let b: UnsafePointer<Double>
+  let c: UnsafeMutablePointer<Double>
 }

@@ -113,6 +113,7 @@ struct EnsembleEngine {
         }
       }
       for i in 0..<(size * n) { finalStates[first * n + i] = states[i] }
+      accumulator?.flushAll()  // here, on this chunk's thread, not later in the serial reduction
       results[c].failedAt = failedAt
       results[c].accumulator = accumulator
     }

@@ -1,3 +1,5 @@
+import GSL
+
 /// Running sums for batch-means estimates of the stationary mean, covariance
 /// and histogram, for a block of trajectories. One accumulator per ensemble
 /// chunk (so per thread); `StationaryStatistics.combine` reduces them in
@@ -64,6 +66,20 @@ final class StationaryAccumulator {
     }
   }
 
+  /// The covariance triangle is not summed record by record (N²/2 scalar
+  /// multiply-adds per record, the largest cost of a stationary ensemble
+  /// at N in the hundreds): each trajectory's deviations are kept for up to
+  /// `block` records of one batch and added as one product DᵀD (dgemm).
+  /// `pending` holds them, trajectory-major; `pendingCount[j]` records of
+  /// batch `pendingBatch[j]`.
+  static let block = 32
+  private var pending: [Double] = []
+  private var pendingCount: [Int]
+  private var pendingBatch: [Int]
+  private var pendingTotal = 0
+  /// N×N scratch for DᵀD, allocated at the first flush.
+  private var gram: [Double] = []
+
   init(layout: Layout, trajectories: Int) {
     self.layout = layout
     self.dimension = layout.dimension
@@ -71,6 +87,46 @@ final class StationaryAccumulator {
     sums = [Double](repeating: 0, count: trajectories * layout.batches * layout.slotSize)
     shifts = [Double](repeating: 0, count: trajectories * layout.dimension)
     shiftSet = [Bool](repeating: false, count: trajectories)
+    pendingCount = [Int](repeating: 0, count: trajectories)
+    pendingBatch = [Int](repeating: 0, count: trajectories)
+    if layout.covariance { pending = [Double](repeating: 0, count: trajectories * Self.block * layout.dimension) }
+  }
+
+  /// Adds trajectory j's pending deviations D (k×N) to its batch slot's
+  /// triangle: slot[a, b] += (DᵀD)[a, b] for b ≥ a.
+  private func flush(trajectory j: Int) {
+    let k = pendingCount[j]
+    guard k > 0 else { return }
+    let n = dimension
+    if gram.isEmpty { gram = [Double](repeating: 0, count: n * n) }
+    let base = (j * layout.batches + pendingBatch[j]) * layout.slotSize + 2 * n
+    pending.withUnsafeBufferPointer { d in
+      gram.withUnsafeMutableBufferPointer { g in
+        // safe: trajectory j's block starts at j·block·N and holds k ≤ block rows of N.
+        BLAS.gemm(
+          d.baseAddress! + j * Self.block * n, transposeA: true, d.baseAddress! + j * Self.block * n, transposeB: false,
+          into: g.baseAddress!, m: n, n: n, k: k)
+        sums.withUnsafeMutableBufferPointer { s in
+          var t = base
+          for a in 0..<n {
+            let row = a * n
+            for b in a..<n {
+              s[t] += g[row + b]
+              t += 1
+            }
+          }
+        }
+      }
+    }
+    pendingTotal -= k
+    pendingCount[j] = 0
+  }
+
+  /// Adds every pending block; the sums are complete afterwards.
+  func flushAll() {
+    guard pendingTotal > 0 else { return }
+    for j in 0..<trajectories { flush(trajectory: j) }
+    gram = []
   }
 
   /// Adds recorded sample `record` (0-based) of local trajectory `j`.
@@ -82,6 +138,15 @@ final class StationaryAccumulator {
       for i in 0..<n { shifts[j * n + i] = x[i] }
       shiftSet[j] = true
     }
+    if layout.covariance {
+      if pendingCount[j] > 0 && pendingBatch[j] != batch { flush(trajectory: j) }
+      pendingBatch[j] = batch
+      let row = (j * Self.block + pendingCount[j]) * n
+      for i in 0..<n { pending[row + i] = x[i] - shifts[j * n + i] }
+      pendingCount[j] += 1
+      pendingTotal += 1
+      if pendingCount[j] == Self.block { flush(trajectory: j) }
+    }
     let slotSize = layout.slotSize
     let base = (j * layout.batches + batch) * slotSize
     sums.withUnsafeMutableBufferPointer { s in
@@ -92,16 +157,6 @@ final class StationaryAccumulator {
           let d = x[i] - shift[i]
           slot[i] += d
           slot[n + i] += d * d
-        }
-        if layout.covariance {
-          var t = 2 * n
-          for a in 0..<n {
-            let da = x[a] - shift[a]
-            for b in a..<n {
-              slot[t] += da * (x[b] - shift[b])
-              t += 1
-            }
-          }
         }
         if let h = layout.histogram {
           let v = x[h.coordinate]
@@ -121,6 +176,7 @@ final class StationaryAccumulator {
 
   /// Batch slot `batch` of local trajectory `j`, and that trajectory's shift.
   func slot(trajectory j: Int, batch: Int) -> (sums: ArraySlice<Double>, shift: ArraySlice<Double>) {
+    flushAll()
     let base = (j * layout.batches + batch) * layout.slotSize
     return (sums[base..<base + layout.slotSize], shifts[j * dimension..<(j + 1) * dimension])
   }

@@ -122,15 +122,43 @@ extension StationaryStatistics {
     }
     var covariance: Matrix?, covarianceSE: Matrix?
     if layout.covariance {
+      // The same arithmetic as `batchCovariance` and `standardError`, in
+      // the same order (so the same bits), batch by batch over the whole
+      // triangle: two passes (the sums over batches, then the squared
+      // deviations from their mean) instead of an array of per-batch values
+      // for each of the N(N+1)/2 entries, which cost more than the
+      // simulation at N in the hundreds.
+      let triangle = layout.triangle
+      var total = [Double](repeating: 0, count: triangle), squares = total
+      func eachValue(_ body: (_ t: Int, _ value: Double) -> Void) {
+        for b in 0..<count {
+          let sl = slots[b], sb = sl.shift.startIndex
+          let dev = (0..<n).map { batchMeans[b][$0] - sl.shift[sb + $0] }
+          let off = (0..<n).map { batchMeans[b][$0] - mean[$0] }
+          sl.sums.withUnsafeBufferPointer { p in
+            var t = 0
+            for i in 0..<n {
+              let di = dev[i], oi = off[i]
+              for k in i..<n {
+                body(t, p[2 * n + t] / length - di * dev[k] + oi * off[k])
+                t += 1
+              }
+            }
+          }
+        }
+      }
+      eachValue { t, v in total[t] += v }
+      let average = total.map { $0 / Double(count) }
+      eachValue { t, v in squares[t] += (v - average[t]) * (v - average[t]) }
       var c = Matrix(rows: n, columns: n), se = Matrix(rows: n, columns: n)
-      var t = 2 * n
+      var t = 0
       for i in 0..<n {
         for k in i..<n {
-          let values = (0..<count).map { b in batchCovariance(b, i, k, slots[b].sums[slots[b].sums.startIndex + t]) }
-          c[i, k] = values.reduce(0, +) / Double(count)
-          c[k, i] = c[i, k]
-          se[i, k] = standardError(values)
-          se[k, i] = se[i, k]
+          let e = (squares[t] / Double(count - 1) / Double(count)).squareRoot()
+          c.elements[i * n + k] = average[t]
+          c.elements[k * n + i] = average[t]
+          se.elements[i * n + k] = e
+          se.elements[k * n + i] = e
           t += 1
         }
       }

@@ -14,6 +14,8 @@ struct BenchAnalyze: ParsableCommand {
     discussion: "Reports the whole analysis and each scheme's share, and the ratio to the 2 s budget.")
 
   @Argument(help: "A .ckpt file (default: the bundled model).") var checkpoint: String?
+  @Option(help: ArgumentHelp("Instead of a checkpoint: random relu networks of these sizes (e.g. 256,512,1024), one default analysis each, timed per stage.", valueName: "n,n,…"))
+  var hidden: String?
   @Option(help: "Timed runs; the best is reported.") var repeats = 3
   @Option(help: "Threads (results do not depend on it).") var threads = ProcessInfo.processInfo.activeProcessorCount
   @OptionGroup var output: OutputOptions
@@ -21,9 +23,14 @@ struct BenchAnalyze: ParsableCommand {
   func validate() throws {
     guard repeats >= 1 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
     guard threads >= 1 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    if hidden != nil {
+      guard checkpoint == nil else { throw ValidationError("give a checkpoint or --hidden, not both") }
+      _ = try sizes()
+    }
   }
 
   func run() throws {
+    if hidden != nil { return try runStages(try sizes()) }
     let path = try checkpoint ?? BundledModel.defaultPath()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path))
     let rows = try AnalyzeBenchmark.run(model, repeats: repeats, threads: threads)
@@ -33,6 +40,41 @@ struct BenchAnalyze: ParsableCommand {
     }
     var table = Table(columns: ["run", "seconds (best of \(repeats))", "fraction of the 2 s budget"], caption: "\(path), \(model.hiddenSize) units, default analyze options, \(threads) thread(s)")
     for row in rows { table.append([row.label, String(format: "%.3f", row.seconds), String(format: "%.2f", row.budgetRatio)]) }
+    print(table.render(output.format), terminator: "")
+  }
+
+  /// `--hidden` as sizes, each in 1...4096.
+  private func sizes() throws -> [Int] {
+    try (hidden ?? "").split(separator: ",", omittingEmptySubsequences: false).map { part in
+      guard let n = Int(part.trimmingCharacters(in: .whitespaces)), (1...4096).contains(n) else {
+        throw ValidationError("--hidden takes sizes in 1...4096 separated by commas, got '\(part)'")
+      }
+      return n
+    }
+  }
+
+  /// `--hidden`: seconds per stage of one default analysis per size.
+  private func runStages(_ sizes: [Int]) throws {
+    var rows: [AnalyzeStagesBenchmark.Row] = []
+    for n in sizes {
+      rows.append(try AnalyzeStagesBenchmark.run(AnalyzeStagesBenchmark.randomRelu(hidden: n), threads: threads))
+    }
+    func f(_ x: Double) -> String { String(format: "%.3f", x) }
+    if output.json {
+      print(try JSONOutput.string(rows.map {
+        [
+          "hidden": "\($0.hidden)", "fixed_points": "\($0.fixedPoints)", "search": f($0.search), "branches": f($0.branches),
+          "closure": f($0.closure), "simulation": f($0.simulation), "multistable": f($0.multistable), "total": f($0.total), "cpu": f($0.cpu), "closure_iterations": "\($0.closureIterations)",
+        ]
+      }))
+      return
+    }
+    var table = Table(
+      columns: ["N", "fixed points", "search s", "branches s", "closure s (iterations)", "simulation s", "multistable s", "total s", "cpu s"],
+      caption: "random relu networks (noise-in, W ~ N(0, 0.8²/N), seed 1), default analyze options, \(threads) thread(s), one run each; cpu = processor seconds of every thread")
+    for r in rows {
+      table.append(["\(r.hidden)", "\(r.fixedPoints)", f(r.search), f(r.branches), f(r.closure) + " (\(r.closureIterations))", f(r.simulation), f(r.multistable), f(r.total), f(r.cpu)])
+    }
     print(table.render(output.format), terminator: "")
   }
 }

@@ -277,10 +277,12 @@ final class NetworkAnalysisTests: XCTestCase {
       XCTAssertNotNil(b.outcome.endReason)
     }
     XCTAssertTrue(branches.all.contains { $0.outcome != .reachedEnd })
+    var previousClosure: GaussianClosure?  // the pipeline warm-starts each σ's closure from the last one
     for (sigma, level) in zip(sigmas, whole.levels) {
       let meanField = branches.reference.point(at: sigma)
       let start = meanField?.h ?? census.reference.h
-      let closure = net.closure(sigma: sigma, start: start)
+      let closure = net.closure(sigma: sigma, start: start, previous: previousClosure, threads: options.simulation.threads)
+      previousClosure = closure.closure
       let simulated = try net.simulate(
         sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
       let staged = NetworkAnalysis.Level(

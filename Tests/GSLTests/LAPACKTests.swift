@@ -1,0 +1,78 @@
+import Foundation
+import GSL
+import XCTest
+
+/// The LAPACK paths (OpenBLAS's dgeev and dgesv, found at run time) against
+/// GSL's own routines on the same problems. Skipped where OpenBLAS is absent
+/// (then every caller uses GSL and there is nothing to compare).
+final class LAPACKTests: XCTestCase {
+  /// A random nonsymmetric n×n matrix with entries N(0, 1/n) (spectrum in
+  /// about the unit disc), from GSL's MT19937.
+  func randomMatrix(_ n: Int, seed: UInt) throws -> Matrix {
+    let rng = try GSLRandom(seed: seed)
+    return Matrix(rows: n, columns: n, elements: (0..<(n * n)).map { _ in rng.gaussian() / Double(n).squareRoot() })
+  }
+
+  /// Values-only spectra come from dgeev, spectra with vectors from GSL's
+  /// Francis QR: both are backward stable, so on a random matrix (eigenvalue
+  /// condition numbers O(√n)) they agree to ~ε·‖A‖·√n; 1e-11 leaves two
+  /// orders of magnitude of room at n = 80 and still catches a transposed or
+  /// mis-sorted spectrum (eigenvalues here are O(1) apart from each other
+  /// in magnitude order only at the 1e-2 level).
+  func testDgeevSpectrumMatchesGSL() throws {
+    try XCTSkipUnless(LAPACK.available, "OpenBLAS (LAPACK) is not installed")
+    for seed: UInt in [1, 2] {
+      let a = try randomMatrix(80, seed: seed)
+      let lapack = try NonsymmetricEigen.eigenvalues(a)
+      let gsl = try NonsymmetricEigen.decompose(a, vectors: true).values
+      XCTAssertEqual(lapack.count, 80)
+      XCTAssertEqual(lapack.map(\.magnitude), lapack.map(\.magnitude).sorted(by: >), "sorted by decreasing magnitude")
+      for (x, y) in zip(lapack, gsl) {
+        XCTAssertEqual(x.magnitude, y.magnitude, accuracy: 1e-11)
+      }
+      // Same multiset of eigenvalues: match each LAPACK value to its nearest GSL one.
+      for x in lapack {
+        let nearest = gsl.map { hypot($0.real - x.real, $0.imaginary - x.imaginary) }.min()!
+        XCTAssertLessThan(nearest, 1e-11)
+      }
+    }
+  }
+
+  /// Newton on dgesv reaches the root hybridsj reaches on a smooth system
+  /// x = 0.5 tanh(A x) + b (a contraction, one root), within the residual
+  /// test both use (Σ|Fᵢ| < 1e-12, so |Δx| ≲ 1e-12/(1 − 0.5‖A‖)).
+  func testNewtonMatchesHybridsj() throws {
+    try XCTSkipUnless(LAPACK.available, "OpenBLAS (LAPACK) is not installed")
+    let n = 40
+    let a = try randomMatrix(n, seed: 3)
+    let b = (0..<n).map { 0.1 * sin(Double($0)) }
+    func ax(_ x: [Double]) -> [Double] { (0..<n).map { i in (0..<n).reduce(0.0) { $0 + a[i, $1] * x[$1] } } }
+    let residual = { (x: [Double]) -> [Double] in zip(ax(x), zip(x, b)).map { 0.5 * tanh($0) + $1.1 - $1.0 } }
+    let jacobian = { (x: [Double]) -> Matrix in
+      let u = ax(x)
+      var j = Matrix(rows: n, columns: n)
+      for i in 0..<n {
+        let s = 0.5 * (1 - tanh(u[i]) * tanh(u[i]))
+        for k in 0..<n { j[i, k] = s * a[i, k] }
+        j[i, i] -= 1
+      }
+      return j
+    }
+    let solver = try MultirootSolver(dimension: n, maxIterations: 200, residualTolerance: 1e-12)
+    let start = [Double](repeating: 0, count: n)
+    let newton = try XCTUnwrap(try solver.newton(start: start, residual: residual, jacobian: jacobian))
+    XCTAssertGreaterThan(newton.iterations, 0)
+    XCTAssertLessThan(newton.residual.reduce(0) { $0 + abs($1) }, 1e-12)
+    let hybrid = try solver.solve(start: start, residual: residual, jacobian: jacobian)
+    for (x, y) in zip(newton.x, hybrid.x) { XCTAssertEqual(x, y, accuracy: 1e-11) }
+  }
+
+  /// Newton gives up (nil, so callers fall back to hybridsj) when its
+  /// Jacobian is singular: F(x) = x² − 1 started at x = 0, where F′ = 0.
+  func testNewtonDeclinesASingularJacobian() throws {
+    try XCTSkipUnless(LAPACK.available, "OpenBLAS (LAPACK) is not installed")
+    let solver = try MultirootSolver(dimension: 1)
+    let r = try solver.newton(start: [0], residual: { [$0[0] * $0[0] - 1] }, jacobian: { Matrix(rows: 1, columns: 1, elements: [2 * $0[0]]) })
+    XCTAssertNil(r)
+  }
+}

@@ -56,5 +56,5 @@ block "Training networks, and the paradox" results/paradox-function \
 for task in function regulator; do
   block "Testing the mechanism ($task)" "results/mechanism-$task" \
     "results/mechanism-$task/mechanism.json" \
-    --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_train,loss_at_train_predicted,loss_agree,loss_at_zero,loss_at_zero_predicted,near,distance_sd
+    --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_train,loss_at_train_predicted,loss_agree,loss_at_zero,near,distance_sd
 done

@@ -66,9 +66,15 @@ public struct AnalysisVerdict: Sendable, Equatable {
   }
 
   /// The bias is reported at the level nearest σ_train (the last level when
-  /// that is σ = 0, where there is no noise to bias anything).
+  /// that is σ = 0, where there is no noise to bias anything; with several
+  /// attractors, the last where the reference ensemble stays in its own).
   public init(_ a: NetworkAnalysis) {
-    let level = a.trainingLevel.flatMap { $0.sigma > 0 ? $0 : nil } ?? a.levels.last!
+    // With several attractors, a level where the reference ensemble leaves
+    // its attractor has no bias of that attractor to report: then the
+    // largest σ > 0 where it stays.
+    let staying = a.levels.filter { $0.sigma > 0 && !a.referenceLeaves($0) }
+    let level = a.trainingLevel.flatMap { $0.sigma > 0 && !a.referenceLeaves($0) ? $0 : nil }
+      ?? (a.levels.contains(where: a.referenceLeaves) ? staying.last : nil) ?? a.levels.last!
     var bias: Bias?
     if let b = level.bias.first, let se = level.simulatedStandardError.first {
       bias = Bias(

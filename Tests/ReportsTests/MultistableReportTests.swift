@@ -74,6 +74,8 @@ final class MultistableReportTests: XCTestCase {
     let verdict = AnalysisVerdict(a)
     XCTAssertEqual(verdict.attractors, .init(count: 2, allHoldUpTo: 1, mixingFrom: 1, referenceLeavesFrom: 1))
     XCTAssert(verdict.text.contains("at sigma < 1") && verdict.text.contains("2 attractors"), verdict.text)
+    // σ_train = 0 and the largest σ mixes the wells: the bias is the last level where the reference stays.
+    XCTAssertEqual(verdict.bias?.sigma, 0.1)
   }
 
   /// One stable point: no multistable key anywhere, no extra method, no extra table.

@@ -17,8 +17,10 @@ REPO=$PWD
 SWIFT=${SWIFT:-swift}
 PY=${PYTHON:-python3}
 OUT=docs/timings.md
-$SWIFT build -c release --product fixedpoints >&2
-BIN="$($SWIFT build -c release --show-bin-path)/fixedpoints"
+# SWIFT_BUILD_FLAGS="-Xswiftc -enable-testing" reuses the build `make test` made.
+read -r -a FLAGS <<< "${SWIFT_BUILD_FLAGS:-}"
+$SWIFT build -c release ${FLAGS[@]+"${FLAGS[@]}"} --product fixedpoints >&2
+BIN="$($SWIFT build -c release ${FLAGS[@]+"${FLAGS[@]}"} --show-bin-path)/fixedpoints"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cp -R Data "$WORK/Data"
@@ -39,7 +41,7 @@ RUNS=(
   "debias|one \`debias\` of that sweep (in-s0.5-seed1)|mkdir -p deb && \"\$BIN\" debias nets/in-s0.5-seed1.ckpt -o deb/in-s0.5-seed1.ckpt >/dev/null 2>&1"
   "bundled-models|Data/README: both bundled function models, trained in parallel|FIXEDPOINTS_BLAS=gslcblas \"\$BIN\" train --task function --activation relu --sigma 0.5 --hidden 32 --iterations 3000 --batch 32 --lr 0.003 --seed 1 --noise in -o in.ckpt 2>/dev/null & FIXEDPOINTS_BLAS=gslcblas \"\$BIN\" train --task function --activation relu --sigma 0.5 --hidden 32 --iterations 3000 --batch 32 --lr 0.003 --seed 1 --noise out -o out.ckpt 2>/dev/null; wait"
   "flipflop-model|Data/README: the flip-flop model|FIXEDPOINTS_BLAS=gslcblas \"\$BIN\" train --task flipflop --activation tanh --hidden 24 --iterations 2000 --batch 32 --lr 0.01 --sigma 0.1 --noise in --seed 1 -o flipflop.ckpt 2>/dev/null"
-  "numpy-models|Data/README: the NumPy reference models (\`scripts/make_default_models.py\`)|$PY \"$REPO/scripts/make_default_models.py\" --out-dir numpy >/dev/null"
+  "numpy-models|Data/README: the NumPy reference models (\`scripts/make_default_models.py\`)|mkdir -p numpy && $PY \"$REPO/scripts/make_default_models.py\" --out-dir numpy >/dev/null"
 )
 
 # Rows kept from an earlier run when only some runs are asked for.
@@ -77,7 +79,7 @@ done
   echo
   echo "- machine: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $CORES cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)"
   echo "- $($SWIFT --version 2>/dev/null | head -1)"
-  echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), release build${FLAGS[@]+ with ${FLAGS[*]}}"
   echo
   echo "\"under load\": the 1-minute load average exceeded the $CORES cores when the run"
   echo "started (other jobs shared the machine), so the time is an upper bound."

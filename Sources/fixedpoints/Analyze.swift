@@ -142,14 +142,12 @@ struct Analyze: ParsableCommand {
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.map(\.values)
     // A constant input the network never saw is a legitimate question (how
-    // does it extrapolate?), so it is a warning, not an error.
+    // does it extrapolate?), so it is a warning, not an error, written once
+    // the analysis has succeeded: a failing run prints its one error line only.
+    var warnings: [String] = []
     if let meaning = TaskInputs.named(model.task, count: model.inputSize) {
-      // Only for inputs the analysis accepts: a wrong count or a non-finite
-      // value is an error, and its one line is all stderr gets.
       for u in input.map(\.values) where u.count == model.inputSize && u.allSatisfy(\.isFinite) {
-        for w in meaning.outsideTrainedRange(u) {
-          FileHandle.standardError.write(Data("fixedpoints: warning: --input: \(w) (task \(meaning.task))\n".utf8))
-        }
+        warnings += meaning.outsideTrainedRange(u).map { "fixedpoints: warning: --input: \($0) (task \(meaning.task))\n" }
       }
     }
     let options = try options
@@ -171,6 +169,7 @@ struct Analyze: ParsableCommand {
         throw ValidationError("-o/--out: \(e)")
       }
     }
+    for w in warnings { FileHandle.standardError.write(Data(w.utf8)) }
     if output.json {
       // One input: the report object itself (unchanged shape); several: a list.
       print(reports.count == 1 ? try JSONOutput.string(reports[0]) : try JSONOutput.string(reports))

@@ -77,6 +77,12 @@ extension CLITests {
     XCTAssert(r.stderr.hasPrefix("fixedpoints: warning: --input: u = 2 is outside the range seen in training, -1...1"), r.stderr)
     let model = try XCTUnwrap(try json(r)["model"] as? [String: Any])
     XCTAssertEqual(model["input"] as? [Double], [2])
+    // Out of range and failing later (a non-finite result): the error line
+    // alone, no warning before it.
+    let failing = try run(["analyze", Self.analyzeModel("in")] + Self.analyzeSmall + ["--input", "1e300"])
+    XCTAssertEqual(failing.status, 2, failing.stderr)
+    XCTAssertEqual(failing.stderrLines.count, 1, failing.stderr)
+    XCTAssert(failing.stderr.hasPrefix("fixedpoints: error: "), failing.stderr)
     // The default input, and one inside the range: silent.
     for extra in [[String](), ["--input", "-0.9"]] {
       let quiet = try run(["analyze", Self.analyzeModel("in")] + Self.analyzeSmall + extra + ["--json"])

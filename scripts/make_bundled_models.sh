@@ -2,7 +2,7 @@
 # Regenerates the bundled checkpoints in Data/ with the project's own trainer
 # (`fixedpoints train`), byte for byte:
 #
-#   scripts/make_bundled_models.sh            # ~2-3 minutes on 2 cores
+#   scripts/make_bundled_models.sh            # time: docs/timings.md, bundled-models
 #   sha256sum Data/*.ckpt                     # compare with Data/README.md
 #
 # GSL's reference CBLAS is forced (FIXEDPOINTS_BLAS=gslcblas): OpenBLAS picks

@@ -2,7 +2,7 @@
 # Regenerates the bundled flip-flop checkpoint Data/flipflop-tanh-noise-in.ckpt
 # with the project's own trainer (`fixedpoints train`), byte for byte:
 #
-#   scripts/make_flipflop_model.sh            # ~40 s on one core
+#   scripts/make_flipflop_model.sh            # time: docs/timings.md, flipflop-model
 #   sha256sum Data/flipflop-tanh-noise-in.ckpt   # compare with Data/README.md
 #
 # GSL's reference CBLAS is forced (FIXEDPOINTS_BLAS=gslcblas) for the same

@@ -32,7 +32,8 @@ public struct Network: Sendable {
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
     guard u.count == k.inputSize else {
-      throw .badInput("the network has \(k.inputSize) input(s); got \(u.count) value(s) (\(u.map { "\($0)" }.joined(separator: ",")))")
+      let meaning = TaskInputs.named(k.task, count: k.inputSize).map { ", in this order: " + $0.description } ?? ""
+      throw .badInput("the network has \(k.inputSize) input(s); got \(u.count) value(s) (\(u.map { "\($0)" }.joined(separator: ",")))\(meaning)")
     }
     guard u.allSatisfy(\.isFinite) else { throw .badInput("input values must be finite, got \(u)") }
     activation = k.activation

@@ -28,8 +28,9 @@ public struct AnalysisProblem: Sendable {
   public init(checkpoint: Checkpoint, input: [Double]?) throws(NetworkError) {
     let task = TaskTarget.named(checkpoint.task, inputs: checkpoint.inputSize, outputs: checkpoint.outputSize)
     guard let u = input ?? task?.defaultInput ?? TaskTarget.defaultInputWithoutTarget(checkpoint.task, inputs: checkpoint.inputSize) else {
+      let meaning = TaskInputs.named(checkpoint.task, count: checkpoint.inputSize).map { ", in this order: " + $0.description } ?? ""
       throw NetworkError.badInput(
-        "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
+        "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)\(meaning)")
     }
     self.checkpoint = checkpoint
     self.task = task

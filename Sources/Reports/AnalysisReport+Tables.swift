@@ -8,12 +8,12 @@ extension AnalysisReport {
     for (i, p) in fixedPoints.enumerated() {
       t.append([
         "\(i)\(p.reference ? " (reference)" : "")", p.stable ? "yes" : "no", "\(p.index)", String(format: "%.6f", p.spectralRadius),
-        String(format: "%.1e", p.residual), list(p.readout),
+        String(format: "%.1e", p.residual), values(p.readout),
         p.branchEndedAt.map { "ends at sigma = \(Self.tidy($0))" } ?? "to sigma = \(Self.tidy(noiseLevels.last?.sigma ?? 0))",
       ])
     }
     for (i, p) in (slowPoints ?? []).enumerated() {
-      t.append(["slow point \(i)", "-", "-", "-", String(format: "q = %.1e", p.q), list(p.readout), ""])
+      t.append(["slow point \(i)", "-", "-", "-", String(format: "q = %.1e", p.q), values(p.readout), ""])
     }
     return t
   }
@@ -89,6 +89,39 @@ extension AnalysisReport {
     return t
   }
 
+  /// Every simulated scheme per σ > 0 (`--schemes chain,em,milstein`): the
+  /// readout each gives, its SE, and its z against the chain; nil when only
+  /// one scheme ran, so the default report is unchanged.
+  public func schemeTable() -> Table? {
+    guard noiseLevels.contains(where: { $0.schemes.count > 1 }) else { return nil }
+    var t = Table(
+      columns: ["sigma_test", "scheme", "readout", "SE", "z vs chain"], alignments: [.left, .left, .right, .right, .right],
+      caption: "Simulated stationary readout by scheme at u = \(list(model.input)) (chain: the exact model; em, milstein: its diffusion approximation)")
+    for l in noiseLevels where !l.schemes.isEmpty {
+      for (k, e) in l.schemes.enumerated() {
+        for o in 0..<model.outputs {
+          t.append([
+            k == 0 && o == 0 ? Self.tidy(l.sigma).description : "", o == 0 ? e.scheme : "",
+            fmt(e.readoutMean[o], se: e.readoutSe[o]), String(format: "%.2g", e.readoutSe[o]),
+            e.zVsChain.map { String(format: "%+.2f", $0[o]) } ?? "-",
+          ])
+        }
+      }
+    }
+    return t
+  }
+
+  /// The slow-point search in one line, nil when it was not asked for: how
+  /// many minima of q were found below the threshold, or that none was.
+  public var slowPointSummary: String? {
+    guard let q = search.slowPointMaxQ else { return nil }
+    let n = slowPoints?.count ?? 0
+    let threshold = String(format: "%.3g", q)
+    return n == 0
+      ? "slow points: none found with 0 < q <= \(threshold) (q = 1/2 |F(h) - h|^2)"
+      : "slow points: \(n) found with 0 < q <= \(threshold) (rows 'slow point k' of the fixed-point table)"
+  }
+
   /// A σ rounded to 12 significant digits, so 0.1·3 prints as 0.3 (the
   /// command line's number lists are tidied the same way).
   static func tidy(_ x: Double) -> Double {
@@ -107,13 +140,18 @@ extension AnalysisReport {
     let decimals = min(12, max(0, 1 - Int(log10(se).rounded(.down))))
     return String(format: "%.\(decimals)f", x)
   }
-  func list(_ v: [Double]) -> String { v.map { "\($0)" }.joined(separator: ",") }
+  /// Inputs and targets as typed: 12 significant digits (0.1·3 is 0.3).
+  func list(_ v: [Double]) -> String { v.map { "\(Self.tidy($0))" }.joined(separator: ",") }
+  /// Computed readouts with the table's six decimals (JSON keeps every digit).
+  func values(_ v: [Double]) -> String { v.map(fmt).joined(separator: ",") }
 
   public var summary: String {
-    var s = "\(model.path): \(model.hidden) \(model.activation) units, noise-\(model.noise), sigma_train = \(model.sigmaTrain), "
-    s += "dt = \(model.dt), tau = \(model.tau), task = \(model.task ?? "unknown")"
+    // Six significant digits, as in the tables (the JSON keeps every digit).
+    func g(_ x: Double) -> String { NumberFormat.significant(x) }
+    var s = "\(model.path): \(model.hidden) \(model.activation) units, noise-\(model.noise), sigma_train = \(g(model.sigmaTrain)), "
+    s += "dt = \(g(model.dt)), tau = \(g(model.tau)), task = \(model.task ?? "unknown")"
     if let f = model.targetFormula { s += " (target \(f))" }
-    if let loss = model.loss { s += ", training loss \(loss)" }
+    if let loss = model.loss { s += ", training loss \(g(loss))" }
     return s
   }
 
@@ -137,10 +175,12 @@ extension AnalysisReport {
     // value(SE)); the other formats keep the terminal's columns.
     let levels = format == .latex ? levelPaperTable().render(.latex) : levelTable().render(format)
     let tables = fixedPointTable().render(format) + "\n" + levels
+      + (schemeTable().map { "\n" + $0.render(format) } ?? "")
       + (multistableTable().map { "\n" + $0.render(format) } ?? "")
     return format.frame(tables, heading: summary, closing: verdict) {
       var s = summary + "\n" + (branch.endReason.map { "mean-field branch: \($0)\n" } ?? "") + "\n" + tables
       s += "fixed-point search: " + searchSummary + "\n"
+      s += slowPointSummary.map { $0 + "\n" } ?? ""
       s += multistableLines
       s += "simulated: \(methods["simulated_mean"] ?? "")\n"
       s += "verdict: " + verdict + "\n"

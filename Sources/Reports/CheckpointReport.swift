@@ -78,13 +78,13 @@ public struct CheckpointReport: Report {
         ("sigma_train", NumberFormat.full(sigmaTrain)),
         ("dt", NumberFormat.full(dt)),
         ("tau", NumberFormat.full(tau)),
-        ("gamma = dt/tau", NumberFormat.full(gamma)),
+        ("gamma = dt/tau", NumberFormat.significant(gamma)),
         ("task", optional(task)),
         ("seed", optional(seed)),
-        ("loss", optional(loss.map(NumberFormat.full))),
+        ("loss", optional(loss.map(NumberFormat.significant))),
         ("dtype", dtype),
         ("parameters", "\(parameters)"),
-        ("spectral radius of W_rec", NumberFormat.full(spectralRadius)),
+        ("spectral radius of W_rec", NumberFormat.significant(spectralRadius)),
       ] + extraMetadata.keys.sorted().map { ("metadata \($0)", extraMetadata[$0] ?? "") }
     for (name, value) in rows { t.append([name, value]) }
     return t

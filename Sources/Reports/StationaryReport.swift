@@ -101,32 +101,38 @@ public struct StationaryReport: Encodable, Sendable {
 
   static func table(_ a: StationaryAnalysis) -> Table {
     let neuron = a.neuron
+    // Text reports print short numbers (JSON keeps every digit): a value
+    // with an error to the digits the error supports, a solved fixed point
+    // to six significant digits.
+    func g(_ x: Double) -> String { NumberFormat.significant(x) }
+    func v(_ x: Double, _ e: Double) -> String { NumberFormat.supported(x, error: e) }
     var table = Table(
       columns: ["quantity", "mean", "SE / error", "variance", "SE / error"],
-      caption: "\(neuron.activation) neuron, w = \(neuron.w), b = \(neuron.b), sigma = \(neuron.sigma), noise \(neuron.noise.label), dt = \(neuron.dt), tau = \(neuron.tau)")
+      caption: "\(neuron.activation) neuron, w = \(g(neuron.w)), b = \(g(neuron.b)), sigma = \(g(neuron.sigma)), noise \(neuron.noise.label), dt = \(g(neuron.dt)), tau = \(g(neuron.tau))")
     for p in a.deterministicFixedPoints {
-      table.append(["deterministic fixed point (\(p.stable ? "stable" : "unstable"))", NumberFormat.full(p.x), "", "", ""])
+      table.append(["deterministic fixed point (\(p.stable ? "stable" : "unstable"))", g(p.x), "", "", ""])
     }
     for p in a.noiseAveragedFixedPoints {
-      table.append(["noise-averaged fixed point (\(p.stable ? "stable" : "unstable"))", NumberFormat.full(p.x), "", "", ""])
+      table.append(["noise-averaged fixed point (\(p.stable ? "stable" : "unstable"))", g(p.x), "", "", ""])
     }
     let c = a.chain, fp = a.fokkerPlanck
     table.append([
-      "chain (transfer operator)", NumberFormat.full(c.mean), NumberFormat.short(c.meanDiscretisationError),
-      NumberFormat.full(c.variance), NumberFormat.short(c.varianceDiscretisationError),
+      "chain (transfer operator)", v(c.mean, c.meanDiscretisationError), NumberFormat.short(c.meanDiscretisationError),
+      v(c.variance, c.varianceDiscretisationError), NumberFormat.short(c.varianceDiscretisationError),
     ])
+    // The Fokker–Planck error is relative: its absolute size is that times the value.
     table.append([
-      "Fokker-Planck (diffusion approx.)", NumberFormat.full(fp.mean), NumberFormat.short(fp.relativeQuadratureError),
-      NumberFormat.full(fp.variance), "",
+      "Fokker-Planck (diffusion approx.)", v(fp.mean, fp.relativeQuadratureError * abs(fp.mean)),
+      NumberFormat.short(fp.relativeQuadratureError), v(fp.variance, fp.relativeQuadratureError * abs(fp.variance)), "",
     ])
     for (name, e) in [("chain ensemble", a.chainEnsemble), ("Euler-Maruyama ensemble", a.eulerMaruyama), ("Milstein ensemble", a.milstein)] {
       table.append([
-        name, NumberFormat.full(e.mean), NumberFormat.short(e.meanStandardError),
-        NumberFormat.full(e.variance), NumberFormat.short(e.varianceStandardError),
+        name, v(e.mean, e.meanStandardError), NumberFormat.short(e.meanStandardError),
+        v(e.variance, e.varianceStandardError), NumberFormat.short(e.varianceStandardError),
       ])
     }
     if let bias = a.bias {
-      table.append(["bias (chain mean - nearest fixed point)", NumberFormat.full(bias), "", "", ""])
+      table.append(["bias (chain mean - nearest fixed point)", v(bias, c.meanDiscretisationError), "", "", ""])
     }
     return table
   }

@@ -14,31 +14,52 @@ struct Analyze: ParsableCommand {
       W_in u + b + sigma xi), continued in sigma from the noiseless fixed point;
       noise-out: the fixed point itself), the Gaussian closure (mean and
       covariance together, Stein equation by Smith doubling), and the simulated
-      stationary readout mean +- SE (exact discrete chain; Euler-Maruyama and
-      Milstein on the diffusion approximation in --json and --out). bias =
+      stationary readout mean +- SE (exact discrete chain; --schemes adds
+      Euler-Maruyama and Milstein on the diffusion approximation, in a table
+      of their own). bias =
       simulated readout - readout of the sigma = 0 fixed point the network
       reaches from h = 0; z = (simulated - closure)/SE; output error =
       E(z - target)^2 when the checkpoint's task is known (function: sin(pi u);
       regulator: u).
       Without a CHECKPOINT, analyzes the bundled default model (\(BundledModel.defaultName)).
-      --sigma-test takes a list (0,0.5,1) or a range (0:1:0.1).
+      --sigma-test takes a list (0,0.5,1), a range start:stop:step (0:1:0.1)
+      or both (0,0.25:1:0.25). sigma is the standard deviation of the Gaussian
+      added at every step of dt: to the pre-activation (noise-in) or to f
+      (noise-out), in the units of the pre-activation / of h; dt and tau are
+      read from the checkpoint, in its units of time.
+      Inputs, in --input order (default: function and regulator 0.5, flipflop
+      0; decision and path-integration have none, give one):
+        function: u in [-1, 1], target sin(pi u);
+        regulator: the level to hold, in [0.2, 1.5];
+        decision: fixation cue (1 fixating, 0 = go), evidence c*s in [-0.4, 0.4];
+        path-integration: velocity x, velocity y (sd 0.25 in training);
+        flipflop: three channels, +-1 during a pulse, 0 between.
+      An --input outside the range seen in training is analysed, with a
+      warning on stderr.
+      Examples:
+        fixedpoints analyze                                  # the bundled model
+        fixedpoints analyze Data/flipflop-tanh-noise-in.ckpt --sigma-test 0,0.3,0.7
+        fixedpoints analyze decision.ckpt --input 0,0.2      # go cue, evidence 0.2
+        fixedpoints analyze model.ckpt --schemes chain,em,milstein --slow-points 1e-4
       --task-loss instead reports the test loss over the task's inputs
       (--task-inputs midpoints of its input range) at every sigma_test: the
       closure's prediction (E z - y)^2 + Var z next to the simulated stationary
       loss +- SE, and the optimum sigma_test of each.
       --out DIR writes report.json, report.md, report.tex and the CSVs a
       notebook needs (noise_levels.csv, fixed_points.csv, branch.csv).
+      --slow-points Q adds the slow points found (rows of the fixed-point
+      table) and a line saying how many, or that there were none.
       """)
 
   @Argument(help: "A .ckpt file (safetensors). Default: the bundled model.")
   var checkpoint: String?
 
-  @Option(name: .customLong("sigma-test"), help: "Test noise levels: a list 0,0.1,0.5 or a range start:stop:step.")
+  @Option(name: .customLong("sigma-test"), help: "Test noise levels (sd per step, see below): a list 0,0.1,0.5, a range start:stop:step, or both.")
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
   @Option(
     help: ArgumentHelp(
-      "The constant input u, one comma-separated value per network input (default: the task's).",
+      "The constant input u, one comma-separated value per network input (default: the task's; what each input means is below).",
       discussion: "A value may be a range START:STOP:STEP: the input conditions are then every combination (--input 0:1:0.25 is five conditions; --input 1,-1:1:1 three two-input ones). Repeat --input for more conditions. Each condition is analysed on its own (fixed points, search, noise levels); --json then prints a list of reports in order."))
   var input: [InputGrid] = []
 
@@ -133,6 +154,15 @@ struct Analyze: ParsableCommand {
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.flatMap(\.conditions)
+    // A constant input the network never saw is a legitimate question (how
+    // does it extrapolate?), so it is a warning, not an error, written once
+    // the analysis has succeeded: a failing run prints its one error line only.
+    var warnings: [String] = []
+    if let meaning = TaskInputs.named(model.task, count: model.inputSize) {
+      for u in input.flatMap(\.conditions) where u.count == model.inputSize && u.allSatisfy(\.isFinite) {
+        warnings += meaning.outsideTrainedRange(u).map { "fixedpoints: warning: --input: \($0) (task \(meaning.task))\n" }
+      }
+    }
     let options = try options
     var reports: [AnalysisReport] = []
     for u in inputs {
@@ -152,6 +182,7 @@ struct Analyze: ParsableCommand {
         throw ValidationError("-o/--out: \(e)")
       }
     }
+    for w in warnings { FileHandle.standardError.write(Data(w.utf8)) }
     if output.json {
       // One input: the report object itself (unchanged shape); several: a list.
       print(reports.count == 1 ? try JSONOutput.string(reports[0]) : try JSONOutput.string(reports))

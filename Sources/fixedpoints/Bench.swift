@@ -8,13 +8,15 @@ import SDE
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure throughput (prints rates; never asserts a time).",
+    discussion: "Example: fixedpoints bench analyze",
     subcommands: [BenchMoments.self, BenchSDE.self, BenchAnalyze.self, BenchTrain.self])
 }
 
 struct BenchMoments: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "moments",
-    abstract: "Moment evaluations per second, per activation and method.")
+    abstract: "Moment evaluations per second, per activation and method.",
+    discussion: "Example: fixedpoints bench moments --evaluations 5000")
 
   @Option(help: "Evaluations per activation.")
   var evaluations = 2000
@@ -56,7 +58,10 @@ struct BenchSDE: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sde",
     abstract: "Neuron-steps per second of a batched noise-in tanh ensemble (64 neurons).",
-    discussion: "x <- (1-gamma) x + gamma tanh(W x + b + sigma xi), gamma = 0.1, sigma = 0.5; best of --repeats runs.")
+    discussion: """
+      x <- (1-gamma) x + gamma tanh(W x + b + sigma xi), gamma = 0.1, sigma = 0.5; best of --repeats runs.
+      Example: fixedpoints bench sde --trajectories 200 --steps 500
+      """)
 
   @Option(help: "Trajectories in the ensemble.") var trajectories = 1000
   @Option(help: "Steps per trajectory.") var steps = 2000

@@ -21,6 +21,7 @@ struct BenchTrain: ParsableCommand {
       (Philox), BPTT.lossAndGradient, clip the gradient norm at 1, Adam with the cosine learning-rate schedule, \
       rebuild the parameters. Noise-in, sigma = 0.5, dt = 0.1, tau = 1, lr = 3e-3, float64. The timed loop is \
       TrainingLoop.step, the loop of Trainer.train, without its final evaluation; --whole-trainer also times Trainer.train itself.
+      Example: fixedpoints bench train --hidden 32 --iterations 100
       """)
 
   @Option(help: "Hidden units.") var hidden = 64

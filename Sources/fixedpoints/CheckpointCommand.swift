@@ -17,6 +17,7 @@ struct CheckpointCommand: ParsableCommand {
       activation, noise (in|out), sigma_train, dt, tau, and optionally task,
       seed, loss. Python writes one with safetensors.numpy.save_file;
       scripts/torch_to_ckpt.py converts a PyTorch state_dict.
+      Example: fixedpoints checkpoint inspect Data/function-relu-noise-in.ckpt
       """,
     subcommands: [Inspect.self, Convert.self])
 }
@@ -24,7 +25,8 @@ struct CheckpointCommand: ParsableCommand {
 extension CheckpointCommand {
   struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Validate a checkpoint and print its sizes, metadata and the spectral radius of W_rec.")
+      abstract: "Validate a checkpoint and print its sizes, metadata and the spectral radius of W_rec.",
+      discussion: "Example: fixedpoints checkpoint inspect Data/function-relu-noise-in.ckpt --json")
 
     @Argument(help: "The .ckpt file.")
     var file: String
@@ -51,6 +53,7 @@ extension CheckpointCommand {
         success; a directory, device, FIFO or symbolic link at OUT is refused, and
         OUT = - writes to stdout. Equal content gives equal bytes. Tensors other than the five of the
         model are dropped. --dtype f32 rounds every weight to the nearest float.
+        Example: fixedpoints checkpoint convert model.ckpt model-f32.ckpt --dtype f32
         """)
 
     @Argument(help: "The checkpoint to read.")

@@ -18,6 +18,7 @@ struct DebiasCommand: ParsableCommand {
       sigma before and after (closure-predicted and simulated): if the
       debiased network's zero-noise loss falls to the noisy loss, the
       noise-induced bias is the whole story.
+      Example: fixedpoints debias Data/function-relu-noise-in.ckpt -o debiased.ckpt
       """)
 
   @Argument(help: "A .ckpt file (safetensors).")
@@ -26,7 +27,7 @@ struct DebiasCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
   var out: String
 
-  @Option(help: "The noise level whose stationary readout to reproduce (default: the checkpoint's sigma_train).")
+  @Option(help: "The noise level (sd per step, as sigma_train) whose stationary readout to reproduce (default: the checkpoint's sigma_train).")
   var sigma: Double?
 
   @Option(name: .customLong("task-inputs"), help: "Inputs: midpoints of the task's input range.")

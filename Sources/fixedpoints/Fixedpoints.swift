@@ -10,6 +10,10 @@ struct Fixedpoints: ParsableCommand {
     abstract: "Stochastic fixed points and stationary distributions of noisy CTRNNs.",
     discussion: """
       Exit status: 0 on success, 1 when a check fails (verify), 2 on bad input.
+      Units: dt and tau are in the model's units of time (g = dt/tau per step);
+      sigma is the standard deviation of the Gaussian added at every step, to
+      the pre-activation (noise in) or to f (noise out), not scaled by dt.
+      Example: fixedpoints analyze    (the bundled model; see fixedpoints help analyze)
       """,
     version: "0.1.0",
     subcommands: [Moments.self, Verify.self, Bench.self, Stationary.self, Simulate.self, Analyze.self, Train.self, Paradox.self, Merge.self, CheckpointCommand.self, DebiasCommand.self, Mechanism.self, TableCommand.self])

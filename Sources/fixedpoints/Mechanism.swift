@@ -25,6 +25,7 @@ struct Mechanism: ParsableCommand {
       sd, and its share W_out,i x shift_i of the readout bias. Then per
       (placement, sigma_train): seed means +- SE and a verdict on whether the
       closure predicts the measured optimum.
+      Example: fixedpoints paradox --task function --hidden 32 --iterations 1500 --seeds 2 --keep nets --out r.json; fixedpoints mechanism r.json
       """)
 
   @Argument(help: "Results JSON of paradox --keep (or merge).")

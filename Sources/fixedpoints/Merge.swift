@@ -7,7 +7,10 @@ import Training
 struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Combine `paradox --shard k/n --out FILE` results into one table.",
-    discussion: "All files must come from the same sweep (same configuration). Missing jobs are listed on stderr.")
+    discussion: """
+      All files must come from the same sweep (same configuration). Missing jobs are listed on stderr.
+      Example: fixedpoints merge shard-*.json --out sweep.json
+      """)
 
   @Argument(help: "Results files written by paradox --out.")
   var files: [String]

@@ -18,15 +18,16 @@ struct Moments: ParsableCommand {
       softplus (and erf's second moment).
       erf means the probit-scaled erf(x/sqrt 2) = 2 Phi(x) - 1.
       Negative numbers: write --mu=-0.3 or --mu -0.3.
+      Example: fixedpoints moments --activation relu --mu 0.3 --sigma 0.5
       """)
 
   @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
   var activation: Activation
 
-  @Option(help: "Mean of the pre-activation.")
+  @Option(help: "Mean mu of the pre-activation X.")
   var mu: Double
 
-  @Option(help: "Standard deviation of the pre-activation noise (>= 0).")
+  @Option(help: "Standard deviation sigma of the pre-activation noise (>= 0), in the units of X.")
   var sigma: Double
 
   @Option(help: "Also estimate every moment from N Monte-Carlo samples, with standard errors.")

@@ -16,16 +16,16 @@ struct NeuronOptions: ParsableArguments {
   @Option(help: "Bias b.")
   var b: Double = 0.1
 
-  @Option(help: "Noise standard deviation sigma (> 0 for a stationary law).")
+  @Option(help: "Noise sigma (> 0 for a stationary law): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out), in the units of x; not scaled by dt.")
   var sigma: Double = 0.5
 
   @Option(help: "Noise placement: in (x <- (1-g)x + g f(wx+b+sigma xi)) or out (x <- (1-g)x + g(f(wx+b)+sigma xi)).")
   var noise: NoisePlacement = .inside
 
-  @Option(help: "Time step dt (> 0); g = dt/tau <= 1.")
+  @Option(help: "Time step dt (> 0), in units of time (those of tau); g = dt/tau <= 1.")
   var dt: Double = 0.1
 
-  @Option(help: "Time constant tau (> 0).")
+  @Option(help: "Time constant tau (> 0), in units of time.")
   var tau: Double = 1
 
   func neuron() throws -> SingleNeuron {

@@ -32,6 +32,10 @@ struct NumberList: ExpressibleByArgument, Sendable, Equatable {
     values = out
   }
 
+  /// For messages: what `init?(argument:)` takes.
+  static let acceptedForms =
+    "a list 0,0.5,1, a range start:stop:step with stop >= start and step > 0 (0:1:0.1, at most 10000 steps), or both (0,0.25:1:0.25)"
+
   static func tidy(_ x: Double) -> Double {
     guard x != 0, x.isFinite else { return x }
     return Double(String(format: "%.12g", x)) ?? x

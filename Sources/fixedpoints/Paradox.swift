@@ -31,10 +31,10 @@ struct Paradox: ParsableCommand {
   @Option(help: "Noise placements, comma-separated: in, out.")
   var noise = "in,out"
 
-  @Option(name: .customLong("sigma-train"), help: "Training noise levels: a list or start:stop:step.")
+  @Option(name: .customLong("sigma-train"), help: "Training noise levels (sd per step, as train --sigma): a list 0,0.5, a range start:stop:step, or both.")
   var sigmaTrain = NumberList([0, 0.25, 0.5, 1.0])
 
-  @Option(name: .customLong("sigma-test"), help: "Test noise levels: a list or start:stop:step.")
+  @Option(name: .customLong("sigma-test"), help: "Test noise levels (sd per step): a list 0,0.5, a range start:stop:step, or both.")
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
   @Option(help: "Seeds per cell (seeds 1...k).")

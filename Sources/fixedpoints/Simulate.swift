@@ -12,6 +12,7 @@ struct Simulate: ParsableCommand {
       t (in units of time, k*dt) with one column per trajectory. Schemes: chain
       (the exact discrete model), em and milstein (its diffusion approximation
       at step dt). Trajectory j uses noise stream j of --seed.
+      Example: fixedpoints simulate --activation tanh --sigma 0.5 --trajectories 2 --steps 100 --every 10
       """)
 
   enum Scheme: String, ExpressibleByArgument, CaseIterable { case chain, em, milstein }
@@ -81,7 +82,8 @@ struct Simulate: ParsableCommand {
     var s = "t," + (0..<trajectories).map { "x\($0)" }.joined(separator: ",") + "\n"
     let rows = solution.pathSteps.count
     for k in 0..<rows {
-      s += "\(Double(solution.pathSteps[k]) * neuron.dt)"
+      // k·dt to 12 significant digits: 3 × 0.1 prints as 0.3, not 0.30000000000000004.
+      s += "\(NumberList.tidy(Double(solution.pathSteps[k]) * neuron.dt))"
       for j in 0..<trajectories { s += ",\(solution.paths[j * rows + k])" }
       s += "\n"
     }

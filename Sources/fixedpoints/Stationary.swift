@@ -18,6 +18,7 @@ struct Stationary: ParsableCommand {
       batch means after --burn-in). bias = chain mean - nearest deterministic
       fixed point. Ensembles start at the chain mean.
       --density FILE.csv writes long-format rows method,x,density.
+      Example: fixedpoints stationary --activation relu --w 0.5 --b 0.2 --sigma 0.3 --noise in
       """)
 
   @OptionGroup var neuronOptions: NeuronOptions

@@ -29,7 +29,7 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Trials per mini-batch.")
   var batch = 32
 
-  @Option(name: .customLong("trial-steps"), help: "Steps of dt per trial (default: the task's).")
+  @Option(name: .customLong("trial-steps"), help: "Steps of dt per trial (default: the task's, 100).")
   var trialSteps: Int?
 
   @Option(help: "Adam learning rate (cosine-decayed to a tenth).")
@@ -38,10 +38,10 @@ struct TrainingArguments: ParsableArguments {
   @Option(help: "Gradient-norm clipping threshold.")
   var clip = 1.0
 
-  @Option(help: "Time step dt.")
+  @Option(help: "Time step dt, in units of time (the same units as tau); g = dt/tau.")
   var dt = 0.1
 
-  @Option(help: "Time constant tau (>= dt).")
+  @Option(help: "Time constant tau, in units of time (>= dt).")
   var tau = 1.0
 
   @OptionGroup var limits: LimitOptions
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
   @Option(help: "Noise placement: in (inside f) or out (outside f).")
   var noise: NoisePlacement = .inside
 
-  @Option(help: "Training noise sigma (>= 0).")
+  @Option(help: "Training noise sigma (>= 0): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out); not scaled by dt.")
   var sigma = 0.5
 
   @Option(help: "Seed of the weights, the data and the noise.")

@@ -10,6 +10,7 @@ struct Verify: ParsableCommand {
       One row per check: its name, the worst error found, the tolerance and the
       unit both are in (relative, absolute, standard errors, or order). Exit
       status 0 when every check passes, 1 when any fails.
+      Examples: fixedpoints verify --list; fixedpoints verify --filter relu
       """)
 
   @Option(help: "Run only the checks whose name contains this text.")

@@ -54,10 +54,20 @@ enum ParameterFlags {
     ]
   ]
 
+  /// The forms a number-list option accepts (`NumberList`), for the parser's
+  /// "invalid value" error, which names the value but not what would do.
+  static let valueForms: [String: String] = [
+    "--sigma-test": NumberList.acceptedForms, "--sigma-train": NumberList.acceptedForms,
+    "--input": "numbers separated by commas, one per network input (0.5, or 0,0.2)",
+  ]
+
   /// The hint for an unknown-option message of ArgumentParser ("Unknown
   /// option '--sigma'"), nil when there is none. ArgumentParser's parse
   /// errors are not public types, so its message is all there is to read.
   static func hint(forParseError message: String, arguments: [String]) -> String? {
+    for (flag, forms) in valueForms.sorted(by: { $0.key < $1.key }) where message.contains("is invalid for '\(flag) ") {
+      return "accepted: \(forms)"
+    }
     guard let command = arguments.first(where: { !$0.hasPrefix("-") }), let table = hints[command] else { return nil }
     for (flag, hint) in table.sorted(by: { $0.key < $1.key }) where message.contains("Unknown option '\(flag)'") {
       return "did you mean \(hint)?"

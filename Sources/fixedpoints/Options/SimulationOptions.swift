@@ -14,7 +14,7 @@ struct SimulationOptions<Defaults: SimulationDefaults>: ParsableArguments {
   @Option(help: "Trajectories per ensemble (>= 2).")
   var trajectories = Defaults.trajectories
 
-  @Option(help: "Steps of dt per trajectory.")
+  @Option(help: "Steps of dt per trajectory (time = steps x dt).")
   var steps = Defaults.steps
 
   @Option(name: .customLong("burn-in"), help: "Steps discarded before statistics (< steps).")

@@ -135,15 +135,25 @@ def test_no_templates(path):
 def test_model_ckpt_is_made_before_it_is_used():
     """Every checkpoint a block reads is bundled or written by an earlier
     block (or by the same block, on an earlier line)."""
+    # Writers: -o/--out, `checkpoint convert IN OUT`, the converter
+    # (`torch_to_ckpt.py IN OUT`, `python3 -m fixedpoints_io IN OUT`), and in
+    # a python block `from_torch(…, "OUT")` / `save_ctrnn("OUT", …)`.
+    writes = (r"(?:-o|--out)\s+(\S+\.ckpt)|convert\s+\S+\s+(\S+\.ckpt)"
+              r"|(?:torch_to_ckpt\.py|fixedpoints_io)\s+\S+\s+(\S+\.ckpt)")
     written = set()
-    for b in SHELL:
+    for b in ALL:
+        if b.lang == "python":
+            written.update(re.findall(r"(?:from_torch|save_ctrnn)\([^)]*?[\"']([\w./-]+\.ckpt)[\"']", b.text))
+            continue
+        if b.lang != "sh":
+            continue
         for cmd in commands(b.text):
-            for m in re.finditer(r"(?:-o|--out)\s+(\S+\.ckpt)|convert\s+\S+\s+(\S+\.ckpt)", cmd):
-                written.add(m.group(1) or m.group(2))
+            for m in re.finditer(writes, cmd):
+                written.add(next(g for g in m.groups() if g))
             for path in re.findall(r"(?<![-\w/])([\w./-]+\.ckpt)\b", cmd):
                 if path.startswith("Data/") or path in written or "$" in path or "*" in path:
                     continue
-                if re.search(r"(?:-o|--out)\s+" + re.escape(path), cmd) or re.search(r"convert\s+\S+\s+" + re.escape(path), cmd):
+                if path in [next(g for g in m.groups() if g) for m in re.finditer(writes, cmd)]:
                     continue
                 pytest.fail(f"README.md line {b.line}: `{cmd}` reads {path}, which no earlier block writes")
 
@@ -154,6 +164,9 @@ def test_model_ckpt_is_made_before_it_is_used():
 def workdir():
     d = tempfile.mkdtemp(prefix="readme-blocks-")
     shutil.copytree(os.path.join(REPO, "Data"), os.path.join(d, "Data"))
+    # Blocks run from the repository's root: scripts/ (figures.py, the
+    # converter) as they find it there.
+    shutil.copytree(os.path.join(REPO, "scripts"), os.path.join(d, "scripts"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

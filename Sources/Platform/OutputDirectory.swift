@@ -80,7 +80,7 @@ public enum OutputDirectory {
       return false
     }
     guard st.st_mode & S_IFMT == S_IFDIR else {
-      throw PlatformError.notReplaceable(path: path, kind: FileSystem.classify(st.st_mode).kind ?? "regular file")
+      throw PlatformError.notADirectory(path: path, kind: FileSystem.classify(st.st_mode).kind ?? "regular file")
     }
     guard access(trimmed, W_OK | X_OK) == 0 else { throw PlatformError.notWritable(path: path, directory: path) }
     for name in names {

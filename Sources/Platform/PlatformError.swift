@@ -18,6 +18,8 @@ public enum PlatformError: Error, CustomStringConvertible, Equatable, Sendable {
   /// Writing a set of files: `name` already exists in the target directory
   /// and is not a regular file.
   case entryNotReplaceable(directory: String, name: String, kind: String)
+  /// An output directory's path names something else (a file, a device…).
+  case notADirectory(path: String, kind: String)
   /// A memory estimate above the budget.
   case memory(what: String, bytes: Int, limit: Int)
   /// A size product that does not fit in an Int.
@@ -39,6 +41,8 @@ public enum PlatformError: Error, CustomStringConvertible, Equatable, Sendable {
       return "\(operation) \(path): \(String(cString: strerror(code)))"
     case .invalidName(let name):
       return "\"\(name)\" is not a valid file name inside an output directory"
+    case .notADirectory(let path, let kind):
+      return "refusing to write into \(path): it exists and is a \(kind); give a directory (existing or new)"
     case .entryNotReplaceable(let directory, let name, let kind):
       return "refusing to write \(directory)/\(name): it exists and is a \(kind); nothing was written"
     case .memory(let what, let bytes, let limit):

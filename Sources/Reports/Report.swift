@@ -12,4 +12,5 @@ extension VerifyReport: Report {}
 extension TaskLossReport: Report {}
 extension DebiasReport: Report {}
 extension MechanismReport: Report {}
+extension DebiasSweepReport: Report {}
 extension ParadoxSummary: Report {}

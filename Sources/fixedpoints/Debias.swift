@@ -18,14 +18,23 @@ struct DebiasCommand: ParsableCommand {
       sigma before and after (closure-predicted and simulated): if the
       debiased network's zero-noise loss falls to the noisy loss, the
       noise-induced bias is the whole story.
+      Given a results file of `paradox --keep` (or `merge`) instead, every
+      kept network is debiased: -o is then a directory that receives one
+      debiased checkpoint per network (all or nothing), and the report is a
+      table per (placement, sigma_train) with seed means; a network whose
+      closure cannot be solved is listed with the reason and left out.
       Example: fixedpoints debias Data/function-relu-noise-in.ckpt -o debiased.ckpt
+      Example: fixedpoints debias r.json -o debiased/
       """)
 
-  @Argument(help: "A .ckpt file (safetensors).")
+  @Argument(help: "A .ckpt file (safetensors), or a paradox --keep results file (.json).")
   var checkpoint: String
 
-  @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
+  @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required); a directory for a results file.")
   var out: String
+
+  /// A results file of a kept sweep, not one checkpoint.
+  var sweep: Bool { checkpoint.hasSuffix(".json") }
 
   @Option(help: "The noise level (sd per step, as sigma_train) whose stationary readout to reproduce (default: the checkpoint's sigma_train).")
   var sigma: Double?
@@ -48,10 +57,16 @@ struct DebiasCommand: ParsableCommand {
     guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
     if let s = sigma, !(s.isFinite && s >= 0) { throw ValidationError("--sigma must be finite and >= 0, got \(s)") }
     do { try simulationOptions.validate() } catch { throw ParameterFlags.validationError(error) }
-    try OutputPath.validate(out, option: "-o/--out")
+    if sweep {
+      // Names are per network; only the directory itself is checked here.
+      do { try OutputDirectory.checkWritable(out, names: []) } catch { throw ValidationError("-o/--out: \(error)") }
+    } else {
+      try OutputPath.validate(out, option: "-o/--out")
+    }
   }
 
   func run() throws {
+    if sweep { return try runSweep() }
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: checkpoint), budget: budget)
     try model.checkAnalysisLimits(budget: budget)

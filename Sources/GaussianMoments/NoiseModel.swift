@@ -87,6 +87,14 @@ public enum NoiseAmplitude: String, CaseIterable, Sendable, Codable {
     }
   }
 
+  /// One line for `checkpoint inspect`: the raw value and what it means.
+  public var summary: String {
+    switch self {
+    case .gammaSigma: return "gamma (sigma as in the chain: gamma sigma xi outside f, sigma xi inside)"
+    case .sqrtTwoGammaSigma: return "sqrt-2-gamma (the chain runs at sigma_c = sqrt(2/gamma) sigma)"
+    }
+  }
+
   /// The σ of the γσ chain that is this convention's σ at γ = dt/τ.
   public func chainSigma(_ sigma: Double, gamma: Double) -> Double {
     switch self {

@@ -84,7 +84,7 @@ public struct CheckpointReport: Report {
         ("activation", activation),
         ("noise", noise),
         ("noise law", noiseLaw),
-        ("noise amplitude", NoiseAmplitude(rawValue: noiseAmplitude).map { "\($0.rawValue) (\($0.label)ξ per step)" } ?? noiseAmplitude),
+        ("noise amplitude", NoiseAmplitude(rawValue: noiseAmplitude)?.summary ?? noiseAmplitude),
         ("sigma_train", NumberFormat.full(sigmaTrain)),
         ("dt", NumberFormat.full(dt)),
         ("tau", NumberFormat.full(tau)),

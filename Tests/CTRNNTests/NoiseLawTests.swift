@@ -226,4 +226,23 @@ final class NoiseLawTests: XCTestCase {
     let net = try Network(checkpoint: laplace, input: [0])
     XCTAssertThrowsError(try net.diffusionApproximation(sigma: 0.1, table: nil, initialState: [0, 0], steps: 10))
   }
+
+  /// The study `analyze` shows for such checkpoints: with W = 0 its mean
+  /// field is exact, so every simulated readout is within 4 SE of it, and
+  /// at σ = 0 both are the noiseless readout.
+  func testNoiseLawStudyMatchesSimulationWhereTheMeanFieldIsExact() throws {
+    var o = Self.simulation
+    o.trajectories = 128
+    let study = try NoiseLawStudy(
+      checkpoint: Self.checkpoint(law: .laplace), input: [0], sigmas: [0, 0.5, 1], simulation: o)
+    XCTAssertEqual(study.levels.count, 3)
+    XCTAssertEqual(study.levels[0].meanFieldReadout, study.noiselessReadout)
+    for level in study.levels.dropFirst() {
+      let se = level.simulatedStandardError[0]
+      XCTAssertGreaterThan(se, 0)
+      XCTAssertLessThan(abs(level.simulatedReadout[0] - level.meanFieldReadout[0]), 4 * se, "σ = \(level.sigma)")
+    }
+    // relu at c = 0 under Laplace: E relu(σξ) = σ/(2√2), the readout of neuron 0.
+    XCTAssertEqual(study.levels[2].meanFieldReadout[0], 1 / (2 * 2.0.squareRoot()), accuracy: 1e-9)
+  }
 }

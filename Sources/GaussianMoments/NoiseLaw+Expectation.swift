@@ -39,3 +39,30 @@ extension Activation {
     return (mean, second)
   }
 }
+
+/// E f, E f², Var f, E f′ and the bias E f − f(μ) of f(μ + σξ) under a
+/// non-Gaussian law, all by quadrature (`NoiseLaw.expectation`).
+public struct LawMoments: Sendable, Equatable {
+  public var activation: Activation
+  public var law: NoiseLaw
+  public var mu, sigma: Double
+  public var mean, secondMoment, variance, meanSlope, bias: Double
+}
+
+extension Activation {
+  /// `LawMoments` of f(μ + σξ) under `law`. The variance is E(f − f(μ))² −
+  /// bias², both by quadrature, which avoids E f² − (E f)² cancelling when
+  /// σ is small.
+  public func lawMoments(mu: Double, sigma: Double, law: NoiseLaw, integrator: Integrator) throws -> LawMoments {
+    let f = self, c = f(mu)
+    let mean = try law.expectation({ f($0) }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
+    let second = try law.expectation({ let y = f($0); return y * y }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
+    let bias = try law.expectation({ f($0) - c }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
+    let centred = try law.expectation(
+      { let d = f($0) - c; return d * d }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
+    let slope = try law.expectation({ f.derivative($0) }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
+    return LawMoments(
+      activation: self, law: law, mu: mu, sigma: sigma, mean: mean, secondMoment: second,
+      variance: max(0, centred - bias * bias), meanSlope: slope, bias: bias)
+  }
+}

@@ -45,4 +45,17 @@ extension CLITests {
     try assertRejected(Array(args.prefix(2)) + ["--task-loss"], naming: "--task-loss")
     try assertRejected(args + ["--schemes", "em"], naming: "--schemes")
   }
+
+  /// relu at μ = 0 under Laplace noise of SD σ: E f = σ/(2√2) (half the
+  /// Laplace scale σ/√2), an independent closed form.
+  func testMomentsUnderLaplaceNoise() throws {
+    let r = try run(["moments", "--activation", "relu", "--mu", "0", "--sigma", "2", "--noise-law", "laplace", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let o = try json(r)
+    XCTAssertEqual(o["noise_law"] as? String, "laplace")
+    XCTAssertEqual(try XCTUnwrap(o["mean"] as? Double), 2 / (2 * 2.0.squareRoot()), accuracy: 1e-10)
+    try assertRejected(["moments", "--activation", "relu", "--mu", "0", "--sigma", "1", "--noise-law", "cauchy"], naming: "--noise-law")
+    try assertRejected(
+      ["moments", "--activation", "relu", "--mu", "0", "--sigma", "1", "--noise-law", "laplace", "--mc", "100"], naming: "--mc")
+  }
 }

@@ -245,4 +245,20 @@ final class NoiseLawTests: XCTestCase {
     // relu at c = 0 under Laplace: E relu(σξ) = σ/(2√2), the readout of neuron 0.
     XCTAssertEqual(study.levels[2].meanFieldReadout[0], 1 / (2 * 2.0.squareRoot()), accuracy: 1e-9)
   }
+
+  /// relu under Laplace: E relu′ = P(u + X ≥ 0) = 1 − ½e^{−u/b} for u ≥ 0,
+  /// ½e^{−|u|/b} below (b = σ/√2); the variance computed as E(f − f(μ))² −
+  /// bias² agrees with E f² − (E f)² where that does not cancel (σ = 1).
+  func testLawMomentsSlopeAndVariance() throws {
+    let integrator = try Integrator(limit: 2000, absoluteTolerance: 1e-15, relativeTolerance: 1e-12)
+    integrator.acceptsRoundoff = true
+    let sigma = 1.0, b = sigma / 2.0.squareRoot()
+    for u in [-1.5, -0.2, 0.3, 2.0] {
+      let m = try Activation.relu.lawMoments(mu: u, sigma: sigma, law: .laplace, integrator: integrator)
+      let slope = u >= 0 ? 1 - 0.5 * exp(-u / b) : 0.5 * exp(-abs(u) / b)
+      XCTAssertTrue(TestSupport.close(m.meanSlope, slope, relative: 1e-10), "u=\(u): \(m.meanSlope) vs \(slope)")
+      XCTAssertTrue(TestSupport.close(m.variance, m.secondMoment - m.mean * m.mean, relative: 1e-9), "u=\(u)")
+      XCTAssertTrue(TestSupport.close(m.bias, m.mean - max(u, 0), relative: 1e-10, absolute: 1e-14), "u=\(u)")
+    }
+  }
 }

@@ -29,6 +29,7 @@ extension Checkpoint {
   /// Metadata keys with a typed field; every other key is `extraMetadata`.
   public static let reservedMetadataKeys: Set<String> = [
     "format", "activation", "noise", "sigma_train", "dt", "tau", "task", "seed", "loss",
+    "noise_law", "noise_amplitude",
   ]
 
   // MARK: - Reading
@@ -93,6 +94,12 @@ extension Checkpoint {
     }
     let activation: Activation = try Self.choice(metadata, "activation")
     let noise: NoisePlacement = try Self.choice(metadata, "noise")
+    // Optional: a file without them is additive Gaussian with amplitude γσ,
+    // as every file was before noise laws (converted files included: the
+    // converter translates foreign amplitudes into σ before writing).
+    let noiseLaw: NoiseLaw = metadata["noise_law"] == nil ? .gaussian : try Self.choice(metadata, "noise_law")
+    let noiseAmplitude: NoiseAmplitude =
+      metadata["noise_amplitude"] == nil ? .gammaSigma : try Self.choice(metadata, "noise_amplitude")
     let sigmaTrain = try Self.number(metadata, "sigma_train")
     let dt = try Self.number(metadata, "dt")
     let tau = try Self.number(metadata, "tau")
@@ -109,7 +116,8 @@ extension Checkpoint {
       bias: b.values,
       readoutWeights: Matrix(rows: o, columns: n, elements: wOut.values),
       readoutBias: bOut.values,
-      task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype)
+      task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype,
+      noiseLaw: noiseLaw, noiseAmplitude: noiseAmplitude)
   }
 
   /// A required metadata value that must be one of an enum's raw values.
@@ -163,6 +171,10 @@ extension Checkpoint {
     metadata["format"] = Self.formatVersion
     metadata["activation"] = activation.rawValue
     metadata["noise"] = noise.rawValue
+    // Written only when not the default, so a Gaussian γσ checkpoint's bytes
+    // are what they were before these keys existed.
+    if noiseLaw != .gaussian { metadata["noise_law"] = noiseLaw.rawValue }
+    if noiseAmplitude != .gammaSigma { metadata["noise_amplitude"] = noiseAmplitude.rawValue }
     // Swift's description of a Double is the shortest string that parses
     // back to the same Double: the round trip is exact.
     metadata["sigma_train"] = "\(sigmaTrain)"

@@ -28,6 +28,11 @@ public struct Checkpoint: Sendable, Equatable {
 
   public var activation: Activation
   public var noise: NoisePlacement
+  /// The law of ξ (`noise_law` metadata; Gaussian when absent).
+  public var noiseLaw: NoiseLaw
+  /// How σ scales per step (`noise_amplitude` metadata; γσ when absent).
+  /// `sigmaTrain` is in this convention.
+  public var noiseAmplitude: NoiseAmplitude
   /// The noise level σ the network was trained at.
   public var sigmaTrain: Double
   public var dt: Double
@@ -59,12 +64,14 @@ public struct Checkpoint: Sendable, Equatable {
   public var outputSize: Int { readoutWeights.rows }
   /// γ = dt/τ.
   public var gamma: Double { dt / tau }
+  /// Placement, law and amplitude as one value.
+  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
 
   public init(
     activation: Activation, noise: NoisePlacement, sigmaTrain: Double, dt: Double, tau: Double,
     recurrent: Matrix, inputWeights input: Matrix, bias: [Double], readoutWeights readout: Matrix, readoutBias: [Double],
     task: String? = nil, seed: String? = nil, loss: Double? = nil, extraMetadata: [String: String] = [:],
-    dtype: DType = .f64
+    dtype: DType = .f64, noiseLaw: NoiseLaw = .gaussian, noiseAmplitude: NoiseAmplitude = .gammaSigma
   ) throws(CheckpointError) {
     let n = recurrent.rows
     guard n >= 1, recurrent.columns == n else {
@@ -97,6 +104,8 @@ public struct Checkpoint: Sendable, Equatable {
     if let loss, !loss.isFinite { throw .badMetadata("loss must be a finite number, got \(loss)") }
     self.activation = activation
     self.noise = noise
+    self.noiseLaw = noiseLaw
+    self.noiseAmplitude = noiseAmplitude
     self.sigmaTrain = sigmaTrain
     self.dt = dt
     self.tau = tau

@@ -38,6 +38,7 @@ extension Checkpoint {
     inputs: [[Double]], sigma: Double, start: [Double]? = nil, evaluator: MomentEvaluator
   ) throws -> ClosureTrajectory {
     guard let first = inputs.first else { throw NetworkError.badInput("the closure trajectory needs at least one step") }
+    try requireClosureNoise()
     var network = try Network(checkpoint: self, input: first)
     try network.checkSigma(sigma)
     let n = hiddenSize, g = network.gamma, inside = noise == .inside

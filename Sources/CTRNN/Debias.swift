@@ -81,6 +81,7 @@ public struct Debias: Sendable {
     var count = [Int](repeating: 0, count: n)
     var closureReadout: [[Double]] = [], originalReadout: [[Double]] = [], means: [[Double]] = []
     for sample in samples {
+      try checkpoint.requireClosureNoise()
       let net = try Network(checkpoint: checkpoint, input: sample.input)
       let settled = net.settle(from: [Double](repeating: 0, count: n))
       let c: GaussianClosure

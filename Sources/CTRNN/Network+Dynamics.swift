@@ -6,12 +6,15 @@ import SDE
 extension Network {
   /// The exact discrete chain at noise σ as a batched `MarkovChainProblem`:
   /// one dgemm (X Wᵀ) per step for the whole batch, then the elementwise
-  /// nonlinearity with each trajectory's own N standard normals.
-  public func chain(sigma: Double, initialState h0: [Double], steps: Int) throws -> MarkovChainProblem {
-    try checkSigma(sigma)
+  /// nonlinearity with each trajectory's own N unit-variance variates of
+  /// the network's noise law. σ is in the network's amplitude convention
+  /// (`chainSigma`).
+  public func chain(sigma sigmaGiven: Double, initialState h0: [Double], steps: Int) throws -> MarkovChainProblem {
+    try checkSigma(sigmaGiven)
+    let sigma = chainSigma(sigmaGiven)
     let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
     let weights = recurrent.elements
-    return try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+    var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
       let m = x.count / n
       Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
       for r in 0..<m {
@@ -24,6 +27,22 @@ extension Network {
         }
       }
     }
+    problem.variates = Self.variates(noiseLaw)
+    return problem
+  }
+
+  /// σ of the γσ chain for a σ in the network's amplitude convention
+  /// (σ itself for γσ, so Gaussian γσ networks run exactly as before).
+  public func chainSigma(_ sigma: Double) -> Double {
+    noiseAmplitude.chainSigma(sigma, gamma: gamma)
+  }
+
+  static func variates(_ law: NoiseLaw) -> ChainVariates {
+    switch law {
+    case .gaussian: return .gaussian
+    case .laplace: return .laplace
+    case .halfNormal: return .halfNormal
+    }
   }
 
   /// The diffusion approximation at noise σ (DESIGN.md, "Diffusion
@@ -33,9 +52,11 @@ extension Network {
   /// with m, v read from `table` (built for σ). Milstein gets the diagonal
   /// derivative ∂gᵢ/∂hᵢ = √dt/τ · v′(uᵢ) Wᵢᵢ / (2√v(uᵢ)) analytically.
   public func diffusionApproximation(
-    sigma: Double, table: MomentTable?, initialState h0: [Double], steps: Int
+    sigma sigmaGiven: Double, table: MomentTable?, initialState h0: [Double], steps: Int
   ) throws -> SDEProblem {
-    try checkSigma(sigma)
+    try checkSigma(sigmaGiven)
+    try requireGaussianNoise(for: "the diffusion approximation")
+    let sigma = chainSigma(sigmaGiven)
     let n = size, tau = tau, dt = dt, f = activation, c = drive
     let weights = recurrent.elements
     let diagonal = (0..<n).map { recurrent[$0, $0] }
@@ -77,7 +98,19 @@ extension Network {
   /// O(h⁴ m⁗) is below 1e-10 for ranges of a few tens of units at σ ≥ 0.05.
   public func momentTable(sigma: Double, preactivationRange range: ClosedRange<Double>) throws -> MomentTable? {
     guard noise == .inside, sigma > 0 else { return nil }
-    return try MomentTable(activation: activation, sigma: sigma, lower: range.lowerBound, upper: range.upperBound, nodes: 2001)
+    try requireGaussianNoise(for: "a Gaussian moment table")
+    return try MomentTable(
+      activation: activation, sigma: chainSigma(sigma), lower: range.lowerBound, upper: range.upperBound, nodes: 2001)
+  }
+
+  /// Throws unless ξ is Gaussian: what the diffusion approximation, the
+  /// Gaussian moment tables and the Gaussian closure assume.
+  public func requireGaussianNoise(for what: String) throws(NetworkError) {
+    guard noiseLaw.isGaussian else {
+      throw .invalidParameter(
+        .noiseLaw,
+        message: "is \(noiseLaw.label): \(what) assumes Gaussian noise; use the exact chain and the law's mean field")
+    }
   }
 
   func checkSigma(_ sigma: Double) throws(NetworkError) {

@@ -14,6 +14,10 @@ import SDE
 public struct Network: Sendable {
   public let activation: Activation
   public let noise: NoisePlacement
+  /// The law of ξ and how σ scales per step (the checkpoint's; Gaussian, γσ
+  /// for every file without the keys).
+  public let noiseLaw: NoiseLaw
+  public let noiseAmplitude: NoiseAmplitude
   public let dt: Double
   public let tau: Double
   /// W_rec, N×N.
@@ -29,6 +33,7 @@ public struct Network: Sendable {
   public var size: Int { recurrent.rows }
   public var outputs: Int { readoutWeights.rows }
   public var gamma: Double { dt / tau }
+  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
     guard u.count == k.inputSize else {
@@ -38,6 +43,8 @@ public struct Network: Sendable {
     guard u.allSatisfy(\.isFinite) else { throw .badInput("input values must be finite, got \(u)") }
     activation = k.activation
     noise = k.noise
+    noiseLaw = k.noiseLaw
+    noiseAmplitude = k.noiseAmplitude
     dt = k.dt
     tau = k.tau
     recurrent = k.recurrent
@@ -104,6 +111,8 @@ public struct Network: Sendable {
 /// Errors name these, not command-line flags: the CLI maps each to its flag.
 public enum NetworkParameter: String, Sendable, CaseIterable {
   case sigma, schemes, trajectories, steps, burnIn, threads, thin, input
+  case noiseLaw = "noise_law"
+  case noiseAmplitude = "noise_amplitude"
 }
 
 /// Bad input to the network-level analysis.

@@ -34,6 +34,7 @@ public struct AnalysisProblem: Sendable {
     }
     self.checkpoint = checkpoint
     self.task = task
+    try checkpoint.requireClosureNoise()
     network = try Network(checkpoint: checkpoint, input: u)
     target = task?(u)
   }

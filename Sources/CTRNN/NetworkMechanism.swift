@@ -85,6 +85,7 @@ public struct NetworkMechanism: Sendable {
     let points = f.nonlinearityPoints
     let k = Double(samples.count)
     for (index, sample) in samples.enumerated() {
+      try checkpoint.requireClosureNoise()
       let net = try Network(checkpoint: checkpoint, input: sample.input)
       let settled = net.settle(from: [Double](repeating: 0, count: n))
       let z0 = net.readout(settled)

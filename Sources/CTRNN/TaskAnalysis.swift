@@ -139,6 +139,7 @@ public struct TaskAnalysis: Sendable {
     // points[σ index][sample index]
     var points = [[Point]](repeating: [], count: sigmas.count)
     for (k, sample) in samples.enumerated() {
+      try checkpoint.requireClosureNoise()
       let network = try Network(checkpoint: checkpoint, input: sample.input)
       let settled = network.settle(from: [Double](repeating: 0, count: network.size))
       var simulation = options.simulation

@@ -1,4 +1,5 @@
 import CTRNN
+import GaussianMoments
 
 /// `checkpoint inspect`: a checkpoint's sizes, metadata and the spectral
 /// radius of W_rec. Absent optional metadata is `null` in the JSON, not a
@@ -8,6 +9,9 @@ public struct CheckpointReport: Report {
   public var format: String
   public var hiddenSize, inputSize, outputSize, parameters: Int
   public var activation, noise, dtype: String
+  /// The law of ξ and the amplitude convention (Gaussian and "gamma" for a
+  /// file without the keys).
+  public var noiseLaw, noiseAmplitude: String
   public var sigmaTrain, dt, tau, gamma, spectralRadius: Double
   public var task, seed: String?
   public var loss: Double?
@@ -22,6 +26,8 @@ public struct CheckpointReport: Report {
     parameters = c.parameterCount
     activation = c.activation.rawValue
     noise = c.noise.label
+    noiseLaw = c.noiseLaw.rawValue
+    noiseAmplitude = c.noiseAmplitude.rawValue
     dtype = c.dtype.rawValue
     sigmaTrain = c.sigmaTrain
     dt = c.dt
@@ -35,7 +41,7 @@ public struct CheckpointReport: Report {
   }
 
   enum CodingKeys: String, CodingKey {
-    case file, format, hiddenSize, inputSize, outputSize, parameters, activation, noise, dtype, sigmaTrain, dt,
+    case file, format, hiddenSize, inputSize, outputSize, parameters, activation, noise, noiseLaw, noiseAmplitude, dtype, sigmaTrain, dt,
       tau, gamma, spectralRadius, task, seed, loss, extraMetadata
   }
 
@@ -51,6 +57,8 @@ public struct CheckpointReport: Report {
     try c.encode(parameters, forKey: .parameters)
     try c.encode(activation, forKey: .activation)
     try c.encode(noise, forKey: .noise)
+    try c.encode(noiseLaw, forKey: .noiseLaw)
+    try c.encode(noiseAmplitude, forKey: .noiseAmplitude)
     try c.encode(dtype, forKey: .dtype)
     try c.encode(sigmaTrain, forKey: .sigmaTrain)
     try c.encode(dt, forKey: .dt)
@@ -75,6 +83,8 @@ public struct CheckpointReport: Report {
         ("O (outputs)", "\(outputSize)"),
         ("activation", activation),
         ("noise", noise),
+        ("noise law", noiseLaw),
+        ("noise amplitude", NoiseAmplitude(rawValue: noiseAmplitude)?.summary ?? noiseAmplitude),
         ("sigma_train", NumberFormat.full(sigmaTrain)),
         ("dt", NumberFormat.full(dt)),
         ("tau", NumberFormat.full(tau)),

@@ -44,7 +44,7 @@ public enum Ensemble {
             _ = states.update(fromContentsOf: next)
           }
         }
-      })
+      }, variates: chain.variates)
     return try engine.run(options)
   }
 }

@@ -17,6 +17,8 @@ struct EnsembleEngine {
   /// Builds a stepper (with its own scratch) for a batch of the given size;
   /// called once per chunk, on the thread that runs the chunk.
   let makeStepper: (_ batch: Int) -> Stepper
+  /// The law of the variates handed to the stepper (SDEs: always Gaussian).
+  var variates: ChainVariates = .gaussian
 
   func run(_ options: EnsembleOptions) throws(SDEError) -> EnsembleSolution {
     let m = options.trajectories, n = dimension, d = noiseDimension
@@ -90,7 +92,7 @@ struct EnsembleEngine {
       for k in 0..<steps {
         if d > 0 {
           for j in 0..<size {
-            streams[j].fillGaussian(UnsafeMutableBufferPointer(rebasing: normals[j * d..<(j + 1) * d]))
+            streams[j].fill(UnsafeMutableBufferPointer(rebasing: normals[j * d..<(j + 1) * d]), law: variates)
           }
         }
         stepper(states, k, normals)

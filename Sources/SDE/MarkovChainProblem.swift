@@ -16,6 +16,9 @@ public struct MarkovChainProblem: Sendable {
   public var initialState: [Double]
   public var steps: Int
   public var map: BatchMap
+  /// The law of the per-step variates `map` receives in `normals` (each of
+  /// variance 1); Gaussian unless set.
+  public var variates: ChainVariates = .gaussian
 
   public init(
     dimension: Int, noiseDimension: Int, initialState: [Double], steps: Int, map: @escaping BatchMap

@@ -151,6 +151,7 @@ struct Analyze: ParsableCommand {
     let status = Progress(label: "analyze")
     defer { status.finish() }
     let progress: @Sendable (String) -> Void = { status.note($0) }
+    if !model.noiseModel.isDefault { return try runNoiseLaw(model, path: path, progress: progress) }
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.flatMap(\.conditions)

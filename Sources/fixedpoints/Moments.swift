@@ -7,6 +7,10 @@ extension Activation: ExpressibleByArgument {
   public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
+extension NoiseLaw: ExpressibleByArgument {
+  public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
 struct Moments: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Moments of an activation under Gaussian noise: X = mu + sigma·xi, xi ~ N(0,1).",
@@ -36,6 +40,9 @@ struct Moments: ParsableCommand {
   @Option(help: "Seed of the Monte-Carlo samples (GSL mt19937).")
   var seed: UInt = 1
 
+  @Option(help: "Law of xi (SD 1): gaussian, laplace, half-normal (uncentred). Non-Gaussian laws: quadrature against the law's density.")
+  var noiseLaw: NoiseLaw = .gaussian
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -44,9 +51,16 @@ struct Moments: ParsableCommand {
     // A time bound, not a memory one (samples are streamed): 10⁸ samples take
     // seconds and give standard errors of 10⁻⁴ of the spread.
     if let mc, !(2...100_000_000).contains(mc) { throw ValidationError("--mc must be in 2...100000000 samples, got \(mc)") }
+    if mc != nil, !noiseLaw.isGaussian { throw ValidationError("--mc is only available with --noise-law gaussian so far") }
   }
 
   func run() throws {
+    if !noiseLaw.isGaussian {
+      let integrator = try Integrator(limit: 2000, absoluteTolerance: 1e-15, relativeTolerance: 1e-12)
+      integrator.acceptsRoundoff = true
+      let m = try activation.lawMoments(mu: mu, sigma: sigma, law: noiseLaw, integrator: integrator)
+      return try output.emit(LawMomentsReport(m), stage: "the moments")
+    }
     let m = try activation.gaussianMoments(mu: mu, sigma: sigma)
     let mcEstimate = try mc.map { try MonteCarloMoments.estimate(activation, mu: mu, sigma: sigma, samples: $0, seed: seed) }
     try output.emit(MomentsReport(m, monteCarlo: mcEstimate), stage: "the moments")

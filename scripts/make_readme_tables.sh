@@ -31,6 +31,13 @@ if [ "${1:-}" = "--regenerate" ]; then
   "$FP" paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 \
     --out "$tmp/paradox.json" > /dev/null
   mv "$tmp/paradox.json" results/paradox-function/results.json
+  # The per-task sweeps (one seed each).
+  for task in function regulator decision path-integration; do
+    "$FP" paradox --task "$task" --hidden 32 --iterations 1500 --seeds 1 --sigma-test 0:1:0.1 \
+      --out "$tmp/$task.json" > /dev/null
+    mkdir -p results/per-task
+    mv "$tmp/$task.json" "results/per-task/$task.json"
+  done
   # The README's mechanism runs (three seeds, function and regulator), with
   # their relative paths (they are in the JSON).
   for task in function regulator; do
@@ -53,6 +60,8 @@ block "Analyzing a trained network" results/bundled \
   results/bundled --columns model,sigma_test,optimum,bias,bias_closure,bias_mean_field
 block "Training networks, and the paradox" results/paradox-function \
   results/paradox-function/results.json --columns noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
+block "Per task" results/per-task \
+  results/per-task --columns task,noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
 for task in function regulator; do
   block "Testing the mechanism ($task)" "results/mechanism-$task" \
     "results/mechanism-$task/mechanism.json" \

@@ -7,7 +7,7 @@ import Training
 /// report types, which are Encodable only).
 public struct ResultFile: Sendable {
   public enum Kind: String, CaseIterable, Sendable {
-    case analyze, paradox, mechanism, moments, verify
+    case analyze, paradox, mechanism, debias, moments, verify
 
     /// Which command writes it, for messages and help.
     public var source: String {
@@ -15,6 +15,7 @@ public struct ResultFile: Sendable {
       case .analyze: "analyze --json (or report.json of analyze --out)"
       case .paradox: "paradox/merge results (--out FILE or --json)"
       case .mechanism: "mechanism --json"
+      case .debias: "debias RESULTS.json --json (a kept sweep)"
       case .moments: "moments --json"
       case .verify: "verify --json"
       }
@@ -29,6 +30,7 @@ public struct ResultFile: Sendable {
     case analyze(AnalyzeJSON)
     case paradox(ParadoxSummary)
     case mechanism(MechanismJSON)
+    case debias(DebiasSweepJSON)
     case moments(MomentsJSON)
     case verify(VerifyJSON)
   }
@@ -69,6 +71,9 @@ public struct ResultFile: Sendable {
     }
     if keys.isSuperset(of: ["cells", "networks", "verdict"]) {
       return ResultFile(path: path, kind: .mechanism, content: .mechanism(try decode(MechanismJSON.self, .mechanism)))
+    }
+    if keys.isSuperset(of: ["cells", "networks", "results", "task"]) {
+      return ResultFile(path: path, kind: .debias, content: .debias(try decode(DebiasSweepJSON.self, .debias)))
     }
     if keys.isSuperset(of: ["checks", "passed"]) {
       return ResultFile(path: path, kind: .verify, content: .verify(try decode(VerifyJSON.self, .verify)))
@@ -151,6 +156,17 @@ struct MechanismJSON: Decodable, Sendable {
     var measuredLossAtTrain, predictedLossAtTrain, simulatedBias, closureBias, meanFieldBias: Stat
     var nearFraction, meanDistanceInSd: Stat
     var optimumAgrees, lossAgrees: Int
+  }
+  var task, activation: String
+  var cells: [Cell]
+}
+
+struct DebiasSweepJSON: Decodable, Sendable {
+  struct Cell: Decodable, Sendable {
+    var noise: String
+    var sigmaTrain: Double
+    var seeds, networks: Int
+    var lossAtZeroBefore, lossAtZeroAfter, lossAtSigmaBefore, penaltyRemaining: MechanismJSON.Stat
   }
   var task, activation: String
   var cells: [Cell]

@@ -65,12 +65,24 @@ extension ResultTable {
         spec("loss_at_zero_predicted", "loss at 0, predicted", "$L_\\text{pred}(0)$", "closure-predicted loss at 0"),
         spec("loss_at_train", "loss at σ_train, measured", "$L(\\sigma_\\text{train})$", "measured loss near sigma_train"),
         spec("loss_at_train_predicted", "loss at σ_train, predicted", "$L_\\text{pred}(\\sigma_\\text{train})$", "predicted loss near sigma_train"),
-        spec("loss_agree", "loss agrees", "loss agrees", "networks with predicted loss at sigma_train within 25%"),
+        spec("loss_agree", "loss agrees", "loss agrees", "networks with predicted loss at sigma_train within \(Int(MechanismReport.lossTolerance * 100))%"),
         spec("bias", "bias (sim.)", "$b_\\text{sim}$", "simulated readout bias at sigma_train"),
         spec("bias_closure", "bias (closure)", "$b_\\text{closure}$", "closure readout bias"),
         spec("bias_mean_field", "bias (MF)", "$b_\\text{MF}$", "mean-field readout bias"),
         spec("near", "near", "near", "fraction of units within 1 sd of the nonlinearity"),
         spec("distance_sd", "distance/sd", "$d/s$", "mean distance to the nonlinearity in sd"),
+      ]
+    case (.debias, .model):
+      return [
+        spec("task", "task", "task", "training task"),
+        spec("noise", "noise", "noise", "noise placement (in/out)"),
+        spec("activation", "activation", "activation", "activation function"),
+        spec("sigma_train", "σ_train", "$\\sigma_\\text{train}$", "training noise"),
+        spec("debiased", "debiased", "debiased", "networks debiased of those kept"),
+        spec("loss_at_zero_before", "loss at 0, before", "$L(0)$", "simulated stationary loss at sigma_test = 0 before, mean ± SE over seeds"),
+        spec("loss_at_zero_after", "loss at 0, after", "$L_\\text{debiased}(0)$", "the same after debiasing"),
+        spec("loss_at_train_before", "loss at σ_train, before", "$L(\\sigma_\\text{train})$", "simulated stationary loss at sigma_train before"),
+        spec("penalty_remaining", "penalty left", "penalty left", "(L_after(0) - L(sigma_train)) / (L(0) - L(sigma_train))"),
       ]
     case (.moments, .model):
       return [
@@ -97,7 +109,7 @@ extension ResultTable {
         spec("unit", "unit", "unit", "how the error is measured"),
         spec("result", "result", "result", "pass or FAIL"),
       ]
-    case (.mechanism, .sigma), (.moments, .sigma), (.verify, .sigma):
+    case (.mechanism, .sigma), (.debias, .sigma), (.moments, .sigma), (.verify, .sigma):
       return []
     }
   }
@@ -114,6 +126,7 @@ extension ResultTable {
         "noise", "sigma_train", "seeds", "optimum", "optimum_predicted", "agree", "loss_at_train", "loss_at_train_predicted",
         "loss_agree", "loss_at_zero", "loss_at_zero_predicted", "bias", "bias_closure", "near", "distance_sd",
       ]
+    case (.debias, _): ["noise", "sigma_train", "debiased", "loss_at_zero_before", "loss_at_zero_after", "loss_at_train_before", "penalty_remaining"]
     case (.moments, _): ["activation", "mu", "sigma", "mean", "variance", "bias", "error_bound"]
     case (.verify, _): ["check", "worst_error", "tolerance", "unit", "result"]
     }
@@ -163,6 +176,15 @@ extension ResultTable {
           "loss_agree": .text("\(c.lossAgrees)/\(c.seeds)"), "bias": stat(c.simulatedBias),
           "bias_closure": stat(c.closureBias), "bias_mean_field": stat(c.meanFieldBias), "near": stat(c.nearFraction),
           "distance_sd": stat(c.meanDistanceInSd),
+        ]
+      }
+    case .debias(let d):
+      return d.cells.map { c in
+        [
+          "task": .text(d.task), "noise": .text(c.noise), "activation": .text(d.activation),
+          "sigma_train": .number(c.sigmaTrain), "debiased": .text("\(c.seeds)/\(c.networks)"),
+          "loss_at_zero_before": stat(c.lossAtZeroBefore), "loss_at_zero_after": stat(c.lossAtZeroAfter),
+          "loss_at_train_before": stat(c.lossAtSigmaBefore), "penalty_remaining": stat(c.penaltyRemaining),
         ]
       }
     case .moments(let m):
@@ -236,7 +258,7 @@ extension ResultTable {
           group: several ? "\(c.task) \(name)" : name,
           rows: c.sigmaTest.indices.map { i in (c.sigmaTest[i], ["loss": .measured(row.meanLoss[i], se: row.standardError[i])]) })
       }
-    case .mechanism, .moments, .verify:
+    case .mechanism, .debias, .moments, .verify:
       throw .noSigmaRows(f.kind)
     }
   }

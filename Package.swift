@@ -59,7 +59,7 @@ let package = Package(
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform", "Feedforward"], exclude: ["README.md"]),
 
     // What the tool takes from the OS: the one output writer (atomic,
     // unpredictable temporary names, never over a directory or device),
@@ -112,6 +112,6 @@ let package = Package(
     .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
     .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "GaussianMoments", "GSL", "Safetensors", "_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "GaussianMoments", "Reports", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "GaussianMoments", "Reports", "_TestSupport", "Feedforward"]),
   ]
 )

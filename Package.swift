@@ -46,7 +46,7 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN"], exclude: ["README.md"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Feedforward"], exclude: ["README.md"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary

@@ -34,6 +34,10 @@ import GaussianMoments
 /// is a sum of non-Gaussian terms: the Gaussian form is an approximation
 /// (good when many units of comparable weight contribute).
 public enum MeanFieldPropagation {
+  /// The widest layer propagated: 4096² doubles are 128 MB, and W C Wᵀ
+  /// about 10¹¹ operations (a minute) per layer.
+  public static let maxWidth = 4096
+
   public enum Covariance: String, Sendable, CaseIterable {
     case diagonal
     case linearised
@@ -64,6 +68,12 @@ public enum MeanFieldPropagation {
   ) throws -> Result {
     try net.validateInput(input)
     guard sigma.isFinite, sigma >= 0 else { throw MLPError.badParameter("sigma must be finite and >= 0, got \(sigma)") }
+    // The covariance is dense, n² per layer, and W C Wᵀ costs n³: checked
+    // before anything is allocated.
+    if let wide = net.sizes.first(where: { $0 > maxWidth }) {
+      throw MLPError.badParameter(
+        "a layer has \(wide) units; the covariance propagation handles up to \(maxWidth) (\(wide)² doubles = \(wide * wide / 131_072) MB per matrix)")
+    }
     let f = net.activation
     var m = input
     var c = Matrix(rows: input.count, columns: input.count)

@@ -106,9 +106,13 @@ public struct MLPAnalysisReport: Encodable, Sendable {
   static func verdict(_ levels: [Level], sigmaTrain: Double, worstZ: Double) -> String {
     var parts: [String] = []
     if let at = levels.min(by: { abs($0.sigma - sigmaTrain) < abs($1.sigma - sigmaTrain) }), at.sigma > 0 {
-      parts.append(
-        "bias at sigma = \(at.sigma): simulated \(Uncertainty.format(at.bias[0], se: at.simulatedSe[0])), closure \(PaperNumber.plain(at.analyticBias[0])), mean field \(PaperNumber.plain(at.analyticBiasMeanField[0]))"
-      )
+      var line = "bias at sigma = \(at.sigma): simulated \(Uncertainty.format(at.bias[0], se: at.simulatedSe[0])), closure \(PaperNumber.plain(at.analyticBias[0])), mean field \(PaperNumber.plain(at.analyticBiasMeanField[0]))"
+      // The relative disagreement says more than z once the SE is tiny:
+      // beyond one hidden layer the propagation is an approximation.
+      if at.bias[0] != 0 {
+        line += String(format: " (closure %+.1f%% of simulated)", 100 * (at.analyticBias[0] - at.bias[0]) / abs(at.bias[0]))
+      }
+      parts.append(line)
     }
     if let best = levels.filter({ $0.outputError != nil }).min(by: { $0.outputError! < $1.outputError! }) {
       parts.append("lowest simulated output error at sigma = \(best.sigma)")

@@ -108,3 +108,39 @@ extension CLITests {
     }
   }
 }
+
+extension CLITests {
+  /// `train --model mlp` writes an MLP checkpoint that `analyze-mlp` reads
+  /// (and whose metadata names the architecture); same seed, same bytes.
+  func testTrainMLPWritesACheckpointAnalyzeMLPReads() throws {
+    let dir = try checkpointDirectory()
+    let path = dir.appendingPathComponent("m.ckpt").path
+    let args = [
+      "train", "--model", "mlp", "--task", "function", "--noise", "in", "--sigma", "0.5", "--hidden", "8",
+      "--hidden-layers", "2", "--iterations", "200", "--seed", "3", "-o", path,
+    ]
+    let r = try run(args)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let first = try Data(contentsOf: URL(fileURLWithPath: path))
+    XCTAssertEqual(try run(args).status, 0)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), first)
+    let a = try run(["analyze-mlp", path, "--sigma-test", "0,0.5", "--samples", "1000", "--json"])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let model = try XCTUnwrap(try json(a)["model"] as? [String: Any])
+    XCTAssertEqual(model["layers"] as? [Int], [1, 8, 8, 1])
+    XCTAssertEqual(model["noise"] as? String, "in")
+    XCTAssertEqual(model["sigma_train"] as? Double, 0.5)
+
+    for (bad, needle) in [
+      (["--model", "rnn"], "--model"), (["--model", "mlp", "--task", "flipflop"], "--task"),
+      (["--hidden-layers", "2"], "--hidden-layers"), (["--model", "mlp", "--hidden-layers", "0"], "--hidden-layers"),
+    ] {
+      let out = dir.appendingPathComponent("bad.ckpt").path
+      let b = try run(["train"] + bad + ["--iterations", "5", "-o", out])
+      XCTAssertEqual(b.status, 2, "\(bad): \(b.stderr)")
+      XCTAssertEqual(b.stderrLines.count, 1, "\(bad): \(b.stderr)")
+      XCTAssertTrue(b.stderr.contains(needle), "\(bad): \(b.stderr)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(bad): no file on bad input")
+    }
+  }
+}

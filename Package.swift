@@ -105,7 +105,7 @@ let package = Package(
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification", "SDE"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform", "Training"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform", "Training", "Feedforward"]),
     .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
     // Neuron too: one-neuron networks are checked against `SingleNeuron`.
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Neuron", "Safetensors", "_TestSupport"]),

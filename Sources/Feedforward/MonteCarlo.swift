@@ -60,3 +60,29 @@ public struct MLPSimulation: Sendable, Equatable {
       sigma: sigma, samples: samples, seed: seed, mean: mean, meanSE: meanSE, variance: variance, varianceSE: varianceSE)
   }
 }
+
+extension MLPSimulation {
+  /// E(z₀ − y)² of the first output over `samples` noisy passes: the sample
+  /// mean of the squared error and its SE s/√n (the squared errors are
+  /// i.i.d., so this needs no fourth-moment formula).
+  public static func squaredError(
+    _ net: MLP, input: [Double], target y: Double, sigma: Double, samples: Int, seed: UInt
+  ) throws -> (mean: Double, se: Double) {
+    try net.validateInput(input)
+    guard sigma.isFinite, sigma >= 0 else { throw MLPError.badParameter("sigma must be finite and >= 0, got \(sigma)") }
+    guard (2...maxSamples).contains(samples) else {
+      throw MLPError.badParameter("samples must be in 2...\(maxSamples), got \(samples)")
+    }
+    let rng = try GSLRandom(seed: seed)
+    // Welford: one pass, no storage.
+    var mean = 0.0, m2 = 0.0
+    for s in 0..<samples {
+      let r = MLP.forward(net, input, sigma: sigma, noise: { rng.gaussian() })[0] - y
+      let e = r * r
+      let d = e - mean
+      mean += d / Double(s + 1)
+      m2 += d * (e - mean)
+    }
+    return (mean, (m2 / Double(samples - 1) / Double(samples)).squareRoot())
+  }
+}

@@ -164,3 +164,73 @@ public struct MLPAnalysisReport: Encodable, Sendable {
 }
 
 extension MLPAnalysisReport: Report {}
+
+/// `analyze-mlp --task-loss`: the function task's test loss over its
+/// inputs at every σ_test, predicted by the propagation next to the
+/// simulated loss ± SE, and the optimum of each. Keys as `analyze
+/// --task-loss` where they mean the same.
+public struct MLPTaskLossReport: Encodable, Sendable {
+  public struct Row: Encodable, Sendable {
+    public var sigmaTest: Double
+    public var predictedLoss: Double
+    public var simulatedLoss: Double
+    public var simulatedStandardError: Double
+    /// (simulated − predicted)/SE; 0 at σ = 0.
+    public var z: Double
+  }
+
+  public var model: MLPAnalysisReport.Model
+  public var inputs: [Double]
+  public var samplesPerInput: Int
+  public var seed: UInt
+  public var rows: [Row]
+  public var predictedOptimumSigmaTest: Double
+  public var simulatedOptimumSigmaTest: Double
+  public var methods: [String: String]
+
+  public init(_ loss: MLPTaskLoss, net: MLP) {
+    model = MLPAnalysisReport.Model(
+      architecture: MLP.architecture, layers: net.sizes, activation: net.activation.rawValue, noise: net.noise.label,
+      sigmaTrain: net.sigmaTrain, task: net.task)
+    inputs = loss.inputs
+    samplesPerInput = loss.samplesPerInput
+    seed = loss.seed
+    rows = loss.levels.map {
+      Row(
+        sigmaTest: $0.sigma, predictedLoss: $0.predicted, simulatedLoss: $0.simulated,
+        simulatedStandardError: $0.simulatedSE,
+        z: $0.simulatedSE > 0 ? ($0.simulated - $0.predicted) / $0.simulatedSE : 0)
+    }
+    predictedOptimumSigmaTest = loss.optimumPredicted
+    simulatedOptimumSigmaTest = loss.optimumSimulated
+    methods = [
+      "predicted_loss": "mean over the inputs of (E z - sin(pi u))^2 + Var z, E z and Var z from the layer-wise propagation with linearised covariance",
+      "simulated_loss": "mean over the inputs of the sample mean of (z - sin(pi u))^2 over samples_per_input noisy passes (seed + input index, the same at every sigma); SE from the squared errors' spread",
+    ]
+  }
+
+  public var table: Table {
+    var t = Table(
+      columns: ["sigma_test", "loss (predicted)", "loss (sim.)", "z"],
+      caption:
+        "MLP \(model.layers.map(String.init).joined(separator: "-")) \(model.activation), noise-\(model.noise), sigma_train = \(model.sigmaTrain): function test loss over \(inputs.count) inputs"
+    )
+    for r in rows {
+      t.append([
+        "\(r.sigmaTest)", PaperNumber.plain(r.predictedLoss), Uncertainty.format(r.simulatedLoss, se: r.simulatedStandardError),
+        String(format: "%+.2f", r.z),
+      ])
+    }
+    return t
+  }
+
+  public func render(_ format: TableFormat) -> String {
+    var text = table.render(format)
+    if format == .terminal || format == .markdown {
+      text += "\noptimum sigma_test: predicted \(predictedOptimumSigmaTest), simulated \(simulatedOptimumSigmaTest)\n"
+    }
+    return text
+  }
+}
+
+extension MLPTaskLossReport: Report {}

@@ -38,6 +38,12 @@ struct AnalyzeMLP: ParsableCommand {
   @Option(help: "Seed of the simulated noise (GSL mt19937).")
   var seed: UInt = 1
 
+  @Flag(name: .customLong("task-loss"), help: "Report the function task's test loss over its inputs at every sigma_test: predicted and simulated, with the optimum of each.")
+  var taskLoss = false
+
+  @Option(name: .customLong("task-inputs"), help: "--task-loss: the number of inputs u (midpoints of equal cells of [-1, 1]).")
+  var taskInputs = 20
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -47,6 +53,8 @@ struct AnalyzeMLP: ParsableCommand {
     guard (2...MLPSimulation.maxSamples).contains(samples) else {
       throw ValidationError("--samples must be in 2...\(MLPSimulation.maxSamples), got \(samples)")
     }
+    guard (1...1000).contains(taskInputs) else { throw ValidationError("--task-inputs must be in 1...1000, got \(taskInputs)") }
+    if taskLoss, input != nil { throw ValidationError("--task-loss averages over the task's inputs; drop --input") }
     if let input, let bad = input.values.first(where: { !$0.isFinite }) {
       throw ValidationError("--input values must be finite, got \(bad)")
     }
@@ -54,6 +62,14 @@ struct AnalyzeMLP: ParsableCommand {
 
   func run() throws {
     let net = try MLP(contentsOf: URL(fileURLWithPath: checkpoint))
+    if taskLoss {
+      guard net.task == "function" else {
+        throw ValidationError("--task-loss needs a function-task checkpoint; this one's task is '\(net.task ?? "none")'")
+      }
+      let loss = try MLPTaskLoss.run(
+        net, inputs: MLPTaskLoss.midpoints(taskInputs), sigmas: sigmaTest.values, samplesPerInput: samples, seed: seed)
+      return try output.emit(MLPTaskLossReport(loss, net: net), stage: "the MLP task loss")
+    }
     let u: [Double]
     if let input {
       guard input.values.count == net.inputSize else {

@@ -144,3 +144,46 @@ extension CLITests {
     }
   }
 }
+
+extension CLITests {
+  /// `--task-loss` on the one-hidden-layer file: the predicted loss is the
+  /// mean over the input midpoints of (E z − sin πu)² + Var z, written out
+  /// here from the rectified-Gaussian formulas; the simulated loss agrees
+  /// within 4 SE (exact propagation).
+  func testAnalyzeMLPTaskLoss() throws {
+    let dir = try checkpointDirectory()
+    let path = try writeCheckpoint(Self.mlpFile(), "mlp.ckpt", in: dir)
+    let r = try run(["analyze-mlp", path, "--task-loss", "--task-inputs", "4", "--sigma-test", "0,0.5", "--samples", "20000", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let o = try json(r)
+    XCTAssertEqual(o["inputs"] as? [Double], [-0.75, -0.25, 0.25, 0.75])
+    let rows = try XCTUnwrap(o["rows"] as? [[String: Any]])
+    for row in rows {
+      let sigma = try XCTUnwrap(row["sigma_test"] as? Double)
+      var expected = 0.0
+      for u in [-0.75, -0.25, 0.25, 0.75] {
+        var mean = Self.mlpB1, variance = 0.0
+        for j in 0..<3 {
+          let mu = Self.mlpW0[j] * u + Self.mlpB0[j]
+          var m = max(mu, 0), v = 0.0
+          if sigma > 0 {
+            let a = mu / sigma
+            m = mu * Phi(a) + sigma * phi(a)
+            v = (mu * mu + sigma * sigma) * Phi(a) + mu * sigma * phi(a) - m * m
+          }
+          mean += Self.mlpW1[j] * m
+          variance += Self.mlpW1[j] * Self.mlpW1[j] * v
+        }
+        let d = mean - sin(Double.pi * u)
+        expected += (d * d + variance) / 4
+      }
+      XCTAssertEqual(try XCTUnwrap(row["predicted_loss"] as? Double), expected, accuracy: 1e-12, "sigma \(sigma)")
+      let z = try XCTUnwrap(row["z"] as? Double)
+      XCTAssertLessThan(abs(z), 4, "sigma \(sigma)")
+    }
+    XCTAssertNotNil(o["simulated_optimum_sigma_test"] as? Double)
+    let bad = try run(["analyze-mlp", path, "--task-loss", "--input", "0.5"])
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.stderr.contains("--input"), bad.stderr)
+  }
+}

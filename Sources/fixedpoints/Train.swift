@@ -100,6 +100,9 @@ struct Train: ParsableCommand {
       and the final loss (on a fixed evaluation batch at sigma_train).
       -o is checked before training starts; -o - writes the checkpoint to stdout.
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
+      --model mlp trains a feedforward network instead (function task; --hidden
+      units in each of --hidden-layers layers; backprop through the noisy pass;
+      dt and tau do not apply) for analyze-mlp.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -140,6 +143,7 @@ struct Train: ParsableCommand {
       guard training.task == "function" else {
         throw ValidationError("--task \(training.task): --model mlp trains the function task only so far")
       }
+      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
       if let hiddenLayers, !(1...16).contains(hiddenLayers) {
         throw ValidationError("--hidden-layers must be in 1...16, got \(hiddenLayers)")
       }

@@ -133,7 +133,7 @@ extension CLITests {
 
     for (bad, needle) in [
       (["--model", "rnn"], "--model"), (["--model", "mlp", "--task", "flipflop"], "--task"),
-      (["--hidden-layers", "2"], "--hidden-layers"), (["--model", "mlp", "--hidden-layers", "0"], "--hidden-layers"),
+      (["--hidden-layers", "2"], "--hidden-layers"), (["--model", "mlp", "--hidden-layers", "0"], "--hidden-layers"), (["--model", "mlp", "--trial-steps", "50"], "--trial-steps"),
     ] {
       let out = dir.appendingPathComponent("bad.ckpt").path
       let b = try run(["train"] + bad + ["--iterations", "5", "-o", out])

@@ -46,16 +46,20 @@ let package = Package(
 
     // The `verify` catalogue: named checks of every layer against an
     // independent reference. Sits below the CLI so tests can run it too.
-    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN"], exclude: ["README.md"]),
+    .target(name: "Verification", dependencies: ["GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Feedforward"], exclude: ["README.md"]),
 
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
     // ensembles and the `analyze` report.
     .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors", "Platform"], exclude: ["README.md"]),
 
+    // Feedforward networks (MLPs): checkpoints, noisy forward pass, the
+    // layer-by-layer Gaussian propagation and its Monte-Carlo check.
+    .target(name: "Feedforward", dependencies: ["GSL", "GaussianMoments", "Safetensors", "Platform"], exclude: ["README.md"]),
+
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform", "Feedforward"], exclude: ["README.md"]),
 
     // What the tool takes from the OS: the one output writer (atomic,
     // unpredictable temporary names, never over a directory or device),
@@ -64,7 +68,7 @@ let package = Package(
 
     // Report types (analysis, stationary, verify, moments, the paradox
     // summary) and their rendering: terminal text, Markdown, CSV, LaTeX, JSON.
-    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification", "Platform"], exclude: ["README.md"]),
+    .target(name: "Reports", dependencies: ["CTRNN", "Neuron", "GaussianMoments", "SDE", "Training", "Verification", "Platform", "Feedforward"], exclude: ["README.md"]),
 
     // Benchmarks: the timed computations behind `bench` and their fixture
     // networks. Rates only; nothing here asserts a time.
@@ -73,7 +77,7 @@ let package = Package(
     .executableTarget(
       name: "fixedpoints",
       dependencies: [
-        "GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Training", "Verification", "Reports", "Benchmarks", "Platform",
+        "GSL", "GaussianMoments", "SDE", "Neuron", "CTRNN", "Training", "Verification", "Reports", "Benchmarks", "Platform", "Feedforward",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -101,12 +105,13 @@ let package = Package(
     .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
     .testTarget(name: "SDETests", dependencies: ["SDE", "GSL", "_TestSupport"]),
     .testTarget(name: "VerificationTests", dependencies: ["Verification", "SDE"]),
-    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform", "Training"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "CTRNN", "Neuron", "GaussianMoments", "GSL", "Verification", "Platform", "Training", "Feedforward"]),
     .testTarget(name: "NeuronTests", dependencies: ["Neuron", "GaussianMoments", "SDE", "_TestSupport"]),
     // Neuron too: one-neuron networks are checked against `SingleNeuron`.
     .testTarget(name: "CTRNNTests", dependencies: ["CTRNN", "Neuron", "Safetensors", "_TestSupport"]),
     .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
     .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "GaussianMoments", "Reports", "_TestSupport"]),
+    .testTarget(name: "FeedforwardTests", dependencies: ["Feedforward", "GaussianMoments", "GSL", "Safetensors", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "CTRNN", "GSL", "GaussianMoments", "Reports", "_TestSupport", "Feedforward"]),
   ]
 )

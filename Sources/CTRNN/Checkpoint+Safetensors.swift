@@ -52,6 +52,13 @@ extension Checkpoint {
 
   /// Builds a checkpoint from an already-decoded safetensors file.
   public init(safetensors file: SafetensorsFile) throws(CheckpointError) {
+    // Another model kind's checkpoint (a feedforward `mlp`) is named as
+    // such before its tensors are looked for: "no tensor W_rec" would not
+    // say what the file is or what reads it.
+    if let architecture = file.metadata["architecture"], architecture != "ctrnn" {
+      let reader = architecture == "mlp" ? "; read it with fixedpoints analyze-mlp" : ""
+      throw .badMetadata("architecture is '\(architecture)', not ctrnn: this is not a CTRNN checkpoint\(reader)")
+    }
     func tensor(_ name: String) throws(CheckpointError) -> SafetensorsFile.Tensor {
       guard let t = file.tensors[name] else {
         if let (layout, arguments) = Self.foreignLayout(file.tensors.keys) {

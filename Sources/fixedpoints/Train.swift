@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTRNN
+import Feedforward
 import Foundation
 import Platform
 import GaussianMoments
@@ -99,6 +100,9 @@ struct Train: ParsableCommand {
       and the final loss (on a fixed evaluation batch at sigma_train).
       -o is checked before training starts; -o - writes the checkpoint to stdout.
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
+      --model mlp trains a feedforward network instead (function task; --hidden
+      units in each of --hidden-layers layers; backprop through the noisy pass;
+      dt and tau do not apply) for analyze-mlp.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -122,14 +126,59 @@ struct Train: ParsableCommand {
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
 
+  @Option(help: "Model: ctrnn (default) or mlp (feedforward: --hidden units in each of --hidden-layers layers, task function).")
+  var model = "ctrnn"
+
+  @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
+  var hiddenLayers: Int?
+
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
     try OutputPath.validate(output, option: "-o/--out")
+    guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
+    if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+    if model == "mlp" {
+      guard training.task == "function" else {
+        throw ValidationError("--task \(training.task): --model mlp trains the function task only so far")
+      }
+      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
+      if let hiddenLayers, !(1...16).contains(hiddenLayers) {
+        throw ValidationError("--hidden-layers must be in 1...16, got \(hiddenLayers)")
+      }
+      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model mlp, got \(training.hidden)") }
+    }
+  }
+
+  /// `--model mlp`: the feedforward trainer; the CTRNN-only options (dt,
+  /// tau, trial steps) do not apply and are ignored.
+  func runMLP() throws {
+    var o = MLPTrainer.Options(
+      sizes: [1] + Array(repeating: training.hidden, count: hiddenLayers ?? 2) + [1], activation: training.activation,
+      noise: noise, sigma: sigma)
+    o.iterations = training.iterations
+    o.batchSize = training.batch
+    o.learningRate = training.lr
+    o.clipNorm = training.clip
+    o.seed = seed
+    let result: MLPTrainer.Result
+    do { result = try MLPTrainer.train(task: training.task, options: o) } catch let e as TrainingError {
+      throw ValidationError(e.description)
+    }
+    var net = result.net
+    net.extraMetadata = [
+      "trained_by": "fixedpoints train", "iterations": "\(o.iterations)", "batch": "\(o.batchSize)", "lr": "\(o.learningRate)",
+      "clip": "\(o.clipNorm)",
+    ]
+    try net.write(toPath: output)
+    if output != OutputFile.standardOutput {
+      print("wrote \(output): mlp \(net.sizes.map(String.init).joined(separator: "-")) \(training.activation), noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+    }
   }
 
   func run() throws {
+    if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)

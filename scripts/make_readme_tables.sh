@@ -43,9 +43,11 @@ if [ "${1:-}" = "--regenerate" ]; then
   for task in function regulator; do
     (cd "$tmp" && mkdir -p "$task" && cd "$task" && "$FP" paradox --task "$task" --hidden 32 --iterations 1500 \
       --noise in,out --sigma-train 0.25,0.5,1.0 --seeds 3 --keep nets --out r.json > /dev/null \
-      && "$FP" mechanism r.json --json > mechanism.json)
-    mkdir -p "results/mechanism-$task"
+      && "$FP" mechanism r.json --json > mechanism.json \
+      && "$FP" debias r.json -o deb --json > debias.json)
+    mkdir -p "results/mechanism-$task" "results/debias-$task"
     mv "$tmp/$task/mechanism.json" "results/mechanism-$task/mechanism.json"
+    mv "$tmp/$task/debias.json" "results/debias-$task/debias.json"
   done
 fi
 
@@ -66,4 +68,8 @@ for task in function regulator; do
   block "Testing the mechanism ($task)" "results/mechanism-$task" \
     "results/mechanism-$task/mechanism.json" \
     --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_train,loss_at_train_predicted,loss_agree,loss_at_zero,near,distance_sd
+done
+for task in function regulator; do
+  block "Debiasing ($task)" "results/debias-$task" "results/debias-$task/debias.json" \
+    --columns noise,sigma_train,debiased,loss_at_zero_before,loss_at_zero_after,loss_at_train_before
 done

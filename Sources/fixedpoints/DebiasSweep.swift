@@ -11,27 +11,13 @@ extension DebiasCommand {
   /// directory together at the end, then the sweep report.
   func runSweep() throws {
     let budget = try limits.budget()
-    let results = try ResultsFile.read(checkpoint, budget: budget)
-    let base = URL(fileURLWithPath: checkpoint).deletingLastPathComponent()
-    let kept = results.outcomes.filter { $0.checkpoint != nil }
-    guard !kept.isEmpty else { throw ValidationError("\(checkpoint) links no checkpoints; run paradox with --keep DIR") }
-    let status = Progress(label: "debias", total: kept.count)
+    let kept = try KeptSweep(checkpoint, budget: budget)
+    let status = Progress(label: "debias", total: kept.kept.count)
     defer { status.finish() }
     var entries: [(ParadoxOutcome, String, DebiasSweepReport.Outcome)] = []
     var files: [(name: String, data: Data)] = []
-    for (done, outcome) in kept.enumerated() {
-      guard let link = outcome.checkpoint else { continue }
-      let path = link.hasPrefix("/") ? link : base.appendingPathComponent(link).path
-      let model: Checkpoint
-      do {
-        model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
-        try model.checkAnalysisLimits(budget: budget)
-      } catch {
-        throw ValidationError("\(link) (linked from \(checkpoint)): \(error)")
-      }
-      guard let task = TaskTarget.named(model.task, inputs: model.inputSize, outputs: model.outputSize), task.inputRange != nil else {
-        throw ValidationError("\(link): task \(model.task ?? "none") has no known input distribution; debias needs one (function, regulator)")
-      }
+    for (done, outcome) in kept.kept.enumerated() {
+      let (link, model, task) = try kept.load(outcome)
       let name = URL(fileURLWithPath: link).lastPathComponent
       do {
         let debias = try Debias(checkpoint: model, samples: task.grid(taskInputs), sigma: sigma)
@@ -46,7 +32,7 @@ extension DebiasCommand {
       }
       status.update(done: done + 1, detail: "\(link) done")
     }
-    let report = DebiasSweepReport(results: checkpoint, config: results.config, entries: entries)
+    let report = DebiasSweepReport(results: checkpoint, config: kept.results.config, entries: entries)
     try JSONOutput.requireFinite(report, stage: "the debias sweep")
     do { try OutputDirectory.write(files, to: out) } catch { throw ValidationError("-o/--out: \(error)") }
     try output.emit(report, stage: "the debias sweep")

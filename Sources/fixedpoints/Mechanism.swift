@@ -52,11 +52,9 @@ struct Mechanism: ParsableCommand {
 
   func run() throws {
     let budget = try limits.budget()
-    let sweep = try ResultsFile.read(results, budget: budget)
-    let base = URL(fileURLWithPath: results).deletingLastPathComponent()
-    let kept = sweep.outcomes.filter { $0.checkpoint != nil }
-    guard !kept.isEmpty else { throw ValidationError("\(results) links no checkpoints; run paradox with --keep DIR") }
-    let status = Progress(label: "mechanism", total: kept.count)
+    let kept = try KeptSweep(results, budget: budget)
+    let sweep = kept.results
+    let status = Progress(label: "mechanism", total: kept.kept.count)
     defer { status.finish() }
     guard let trainingTask = TaskCatalogue.task(named: sweep.config.task, steps: sweep.config.trialSteps) else {
       throw ValidationError("\(results): unknown task '\(sweep.config.task)'")
@@ -64,19 +62,8 @@ struct Mechanism: ParsableCommand {
     // The very trials paradox measured every curve on.
     let testTrials = try sweep.config.testBatch(task: trainingTask)
     var networks: [MechanismReport.Input] = []
-    for (done, outcome) in kept.enumerated() {
-      guard let link = outcome.checkpoint else { continue }
-      let path = link.hasPrefix("/") ? link : base.appendingPathComponent(link).path
-      let model: Checkpoint
-      do {
-        model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
-        try model.checkAnalysisLimits(budget: budget)
-      } catch {
-        throw ValidationError("\(link) (linked from \(results)): \(error)")
-      }
-      guard let task = TaskTarget.named(model.task, inputs: model.inputSize, outputs: model.outputSize), task.inputRange != nil else {
-        throw ValidationError("\(link): task \(model.task ?? "none") has no known input distribution (function, regulator)")
-      }
+    for (done, outcome) in kept.kept.enumerated() {
+      let (link, model, task) = try kept.load(outcome)
       do {
         let m = try NetworkMechanism(
           checkpoint: model, samples: task.grid(taskInputs), sigmas: sweep.config.sigmaTest, simulation: simulationOptions)

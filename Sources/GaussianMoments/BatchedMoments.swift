@@ -227,3 +227,9 @@ enum BatchedRule {
   /// The largest s the batched rules cover for f (0: none).
   static func maxSigma(_ f: Activation) -> Double { bounds(f).last ?? 0 }
 }
+
+extension MomentEvaluator {
+  /// The largest s at which `batchedMoments` uses a single Gauss–Hermite
+  /// rule for f (0 when it never does).
+  public static func batchedRuleMaxSigma(_ f: Activation) -> Double { BatchedRule.maxSigma(f) }
+}

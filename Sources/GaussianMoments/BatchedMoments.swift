@@ -57,11 +57,28 @@ extension MomentEvaluator {
     if what.contains(.mean) { out.mean = [Double](repeating: 0, count: n) }
     if what.contains(.meanSlope) { out.meanSlope = [Double](repeating: 0, count: n) }
     if what.contains(.variance) { out.variance = [Double](repeating: 0, count: n) }
+    // e^{−c·s·xᵢ} and its inverse at the rule's nodes (c = 2 for tanh, 1
+    // otherwise), kept while s and the rule stay the same: in the
+    // mean-field iteration every element has the same s, so each element
+    // then costs one exp (plus log1p per node for softplus's mean).
+    var nodeS = -1.0, nodeCount = -1
+    var et = [Double](repeating: 0, count: 80), inv = [Double](repeating: 0, count: 80)
+    let c = f == .tanh ? 2.0 : 1.0
     for i in 0..<n {
       let m = mu[i], s = sigma[i]
       try Self.validate(mu: m, sigma: s)
       if s > 0, let rule = BatchedRule.rule(f, sigma: s) {
-        let (mean, slope) = Self.meanAndSlope(f, mu: m, s: s, rule: rule, what: what)
+        if s != nodeS || rule.nodes.count != nodeCount {
+          for k in rule.nodes.indices {
+            et[k] = exp(-c * s * rule.nodes[k])
+            inv[k] = 1 / et[k]
+          }
+          nodeS = s
+          nodeCount = rule.nodes.count
+        }
+        let (mean, slope) = abs(m) <= 300
+          ? Self.meanAndSlopeShared(f, mu: m, s: s, rule: rule, et: et, inv: inv, what: what)
+          : Self.meanAndSlope(f, mu: m, s: s, rule: rule, what: what)
         if what.contains(.mean) {
           guard mean.isFinite else { throw MomentNotRepresentable(activation: f, mu: m, sigma: s, quantity: "mean") }
           out.mean[i] = mean
@@ -120,6 +137,66 @@ extension MomentEvaluator {
           preconditionFailure("no batched rule for \(f)")
         }
         return (mean, slope)
+      }
+    }
+  }
+
+  /// As `meanAndSlope`, with the node exponentials Eₜ = e^{−c t} (t = s xᵢ)
+  /// and 1/Eₜ given, for |μ| ≤ 300 (so A = e^{−c|μ|} stays normal):
+  /// e^{−c(u+t)} = A·Eₜ and e^{−c|u−t|} = A/Eₜ (t ≤ u) or Eₜ/A (t > u),
+  /// u = |μ|, each a product of two correctly rounded exponentials (a few
+  /// ulp), the same quantities `tanhTerms` and `logisticTerms` take.
+  static func meanAndSlopeShared(
+    _ f: Activation, mu: Double, s: Double, rule: GaussHermiteRule, et: [Double], inv: [Double], what: MomentSelection
+  ) -> (Double, Double) {
+    let wantMean = what.contains(.mean)
+    let u = abs(mu)
+    return rule.nodes.withUnsafeBufferPointer { x in
+      rule.weights.withUnsafeBufferPointer { w in
+        et.withUnsafeBufferPointer { et in
+          inv.withUnsafeBufferPointer { inv in
+            var mean = 0.0, slope = 0.0
+            switch f {
+            case .tanh:
+              let a = exp(-2 * u), invA = 1 / a
+              let half = -expm1(-4 * u) / 2
+              for i in x.indices.reversed() {
+                let t = s * x[i]
+                let ep = a * et[i]
+                let em = t <= u ? a * inv[i] : et[i] * invA
+                let p = 1 + ep, q = 1 + em
+                let r = 1 / (p * q)
+                mean += w[i] * (4 * half * (t > u ? em : 1) * r)
+                let rp = q * r, rq = p * r
+                slope += w[i] * (4 * ep * rp * rp + 4 * em * rq * rq)
+              }
+              if mu < 0 { mean = -mean }
+            case .sigmoid, .softplus:
+              let a = exp(-u), invA = 1 / a
+              for i in x.indices.reversed() {
+                let t = s * x[i]
+                // Far (u + t) and near (|u − t|) points; for μ < 0 the far one is μ − t.
+                let far = a * et[i]
+                let near = t <= u ? a * inv[i] : et[i] * invA
+                let (ep, em) = mu >= 0 ? (far, near) : (near, far)
+                let yp = mu + t, ym = mu - t
+                let p = 1 + ep, q = 1 + em
+                let r = 1 / (p * q)
+                let ip = q * r, iq = p * r
+                if f == .sigmoid {
+                  mean += w[i] * ((yp >= 0 ? ip : ep * ip) + (ym >= 0 ? iq : em * iq))
+                  slope += w[i] * (ep * ip * ip + em * iq * iq)
+                } else {
+                  if wantMean { mean += w[i] * (Swift.max(yp, 0) + log1p(ep) + Swift.max(ym, 0) + log1p(em)) }
+                  slope += w[i] * ((yp >= 0 ? ip : ep * ip) + (ym >= 0 ? iq : em * iq))
+                }
+              }
+            default:
+              preconditionFailure("no batched rule for \(f)")
+            }
+            return (mean, slope)
+          }
+        }
       }
     }
   }

@@ -51,3 +51,59 @@ public enum BenchmarkError: Error, CustomStringConvertible, Sendable {
     }
   }
 }
+
+/// Batched moments (`MomentEvaluator.batchedMoments`) over arrays of (μ, s):
+/// (μ, s) elements per second for the mean alone and for mean + slope, the
+/// work `benchmarks/moments_numpy.py` does with a vectorised 40-node
+/// Gauss–Hermite rule on the same grid.
+public enum BatchedMomentsBenchmark {
+  public struct Row: Sendable {
+    public var activation: Activation
+    /// "mean" or "mean+slope".
+    public var quantities: String
+    public var elementsPerSecond: Double
+    /// Share of the elements the single-rule path took (the rest: scalar path).
+    public var ruleShare: Double
+  }
+
+  /// The grid: μ from −3 to 3 in steps of 0.25 and s ∈ {0.05, 0.2, 0.5, 0.8}
+  /// (the trained-network regime, and where the noise-in closure of the
+  /// bundled tanh model spends its time), repeated to `elements` entries.
+  /// `benchmarks/moments_numpy.py` builds the same grid.
+  public static func grid(elements: Int) -> (mu: [Double], sigma: [Double]) {
+    let mus = stride(from: -3.0, through: 3.0, by: 0.25).map { $0 }
+    let sigmas = [0.05, 0.2, 0.5, 0.8]
+    var mu: [Double] = [], sigma: [Double] = []
+    mu.reserveCapacity(elements)
+    sigma.reserveCapacity(elements)
+    var k = 0
+    while mu.count < elements {
+      mu.append(mus[k % mus.count])
+      sigma.append(sigmas[(k / mus.count) % sigmas.count])
+      k += 1
+    }
+    return (mu, sigma)
+  }
+
+  /// Best of `repeats` timed batched evaluations of `elements` (μ, s) each.
+  public static func run(elements: Int, repeats: Int, activations: [Activation] = [.tanh, .sigmoid, .softplus]) throws -> [Row] {
+    let evaluator = try MomentEvaluator()
+    let (mu, sigma) = grid(elements: elements)
+    var rows: [Row] = []
+    for f in activations {
+      let ruled = sigma.filter { $0 > 0 && $0 <= MomentEvaluator.batchedRuleMaxSigma(f) }.count
+      for (name, what) in [("mean", MomentSelection.mean), ("mean+slope", MomentSelection.meanAndSlope)] {
+        var best = Double.infinity
+        for _ in 0..<repeats {
+          let start = DispatchTime.now().uptimeNanoseconds
+          let r = try evaluator.batchedMoments(f, mu: mu, sigma: sigma, what)
+          let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+          guard r.mean.allSatisfy(\.isFinite) else { throw BenchmarkError.failed("non-finite batched moment in the benchmark") }
+          best = Swift.min(best, seconds)
+        }
+        rows.append(Row(activation: f, quantities: name, elementsPerSecond: Double(elements) / best, ruleShare: Double(ruled) / Double(elements)))
+      }
+    }
+    return rows
+  }
+}

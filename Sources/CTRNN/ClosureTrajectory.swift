@@ -69,21 +69,22 @@ extension Checkpoint {
         }
       }
       let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
-      let moments = try network.neuronMoments(network.preactivation(m), preactivationSD: s, evaluator: evaluator)
-      for i in 0..<n { m[i] = (1 - g) * m[i] + g * moments[i].mean }
+      let moments = try network.neuronMoments(
+        network.preactivation(m), preactivationSD: s, evaluator: evaluator, covariance ? .closure : .mean)
+      for i in 0..<n { m[i] = (1 - g) * m[i] + g * moments.mean[i] }
       if covariance {
         // A C Aᵀ with A = (1−γ)I + γ D W, reusing W C: A C = (1−γ)C + γ D (W C),
         // then (A C) Aᵀ = (1−γ)(A C) + γ ((A C) Wᵀ) D — two products a step.
         for i in 0..<n {
-          let d = g * moments[i].meanSlope
+          let d = g * moments.meanSlope[i]
           for k in 0..<n { ac[i, k] = (1 - g) * c[i, k] + d * wc[i, k] }
         }
         Self.multiply(ac, w, into: &acw, transposeB: true)
         for i in 0..<n {
-          for j in 0..<n { c[i, j] = (1 - g) * ac[i, j] + g * acw[i, j] * moments[j].meanSlope }
+          for j in 0..<n { c[i, j] = (1 - g) * ac[i, j] + g * acw[i, j] * moments.meanSlope[j] }
         }
         for i in 0..<n {
-          let residual = max(moments[i].variance - moments[i].meanSlope * moments[i].meanSlope * wcw[i], 0)
+          let residual = max(moments.variance[i] - moments.meanSlope[i] * moments.meanSlope[i] * wcw[i], 0)
           c[i, i] += g * g * (residual + (inside ? 0 : sigma * sigma))
         }
         c = SteinEquation.symmetrised(c)

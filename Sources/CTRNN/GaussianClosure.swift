@@ -64,11 +64,11 @@ extension Network {
       let wcw = pathVariances(c, threads: threads)
       let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
       m = try solveAveraged(preactivationSD: s, start: m, evaluator: evaluator)
-      let moments = try neuronMoments(preactivation(m), preactivationSD: s, evaluator: evaluator)
-      a = linearisedMap(slopes: moments.map(\.meanSlope))
+      let moments = try neuronMoments(preactivation(m), preactivationSD: s, evaluator: evaluator, [.meanSlope, .variance])
+      a = linearisedMap(slopes: moments.meanSlope)
       q = Matrix(rows: n, columns: n)
       for i in 0..<n {
-        let residual = max(moments[i].variance - moments[i].meanSlope * moments[i].meanSlope * wcw[i], 0)
+        let residual = max(moments.variance[i] - moments.meanSlope[i] * moments.meanSlope[i] * wcw[i], 0)
         q[i, i] = g * g * (residual + (inside ? 0 : sigma * sigma))
       }
       let next = try SteinEquation.solve(a: a, q: q, threads: threads)

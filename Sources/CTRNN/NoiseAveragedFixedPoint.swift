@@ -60,9 +60,13 @@ public struct AveragedBranch: Sendable {
 }
 
 extension Network {
-  /// The moments of f(uᵢ + sᵢξ) for every neuron, with one evaluator.
-  func neuronMoments(_ u: [Double], preactivationSD s: [Double], evaluator: MomentEvaluator) throws -> [ActivationMoments] {
-    try zip(u, s).map { try evaluator.moments(activation, mu: $0, sigma: $1) }
+  /// The moments of f(uᵢ + sᵢξ) asked for in `what`, for every neuron, by
+  /// the batched path (one Gauss–Hermite rule where it is proven accurate,
+  /// the scalar evaluator elsewhere; `MomentEvaluator.batchedMoments`).
+  func neuronMoments(
+    _ u: [Double], preactivationSD s: [Double], evaluator: MomentEvaluator, _ what: MomentSelection
+  ) throws -> BatchedMomentValues {
+    try evaluator.batchedMoments(activation, mu: u, sigma: s, what)
   }
 
   /// Solves h = E f(W h + c + sᵢ ξᵢ) (per-neuron noise sd sᵢ inside f) from
@@ -83,11 +87,19 @@ extension Network {
     preactivationSD s: [Double], start: [Double], evaluator: MomentEvaluator
   ) throws -> SolverOutcome<[Double]> {
     let solver = try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: 1e-12)
+    // The slopes come almost free with the means (tanh's both from the same
+    // exponentials), and the solvers ask for the Jacobian at the point whose
+    // residual they just took: keep that point's slopes.
+    var last: (h: [Double], slopes: [Double])?
     let residual = { (h: [Double]) throws -> [Double] in
-      try zip(self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator), h).map { $0.mean - $1 }
+      let moments = try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator, .meanAndSlope)
+      last = (h, moments.meanSlope)
+      return zip(moments.mean, h).map { $0 - $1 }
     }
     let jacobian = { (h: [Double]) throws -> Matrix in
-      self.averagedJacobian(h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator).map(\.meanSlope))
+      if let last, last.h == h { return self.averagedJacobian(h, slopes: last.slopes) }
+      return self.averagedJacobian(
+        h, slopes: try self.neuronMoments(self.preactivation(h), preactivationSD: s, evaluator: evaluator, .meanSlope).meanSlope)
     }
     // Continuation and the closure start next to the root: plain Newton on
     // LAPACK's LU gets there in a few steps, where hybridsj's unblocked QR
@@ -140,7 +152,7 @@ extension Network {
         sigma = next
       }
       let s = noise == .inside ? target : 0
-      let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator).map(\.meanSlope)
+      let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator, .meanSlope).meanSlope
       let radius = try NonsymmetricEigen.eigenvalues(linearisedMap(slopes: slopes)).first?.magnitude ?? 0
       branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
       // A change of stability is a bifurcation of the averaged map: past it

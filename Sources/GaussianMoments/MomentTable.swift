@@ -29,15 +29,13 @@ public struct MomentTable: Sendable {
     self.lower = lower
     self.upper = upper
     step = (upper - lower) / Double(nodes - 1)
-    var m = [Double](repeating: 0, count: nodes), v = m
-    for i in 0..<nodes {
-      let u = i == nodes - 1 ? upper : lower + Double(i) * step
-      let r = try evaluator.moments(f, mu: u, sigma: sigma)
-      m[i] = r.mean
-      v[i] = max(r.variance, 0)
-    }
-    mean = m
-    variance = v
+    let h = step
+    let u = (0..<nodes).map { i in i == nodes - 1 ? upper : lower + Double(i) * h }
+    // One s for every node: the batched path's single-rule elements share
+    // their node exponentials (`MomentEvaluator.batchedMoments`).
+    let r = try evaluator.batchedMoments(f, mu: u, sigma: [Double](repeating: sigma, count: nodes), [.mean, .variance])
+    mean = r.mean
+    variance = r.variance.map { max($0, 0) }
   }
 
   /// The first of the four nodes around position s (in steps from

@@ -21,10 +21,18 @@ struct BenchMoments: ParsableCommand {
   @Option(help: "Evaluations per activation.")
   var evaluations = 2000
 
+  @Option(help: "Also time batched moments (mean; mean and slope) over this many (mu, s) elements per activation (0: skip).")
+  var batched = 0
+
+  @Option(help: "Timed batched runs; the best is reported.")
+  var repeats = 3
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
     guard evaluations > 0 else { throw ValidationError("--evaluations must be positive, got \(evaluations)") }
+    guard batched >= 0 else { throw ValidationError("--batched must be 0 or positive, got \(batched)") }
+    guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
   }
 
   func run() throws {
@@ -44,10 +52,28 @@ struct BenchMoments: ParsableCommand {
         "evaluations_per_second": String(format: "%.1f", row.evaluationsPerSecond),
       ])
     }
+    var batchedTable = Table(columns: ["activation", "quantities", "elements/s", "single-rule share"])
+    var batchedResults: [[String: String]] = []
+    if batched > 0 {
+      let batchedRows: [BatchedMomentsBenchmark.Row]
+      do { batchedRows = try BatchedMomentsBenchmark.run(elements: batched, repeats: repeats) } catch let e as BenchmarkError {
+        throw ValidationError(e.description)
+      }
+      for row in batchedRows {
+        batchedTable.append([
+          row.activation.rawValue, row.quantities, String(format: "%.4g", row.elementsPerSecond), String(format: "%.2f", row.ruleShare),
+        ])
+        batchedResults.append([
+          "activation": row.activation.rawValue, "quantities": row.quantities,
+          "elements_per_second": String(format: "%.1f", row.elementsPerSecond), "rule_share": String(format: "%.3f", row.ruleShare),
+        ])
+      }
+    }
     if output.json {
-      print(try JSONOutput.string(["moments": results]))
+      print(try JSONOutput.string(batched > 0 ? ["moments": results, "batched": batchedResults] : ["moments": results]))
     } else {
       print(table.render(output.format), terminator: "")
+      if batched > 0 { print(batchedTable.render(output.format), terminator: "") }
     }
   }
 }

@@ -9,6 +9,14 @@ extension ResultTable {
     ColumnSpec(name: name, display: display, latex: latex, meaning: meaning)
   }
 
+  /// The columns naming a sweep's cell: task, placement, activation, σ_train.
+  static let cellSpecs = [
+    spec("task", "task", "task", "training task"),
+    spec("noise", "noise", "noise", "noise placement (in/out)"),
+    spec("activation", "activation", "activation", "activation function"),
+    spec("sigma_train", "σ_train", "$\\sigma_\\text{train}$", "training noise"),
+  ]
+
   static let sigmaTestSpec = spec("sigma_test", "σ_test", "$\\sigma_\\text{test}$", "noise level of the row (alias: sigma)")
 
   /// The columns `kind` offers with `rows`, in a sensible order.
@@ -38,11 +46,7 @@ extension ResultTable {
         spec("worst_z", "worst |z|", "$\\max|z|$", "largest |z| over the noise levels"),
       ]
     case (.paradox, .model):
-      return [
-        spec("task", "task", "task", "training task"),
-        spec("noise", "noise", "noise", "noise placement (in/out)"),
-        spec("activation", "activation", "activation", "activation function"),
-        spec("sigma_train", "σ_train", "$\\sigma_\\text{train}$", "training noise"),
+      return cellSpecs + [
         spec("seeds", "seeds", "seeds", "networks averaged"),
         spec("optimum", "best σ_test", "$\\sigma_\\text{test}^{*}$", "sigma_test with the lowest mean test loss"),
         spec("loss_at_optimum", "loss at best", "$L(\\sigma_\\text{test}^{*})$", "test loss there ± SE"),
@@ -52,11 +56,7 @@ extension ResultTable {
     case (.paradox, .sigma):
       return [sigmaTestSpec, spec("loss", "loss", "$L$", "mean test loss ± SE (across seeds when ≥ 2)")]
     case (.mechanism, .model):
-      return [
-        spec("task", "task", "task", "training task"),
-        spec("noise", "noise", "noise", "noise placement (in/out)"),
-        spec("activation", "activation", "activation", "activation function"),
-        spec("sigma_train", "σ_train", "$\\sigma_\\text{train}$", "training noise"),
+      return cellSpecs + [
         spec("seeds", "seeds", "seeds", "networks averaged"),
         spec("optimum", "optimum measured", "$\\sigma_\\text{test}^{*}$", "measured optimum, mean ± SE over seeds"),
         spec("optimum_predicted", "optimum predicted", "$\\sigma_\\text{test,pred}^{*}$", "closure-predicted optimum"),
@@ -73,11 +73,7 @@ extension ResultTable {
         spec("distance_sd", "distance/sd", "$d/s$", "mean distance to the nonlinearity in sd"),
       ]
     case (.debias, .model):
-      return [
-        spec("task", "task", "task", "training task"),
-        spec("noise", "noise", "noise", "noise placement (in/out)"),
-        spec("activation", "activation", "activation", "activation function"),
-        spec("sigma_train", "σ_train", "$\\sigma_\\text{train}$", "training noise"),
+      return cellSpecs + [
         spec("debiased", "debiased", "debiased", "networks debiased of those kept"),
         spec("loss_at_zero_before", "loss at 0, before", "$L(0)$", "simulated stationary loss at sigma_test = 0 before, mean ± SE over seeds"),
         spec("loss_at_zero_after", "loss at 0, after", "$L_\\text{debiased}(0)$", "the same after debiasing"),

@@ -249,10 +249,10 @@ extension Network {
   }
 }
 
-/// One result slot per run, each written by exactly one worker and read
-/// after all workers joined.
-private final class RunSlots: @unchecked Sendable {
-  let results: UnsafeMutableBufferPointer<Result<Network.SampledRun, Error>?>
+/// One result slot per job (a sampled run, a start), each written by
+/// exactly one worker and read after all workers joined.
+private final class ResultSlots<Value>: @unchecked Sendable {
+  let results: UnsafeMutableBufferPointer<Result<Value, Error>?>
   init(count: Int) {
     results = .allocate(capacity: count)
     results.initialize(repeating: nil)
@@ -263,18 +263,8 @@ private final class RunSlots: @unchecked Sendable {
   }
 }
 
-/// One result slot per start, as `RunSlots`.
-private final class RootSlots: @unchecked Sendable {
-  let results: UnsafeMutableBufferPointer<Result<[Double]?, Error>?>
-  init(count: Int) {
-    results = .allocate(capacity: count)
-    results.initialize(repeating: nil)
-  }
-  deinit {
-    results.deinitialize()
-    results.deallocate()
-  }
-}
+private typealias RunSlots = ResultSlots<Network.SampledRun>
+private typealias RootSlots = ResultSlots<[Double]?>
 
 /// A closure that only touches its own run's slot, so sharing it is safe.
 private struct UncheckedWork: @unchecked Sendable {

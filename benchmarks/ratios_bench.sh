@@ -57,12 +57,12 @@ jr = {r["dtype"]: r["iterations_per_second"] for r in tj["rows"]}
 print(f"training (iterations/s): fixedpoints {t:.3g} | jax f64 {jr['float64']:.3g} | jax f32 {jr['float32']:.3g}")
 print(f"  ratios: vs jax f64 {t / jr['float64']:.2f}, vs jax f32 {t / jr['float32']:.2f}")
 mo, mn = j("moments.json"), j("moments_numpy.json")
-ref = {(r["activation"], r["quantities"]): r["elements_per_second"] for r in mn["rows"]}
-print("moments (elements/s): fixedpoints batched vs numpy 40-node Gauss-Hermite")
+ref = {(r["activation"], r["grid"], r["quantities"]): r["elements_per_second"] for r in mn["rows"]}
+print("moments (elements/s): fixedpoints batched vs numpy 40-node Gauss-Hermite (s grid narrow <= 0.8, wide 1.5-50)")
 for r in mo["batched"]:
-    k = (r["activation"], r["quantities"])
+    k = (r["activation"], r["grid"], r["quantities"])
     ours = float(r["elements_per_second"])
-    print(f"  {k[0]:9s} {k[1]:11s} {ours:.3g} vs {ref[k]:.3g}: {ours / ref[k]:.2f}")
+    print(f"  {k[0]:9s} {k[1]:6s} {k[2]:11s} {ours:.3g} vs {ref[k]:.3g}: {ours / ref[k]:.2f}")
 PYEOF
   rm -rf "$tmp"
 done

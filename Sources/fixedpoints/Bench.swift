@@ -52,7 +52,7 @@ struct BenchMoments: ParsableCommand {
         "evaluations_per_second": String(format: "%.1f", row.evaluationsPerSecond),
       ])
     }
-    var batchedTable = Table(columns: ["activation", "quantities", "elements/s", "single-rule share"])
+    var batchedTable = Table(columns: ["activation", "s grid", "quantities", "elements/s", "batched-rule share"])
     var batchedResults: [[String: String]] = []
     if batched > 0 {
       let batchedRows: [BatchedMomentsBenchmark.Row]
@@ -61,10 +61,11 @@ struct BenchMoments: ParsableCommand {
       }
       for row in batchedRows {
         batchedTable.append([
-          row.activation.rawValue, row.quantities, String(format: "%.4g", row.elementsPerSecond), String(format: "%.2f", row.ruleShare),
+          row.activation.rawValue, row.grid.rawValue, row.quantities, String(format: "%.4g", row.elementsPerSecond),
+          String(format: "%.2f", row.ruleShare),
         ])
         batchedResults.append([
-          "activation": row.activation.rawValue, "quantities": row.quantities,
+          "activation": row.activation.rawValue, "grid": row.grid.rawValue, "quantities": row.quantities,
           "elements_per_second": String(format: "%.1f", row.elementsPerSecond), "rule_share": String(format: "%.3f", row.ruleShare),
         ])
       }

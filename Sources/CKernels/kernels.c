@@ -108,8 +108,58 @@ static double gaussian64(fp_philox_stream *s, const fp_ziggurat *z) {
   }
 }
 
+// The first try of the ziggurat for each of the 32 words of a refill, all
+// at once (lanes = words): x = ±abscissa·w[layer] and whether it is accepted.
+// The same arithmetic as gaussian64's first try (2^52 + a − 2^52 is the exact
+// double of a 52-bit a), so the accepted values are the same doubles.
+FP_CLONES
+static void candidates64(const uint32_t *restrict buffer, const fp_ziggurat *z, double *restrict x, int64_t *restrict ok) {
+  const uint64_t *restrict k = z->k;
+  const double *restrict w = z->w;
+  for (int l = 0; l < 32; l++) {
+    uint64_t r = (uint64_t)buffer[2 * l] | (uint64_t)buffer[2 * l + 1] << 32;
+    uint64_t layer = r & 0xff;
+    uint64_t abscissa = (r >> 9) & 0x000fffffffffffffull;
+    uint64_t bits = 0x4330000000000000ull | abscissa;
+    double a;
+    memcpy(&a, &bits, sizeof a);
+    a -= 4503599627370496.0;
+    double v = a * w[layer];
+    x[l] = ((r >> 8) & 1) == 0 ? v : -v;
+    ok[l] = (int64_t)abscissa < (int64_t)k[layer];
+  }
+}
+
+// Walks the refill's words in order as gaussian64 would: an accepted first
+// try is taken from the candidates; otherwise gaussian64's rejection path
+// continues from the next word (and may refill), after which the
+// candidates are recomputed. So the output is gaussian64's, value for value.
 void fp_fill_gaussian_f64(fp_philox_stream *s, const fp_ziggurat *z, double *out, long n) {
-  for (long i = 0; i < n; i++) out[i] = gaussian64(s, z);
+  double x[32];
+  int64_t ok[32];
+  uint64_t computed = ~0ull;  // the block count the candidates belong to
+  long i = 0;
+  while (i < n) {
+    if (s->position >= 64) refill(s);
+    if (computed != s->block) {
+      candidates64(s->buffer, z, x, ok);
+      computed = s->block;
+    }
+    uint32_t pos = s->position;
+    while (i < n && pos < 64) {
+      if (ok[pos / 2]) {
+        out[i++] = x[pos / 2];
+        pos += 2;
+      } else {
+        // Rejected first try: redo this word by the scalar path.
+        s->position = pos;
+        out[i++] = gaussian64(s, z);
+        pos = s->position;
+        if (s->block != computed) break;
+      }
+    }
+    s->position = pos;
+  }
 }
 
 // The rare paths of the float ziggurat (tail and wedges), in double.
@@ -120,7 +170,7 @@ static float gaussian32_slow(fp_philox_stream *s, const fp_ziggurat *z, uint32_t
     uint32_t abscissa = u >> 9;
     double x = (double)abscissa * z->w32[layer];
     if ((u >> 8) & 1) x = -x;
-    if (abscissa < z->k32[layer]) return (float)x;
+    if (abscissa < z->k32[layer]) return (float)abscissa * z->w32f[layer] * (((u >> 8) & 1) ? -1.0f : 1.0f);
     if (layer == 0) {
       for (;;) {
         double xx = -inverse_r * log1p(-uniform53(s));
@@ -135,22 +185,49 @@ static float gaussian32_slow(fp_philox_stream *s, const fp_ziggurat *z, uint32_t
   }
 }
 
-// 23-bit ziggurat: one 32-bit output gives the layer (8 bits), the sign
-// (1 bit) and the abscissa (23 bits); 98.8 % of draws return at the first
-// compare.
-void fp_fill_gaussian_f32(fp_philox_stream *s, const fp_ziggurat *z, float *out, long n) {
-  const uint32_t *k = z->k32;
-  const double *w = z->w32;
-  for (long i = 0; i < n; i++) {
-    uint32_t u = next32(s);
-    int layer = (int)(u & 0xff);
+// The first try of the 23-bit ziggurat for each of the 64 outputs of a
+// refill, all at once (lanes = outputs): one 32-bit output gives the layer
+// (8 bits), the sign (1 bit) and the abscissa (23 bits, exact in float).
+FP_CLONES
+static void candidates32(const uint32_t *restrict buffer, const fp_ziggurat *z, float *restrict x, int32_t *restrict ok) {
+  const uint32_t *restrict k = z->k32;
+  const float *restrict w = z->w32f;
+  for (int l = 0; l < 64; l++) {
+    uint32_t u = buffer[l];
+    uint32_t layer = u & 0xff;
     uint32_t abscissa = u >> 9;
-    if (abscissa < k[layer]) {
-      float x = (float)((double)abscissa * w[layer]);
-      out[i] = ((u >> 8) & 1) ? -x : x;
-    } else {
-      out[i] = gaussian32_slow(s, z, u);
+    float v = (float)(int32_t)abscissa * w[layer];
+    x[l] = ((u >> 8) & 1) ? -v : v;
+    ok[l] = (int32_t)abscissa < (int32_t)k[layer];
+  }
+}
+
+// 98.8 % of draws are accepted at the first try; the walk takes those from
+// the candidates and sends the rest, in order, to the scalar rejection path
+// (which reads the outputs after them), so each output is used once.
+void fp_fill_gaussian_f32(fp_philox_stream *s, const fp_ziggurat *z, float *out, long n) {
+  float x[64];
+  int32_t ok[64];
+  uint64_t computed = ~0ull;
+  long i = 0;
+  while (i < n) {
+    if (s->position >= 64) refill(s);
+    if (computed != s->block) {
+      candidates32(s->buffer, z, x, ok);
+      computed = s->block;
     }
+    uint32_t pos = s->position;
+    while (i < n && pos < 64) {
+      if (ok[pos]) {
+        out[i++] = x[pos++];
+      } else {
+        s->position = pos + 1;
+        out[i++] = gaussian32_slow(s, z, s->buffer[pos]);
+        pos = s->position;
+        if (s->block != computed) break;
+      }
+    }
+    s->position = pos;
   }
 }
 
@@ -248,5 +325,99 @@ int fp_chain_step_f32(int activation, int inside, long rows, long n, const float
   case FP_SIGMOID: STEP_LOOP(sigmoid_f32) return 1;
   case FP_HARDTANH: STEP_LOOP(hardtanh_f32) return 1;
   default: return 0;
+  }
+}
+
+FP_CLONES
+int fp_any_nonfinite_f32(const float *x, long n) {
+  int bad = 0;
+  for (long i = 0; i < n; i++) bad |= !(fabsf(x[i]) <= 3.40282347e38f);
+  return bad;
+}
+
+FP_CLONES
+int fp_any_nonfinite_f64(const double *x, long n) {
+  int bad = 0;
+  for (long i = 0; i < n; i++) bad |= !(fabs(x[i]) <= 1.7976931348623157e308);
+  return bad;
+}
+
+// ---------------------------------------------------------------------------
+// Float64 tanh for the fused double step, vectorisable like the float one.
+
+// e^y for y in [−40, 0]: y = k ln2 + r, |r| ≤ ln2/2 (ln2 split so k·ln2_hi is
+// exact), e^r by its Taylor series to r^13 (0.347^14/14! < 5e-18, below
+// half an ulp), times 2^k from the exponent bits.
+static inline double exp_f64(double y) {
+  const double shifter = 6755399441055744.0;  // 1.5 * 2^52
+  double kf = (y * 1.4426950408889634 + shifter) - shifter;
+  double r = y - kf * 0x1.62e42fee00000p-1;
+  r = r - kf * 0x1.a39ef35793c76p-33;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  int64_t k = (int64_t)kf;
+  uint64_t bits = (uint64_t)(k + 1023) << 52;
+  double scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// tanh x = −e/(2 + e) · sign x, e = expm1(−2|x|): the Taylor series of expm1
+// to y^17 for |y| ≤ 0.7 (0.7^18/18! < 1e-17 relative, as FastMath.tanh), e^y − 1
+// beyond (e^y ≤ 0.5 there: no cancellation); |x| ≥ 20 gives ±1 exactly.
+static inline double tanh_f64(double x) {
+  double a = fmin(fabs(x), 20.0);
+  double y = -2.0 * a;
+  double s = 1.0 / 355687428096000.0;  // 1/17!
+  s = s * y + 1.0 / 20922789888000.0;
+  s = s * y + 1.0 / 1307674368000.0;
+  s = s * y + 1.0 / 87178291200.0;
+  s = s * y + 1.0 / 6227020800.0;
+  s = s * y + 1.0 / 479001600.0;
+  s = s * y + 1.0 / 39916800.0;
+  s = s * y + 1.0 / 3628800.0;
+  s = s * y + 1.0 / 362880.0;
+  s = s * y + 1.0 / 40320.0;
+  s = s * y + 1.0 / 5040.0;
+  s = s * y + 1.0 / 720.0;
+  s = s * y + 1.0 / 120.0;
+  s = s * y + 1.0 / 24.0;
+  s = s * y + 1.0 / 6.0;
+  s = s * y + 0.5;
+  s = s * y + 1.0;
+  double small = s * y;
+  double large = exp_f64(y) - 1.0;
+  double e = y > -0.7 ? small : large;
+  double t = copysign(-e / (2.0 + e), x);
+  return x != x ? x : t;
+}
+
+FP_CLONES
+void fp_tanh_f64(const double *x, double *y, long n) {
+  for (long i = 0; i < n; i++) y[i] = tanh_f64(x[i]);
+}
+
+// The fused float64 noise-in tanh step with the vectorised tanh above:
+// next = keep x + g tanh(next + c + sigma xi).
+FP_CLONES
+void fp_tanh_inside_step_f64(long rows, long n, const double *x, double *next, const double *c, const double *xi,
+                             double keep, double g, double sigma) {
+  for (long r = 0; r < rows; r++) {
+    const long o = r * n;
+    double *nx = next + o;
+    const double *xr = x + o, *xir = xi + o;
+    for (long i = 0; i < n; i++) nx[i] = keep * xr[i] + g * tanh_f64(nx[i] + c[i] + sigma * xir[i]);
   }
 }

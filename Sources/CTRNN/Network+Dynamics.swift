@@ -49,7 +49,7 @@ extension Network {
     let n = size, f = activation, inside = noise == .inside
     let g = Float(gamma), keep = Float(1 - gamma), s = Float(sigma)
     let weights = recurrent.elements.map { Float($0) }, c = drive.map { Float($0) }
-    let kernel: FloatKernels.Activation? =
+    let kernel: VectorKernels.Activation? =
       switch f {
       case .linear: .linear
       case .relu: .relu
@@ -64,7 +64,7 @@ extension Network {
       weights.withUnsafeBufferPointer { w in BLAS.multiplyTransposed(xp, w.baseAddress!, into: np, m: m, n: n, k: n) }
       c.withUnsafeBufferPointer { cp in
         if let kernel {
-          FloatKernels.chainStep(
+          VectorKernels.chainStep(
             kernel, inside: inside, rows: m, n: n, states: xp, next: np, drive: cp.baseAddress!, normals: ip, keep: keep, gamma: g,
             sigma: s)
           return

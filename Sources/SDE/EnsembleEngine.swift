@@ -119,10 +119,14 @@ struct EnsembleEngine<Scalar: EnsembleScalar> {
         }
         stepper(states, k, normals)
         let s = k + 1
-        for j in 0..<size where failedAt[j] == 0 {
-          for i in 0..<n where !states[j * n + i].isFinite {
-            failedAt[j] = s
-            break
+        // The whole chunk checked at once; which trajectory failed is looked
+        // for only when something did.
+        if Scalar.anyNonFinite(states.baseAddress!, count: size * n) {
+          for j in 0..<size where failedAt[j] == 0 {
+            for i in 0..<n where !states[j * n + i].isFinite {
+              failedAt[j] = s
+              break
+            }
           }
         }
         if rows > 0 && (s % every == 0 || s == steps) {

@@ -17,6 +17,8 @@ protocol EnsembleScalar: BinaryFloatingPoint {
   static func fillGaussian(_ stream: UnsafeMutablePointer<fp_philox_stream>, _ out: UnsafeMutablePointer<Self>, count n: Int)
   init(_ value: Double)
   var doubleValue: Double { get }
+  /// Whether any of the n values is NaN or ±∞ (vectorised, C).
+  static func anyNonFinite(_ x: UnsafePointer<Self>, count n: Int) -> Bool
 }
 
 extension Double: EnsembleScalar {
@@ -24,6 +26,7 @@ extension Double: EnsembleScalar {
     fp_fill_gaussian_f64(stream, Ziggurat.shared.c, out, n)
   }
   var doubleValue: Double { self }
+  static func anyNonFinite(_ x: UnsafePointer<Double>, count n: Int) -> Bool { fp_any_nonfinite_f64(x, n) != 0 }
 }
 
 extension Float: EnsembleScalar {
@@ -31,4 +34,5 @@ extension Float: EnsembleScalar {
     fp_fill_gaussian_f32(stream, Ziggurat.shared.c, out, n)
   }
   var doubleValue: Double { Double(self) }
+  static func anyNonFinite(_ x: UnsafePointer<Float>, count n: Int) -> Bool { fp_any_nonfinite_f32(x, n) != 0 }
 }

@@ -31,6 +31,8 @@ final class Ziggurat: @unchecked Sendable {
   /// accept when the abscissa is below k32[i]; x = abscissa · w32[i].
   let k32: UnsafeMutablePointer<UInt32>
   let w32: UnsafeMutablePointer<Double>
+  /// w32 rounded to float (the vectorised first try works in float).
+  let w32f: UnsafeMutablePointer<Float>
   /// All five tables for the C kernels (`fp_fill_gaussian_f64/_f32`).
   let c: UnsafeMutablePointer<fp_ziggurat>
 
@@ -49,6 +51,7 @@ final class Ziggurat: @unchecked Sendable {
     f = .allocate(capacity: n)
     k32 = .allocate(capacity: n)
     w32 = .allocate(capacity: n)
+    w32f = .allocate(capacity: n)
     let m = 4_503_599_627_370_496.0  // 2^52
     let m32 = 8_388_608.0  // 2^23
     var dn = Self.r, tn = Self.r
@@ -72,9 +75,11 @@ final class Ziggurat: @unchecked Sendable {
       w[i] = dn / m
       w32[i] = dn / m32
     }
+    for i in 0..<n { w32f[i] = Float(w32[i]) }
     c = .allocate(capacity: 1)
     c.initialize(to: fp_ziggurat(
-      k: UnsafePointer(k), w: UnsafePointer(w), f: UnsafePointer(f), k32: UnsafePointer(k32), w32: UnsafePointer(w32)))
+      k: UnsafePointer(k), w: UnsafePointer(w), f: UnsafePointer(f), k32: UnsafePointer(k32), w32: UnsafePointer(w32),
+      w32f: UnsafePointer(w32f)))
   }
   // The tables live as long as the process (a global singleton): no deinit.
 }

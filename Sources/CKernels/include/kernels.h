@@ -20,6 +20,7 @@ typedef struct {
   const double *f;     // exp(-x_i^2/2)
   const uint32_t *k32; // 23-bit acceptance bounds
   const double *w32;   // 23-bit abscissa scale
+  const float *w32f;   // the same, rounded to float (the first try)
 } fp_ziggurat;
 
 void fp_stream_init(fp_philox_stream *s, uint64_t seed, uint64_t stream);
@@ -30,6 +31,11 @@ void fp_fill_gaussian_f64(fp_philox_stream *s, const fp_ziggurat *z, double *out
 
 /// n standard normals as floats: a 23-bit ziggurat, one 32-bit output per try.
 void fp_fill_gaussian_f32(fp_philox_stream *s, const fp_ziggurat *z, float *out, long n);
+
+/// 1 when some x[i] is NaN or ±∞ (a whole batch checked at once; the
+/// ensembles then look for which trajectory it was).
+int fp_any_nonfinite_f32(const float *x, long n);
+int fp_any_nonfinite_f64(const double *x, long n);
 
 /// Activation codes of the fused kernels.
 enum { FP_LINEAR = 0, FP_RELU = 1, FP_TANH = 2, FP_SIGMOID = 3, FP_HARDTANH = 4 };
@@ -44,5 +50,13 @@ void fp_tanh_f32(const float *x, float *y, long n);
 /// Returns 0 when the activation code is not one of the above.
 int fp_chain_step_f32(int activation, int inside, long rows, long n, const float *x, float *next, const float *c,
                       const float *xi, float keep, float g, float sigma);
+
+/// tanh on doubles, elementwise, vectorised (≤ 4 ulp; see kernels.c).
+void fp_tanh_f64(const double *x, double *y, long n);
+
+/// next = keep x + g tanh(next + c + sigma xi) on a rows x n batch, in place
+/// on `next` (which holds W x on entry), with the vectorised double tanh.
+void fp_tanh_inside_step_f64(long rows, long n, const double *x, double *next, const double *c, const double *xi,
+                             double keep, double g, double sigma);
 
 #endif

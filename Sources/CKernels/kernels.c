@@ -113,7 +113,8 @@ static double gaussian64(fp_philox_stream *s, const fp_ziggurat *z) {
 // The same arithmetic as gaussian64's first try (2^52 + a − 2^52 is the exact
 // double of a 52-bit a), so the accepted values are the same doubles.
 FP_CLONES
-static void candidates64(const uint32_t *restrict buffer, const fp_ziggurat *z, double *restrict x, int64_t *restrict ok) {
+static uint64_t candidates64(const uint32_t *restrict buffer, const fp_ziggurat *z, double *restrict x) {
+  uint64_t rejected = 0;
   const uint64_t *restrict k = z->k;
   const double *restrict w = z->w;
   for (int l = 0; l < 32; l++) {
@@ -126,8 +127,9 @@ static void candidates64(const uint32_t *restrict buffer, const fp_ziggurat *z, 
     a -= 4503599627370496.0;
     double v = a * w[layer];
     x[l] = ((r >> 8) & 1) == 0 ? v : -v;
-    ok[l] = (int64_t)abscissa < (int64_t)k[layer];
+    rejected |= (uint64_t)((int64_t)abscissa >= (int64_t)k[layer]) << l;
   }
+  return rejected;
 }
 
 // Walks the refill's words in order as gaussian64 would: an accepted first
@@ -136,27 +138,29 @@ static void candidates64(const uint32_t *restrict buffer, const fp_ziggurat *z, 
 // candidates are recomputed. So the output is gaussian64's, value for value.
 void fp_fill_gaussian_f64(fp_philox_stream *s, const fp_ziggurat *z, double *out, long n) {
   double x[32];
-  int64_t ok[32];
+  uint64_t rejected = 0;
   uint64_t computed = ~0ull;  // the block count the candidates belong to
   long i = 0;
   while (i < n) {
     if (s->position >= 64) refill(s);
     if (computed != s->block) {
-      candidates64(s->buffer, z, x, ok);
+      rejected = candidates64(s->buffer, z, x) | 1ull << 32;  // bit 32: end of the words
       computed = s->block;
     }
     uint32_t pos = s->position;
     while (i < n && pos < 64) {
-      if (ok[pos / 2]) {
-        out[i++] = x[pos / 2];
-        pos += 2;
-      } else {
-        // Rejected first try: redo this word by the scalar path.
-        s->position = pos;
-        out[i++] = gaussian64(s, z);
-        pos = s->position;
-        if (s->block != computed) break;
-      }
+      // The run of accepted words from here, copied at once.
+      long run = __builtin_ctzll(rejected >> (pos / 2));
+      if (run > n - i) run = n - i;
+      memcpy(out + i, x + pos / 2, (size_t)run * sizeof *out);
+      i += run;
+      pos += 2 * (uint32_t)run;
+      if (i == n || pos >= 64) break;
+      // A rejected first try: redo this word by the scalar path.
+      s->position = pos;
+      out[i++] = gaussian64(s, z);
+      pos = s->position;
+      if (s->block != computed) break;
     }
     s->position = pos;
   }
@@ -189,7 +193,8 @@ static float gaussian32_slow(fp_philox_stream *s, const fp_ziggurat *z, uint32_t
 // refill, all at once (lanes = outputs): one 32-bit output gives the layer
 // (8 bits), the sign (1 bit) and the abscissa (23 bits, exact in float).
 FP_CLONES
-static void candidates32(const uint32_t *restrict buffer, const fp_ziggurat *z, float *restrict x, int32_t *restrict ok) {
+static uint64_t candidates32(const uint32_t *restrict buffer, const fp_ziggurat *z, float *restrict x) {
+  uint64_t rejected = 0;
   const uint32_t *restrict k = z->k32;
   const float *restrict w = z->w32f;
   for (int l = 0; l < 64; l++) {
@@ -198,8 +203,9 @@ static void candidates32(const uint32_t *restrict buffer, const fp_ziggurat *z, 
     uint32_t abscissa = u >> 9;
     float v = (float)(int32_t)abscissa * w[layer];
     x[l] = ((u >> 8) & 1) ? -v : v;
-    ok[l] = (int32_t)abscissa < (int32_t)k[layer];
+    rejected |= (uint64_t)((int32_t)abscissa >= (int32_t)k[layer]) << l;
   }
+  return rejected;
 }
 
 // 98.8 % of draws are accepted at the first try; the walk takes those from
@@ -207,25 +213,28 @@ static void candidates32(const uint32_t *restrict buffer, const fp_ziggurat *z, 
 // (which reads the outputs after them), so each output is used once.
 void fp_fill_gaussian_f32(fp_philox_stream *s, const fp_ziggurat *z, float *out, long n) {
   float x[64];
-  int32_t ok[64];
+  uint64_t rejected = 0;
   uint64_t computed = ~0ull;
   long i = 0;
   while (i < n) {
     if (s->position >= 64) refill(s);
     if (computed != s->block) {
-      candidates32(s->buffer, z, x, ok);
+      rejected = candidates32(s->buffer, z, x);
       computed = s->block;
     }
     uint32_t pos = s->position;
     while (i < n && pos < 64) {
-      if (ok[pos]) {
-        out[i++] = x[pos++];
-      } else {
-        s->position = pos + 1;
-        out[i++] = gaussian32_slow(s, z, s->buffer[pos]);
-        pos = s->position;
-        if (s->block != computed) break;
-      }
+      uint64_t ahead = rejected >> pos;
+      long run = ahead ? __builtin_ctzll(ahead) : 64 - (long)pos;
+      if (run > n - i) run = n - i;
+      memcpy(out + i, x + pos, (size_t)run * sizeof *out);
+      i += run;
+      pos += (uint32_t)run;
+      if (i == n || pos >= 64) break;
+      s->position = pos + 1;
+      out[i++] = gaussian32_slow(s, z, s->buffer[pos]);
+      pos = s->position;
+      if (s->block != computed) break;
     }
     s->position = pos;
   }

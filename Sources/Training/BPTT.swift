@@ -80,56 +80,65 @@ public enum BPTT {
       let w = self.w, inputs = self.inputs
       let bn = b * n
       var total = 0.0
-      states.withUnsafeMutableBufferPointer { hs in
-        preactivations.withUnsafeMutableBufferPointer { xs in
-          readouts.withUnsafeMutableBufferPointer { zs in
-            for step in 0..<t {
-              let h = hs.baseAddress! + step * bn, x = xs.baseAddress! + step * bn, next = h + bn
-              w.recurrent.withUnsafeBufferPointer { w in
-                T.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
-              }
-              if i > 0 {
-                inputs.withUnsafeBufferPointer { u in
-                  w.input.withUnsafeBufferPointer { w in
-                    T.gemm(
-                      u.baseAddress! + step * b * i, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n,
-                      k: i, beta: 1)
+      BPTT.noisePointer(noise) { noisePointer in
+        states.withUnsafeMutableBufferPointer { hs in
+          preactivations.withUnsafeMutableBufferPointer { xs in
+            readouts.withUnsafeMutableBufferPointer { zs in
+              w.recurrent.withUnsafeBufferPointer { wRec in
+                w.input.withUnsafeBufferPointer { wIn in
+                  w.readout.withUnsafeBufferPointer { wOut in
+                    w.bias.withUnsafeBufferPointer { bias in
+                      // The input drive of every step at once, X = U W_inᵀ over
+                      // the T·B rows; the recurrence then adds H W_recᵀ to it
+                      // (the same sum, rec + in, as adding in after rec).
+                      if i > 0 {
+                        inputs.withUnsafeBufferPointer { u in
+                          T.gemm(u.baseAddress!, transposeA: false, wIn.baseAddress!, transposeB: true, into: xs.baseAddress!, m: t * b, n: n, k: i)
+                        }
+                      }
+                      let shared = BPTTPointers(
+                        hs: hs.baseAddress!, xs: xs.baseAddress!, noise: noisePointer, wRec: wRec.baseAddress!, bias: bias.baseAddress!)
+                      // Trials in fixed slices, each run through all steps on
+                      // its own (rows never mix in the recursion).
+                      BPTT.forEachSlice(trials: b) { r0, r1 in
+                        let rows = r1 - r0
+                        @inline(__always) func apply(_ f: (T) -> T) {
+                          for step in 0..<t {
+                            let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
+                            T.gemm(
+                              h + r0 * n, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
+                              beta: i > 0 ? 1 : 0)
+                            for r in r0..<r1 {
+                              for j in 0..<n {
+                                let k = r * n + j
+                                var xv = x[k] + shared.bias[j]
+                                let xi = shared.noise.map { $0[step * bn + k] } ?? 0
+                                if inside { xv += sigma * xi }
+                                x[k] = xv
+                                next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
+                              }
+                            }
+                          }
+                        }
+                        // One loop per activation (inlined, not switched on
+                        // per element); the arithmetic is the same for each.
+                        switch f {
+                        case .relu: apply { Swift.max($0, 0) }
+                        case .tanh: apply { T.tanh($0) }
+                        default: apply { T(f($0.doubleValue)) }
+                        }
+                      }
+                      // The readouts of every step at once, Z = H_{1…T} W_outᵀ.
+                      T.gemm(hs.baseAddress! + bn, transposeA: false, wOut.baseAddress!, transposeB: true, into: zs.baseAddress!, m: t * b, n: o, k: n)
+                    }
                   }
                 }
               }
-              // One loop per activation (inlined, not switched on per
-              // element); the arithmetic is the same for each.
-              @inline(__always) func apply(_ f: (T) -> T, _ noise: UnsafePointer<T>?) {
-                for r in 0..<b {
-                  for j in 0..<n {
-                    let k = r * n + j
-                    var xv = x[k] + w.bias[j]
-                    let xi = noise.map { $0[step * bn + k] } ?? 0
-                    if inside { xv += sigma * xi }
-                    x[k] = xv
-                    next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
-                  }
-                }
-              }
-              BPTT.noisePointer(noise) { xi in
-                switch f {
-                case .relu: apply({ Swift.max($0, 0) }, xi)
-                case .tanh: apply({ T.tanh($0) }, xi)
-                default: apply({ T(f($0.doubleValue)) }, xi)
-                }
-              }
-              let z = zs.baseAddress! + step * b * o
-              w.readout.withUnsafeBufferPointer { w in
-                T.gemm(next, transposeA: false, w.baseAddress!, transposeB: true, into: z, m: b, n: o, k: n)
-              }
-              for r in 0..<b {
-                for q in 0..<o {
-                  let k = r * o + q, at = step * b * o + k
-                  z[k] += w.readoutBias[q]
-                  // The loss is summed in float64 whatever T is.
-                  let e = z[k].doubleValue - batch.targets[at]
-                  total += batch.weights[at] * e * e
-                }
+              // The loss in step, trial, output order, summed in float64.
+              for at in 0..<(t * b * o) {
+                zs[at] += w.readoutBias[at % o]
+                let e = zs[at].doubleValue - batch.targets[at]
+                total += batch.weights[at] * e * e
               }
             }
           }
@@ -151,10 +160,8 @@ public enum BPTT {
       var grad = Weights<T>(hidden: n, inputs: i, outputs: o)
       guard weight > 0 else { return grad.parameters(like: p) }
       let w = self.w, inputs = self.inputs
-      var gh = [T](repeating: 0, count: bn)  // ∂L/∂h_{t+1}
       var dzs = [T](repeating: 0, count: t * bo)  // ∂L/∂z_t, every step
       var dxs = [T](repeating: 0, count: t * bn)  // ∂L/∂x_t, every step
-      var previous = [T](repeating: 0, count: bn)
       // Readout errors of every step at once (no recursion in them).
       var anyStep = [Bool](repeating: false, count: t)
       for at in 0..<(t * bo) {
@@ -166,32 +173,40 @@ public enum BPTT {
       }
       dzs.withUnsafeBufferPointer { dzp in
         dxs.withUnsafeMutableBufferPointer { dxp in
-          for step in stride(from: t - 1, through: 0, by: -1) {
-            if anyStep[step] {
-              w.readout.withUnsafeBufferPointer { w in
-                gh.withUnsafeMutableBufferPointer { ghp in
-                  T.gemm(
-                    dzp.baseAddress! + step * bo, transposeA: false, w.baseAddress!, transposeB: false, into: ghp.baseAddress!, m: b,
-                    n: n, k: o, beta: 1)
+          preactivations.withUnsafeBufferPointer { xs in
+            w.recurrent.withUnsafeBufferPointer { wRec in
+              w.readout.withUnsafeBufferPointer { wOut in
+                let shared = BPTTBackPointers(
+                  dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!)
+                // The same fixed slices of trials as the forward pass.
+                BPTT.forEachSlice(trials: b) { r0, r1 in
+                  let rows = r1 - r0, rn = rows * n
+                  var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
+                  var previous = [T](repeating: 0, count: rn)
+                  gh.withUnsafeMutableBufferPointer { ghp in
+                    previous.withUnsafeMutableBufferPointer { pp in
+                      let gh = ghp.baseAddress!, previous = pp.baseAddress!
+                      for step in stride(from: t - 1, through: 0, by: -1) {
+                        if anyStep[step] {
+                          T.gemm(
+                            shared.dz + step * bo + r0 * o, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n,
+                            k: o, beta: 1)
+                        }
+                        // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
+                        let dx = shared.dx + step * bn + r0 * n, x = shared.xs + step * bn + r0 * n
+                        switch f {
+                        case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
+                        default: for k in 0..<rn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
+                        }
+                        // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
+                        T.gemm(dx, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
+                        for k in 0..<rn { gh[k] = keep * gh[k] + previous[k] }
+                      }
+                    }
+                  }
                 }
               }
             }
-            // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
-            let dx = dxp.baseAddress! + step * bn
-            preactivations.withUnsafeBufferPointer { xs in
-              let x = xs.baseAddress! + step * bn
-              switch f {
-              case .relu: for k in 0..<bn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
-              default: for k in 0..<bn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
-              }
-            }
-            // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
-            w.recurrent.withUnsafeBufferPointer { w in
-              previous.withUnsafeMutableBufferPointer { pp in
-                T.gemm(dx, transposeA: false, w.baseAddress!, transposeB: false, into: pp.baseAddress!, m: b, n: n, k: n)
-              }
-            }
-            for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }
           }
         }
       }
@@ -222,6 +237,48 @@ public enum BPTT {
       return grad.parameters(like: p)
     }
   }
+}
+
+extension BPTT {
+  /// Calls body(first, end) for each fixed slice of the batch's trials:
+  /// two halves from 16 trials on, run on two threads when there are two
+  /// cores, else one slice. The slices depend on the batch size alone, never
+  /// on the core count, and each row's arithmetic is the same in any slice.
+  static func forEachSlice(trials b: Int, _ body: (Int, Int) -> Void) {
+    guard b >= 16 else { return body(0, b) }
+    let half = b / 2
+    if ProcessInfo.processInfo.activeProcessorCount > 1 {
+      // The slices write disjoint rows of shared buffers and are joined
+      // before anything reads them, hence the unchecked wrapper.
+      withoutActuallyEscaping(body) { body in
+        let work = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: 2) { s in
+          s == 0 ? work.value(0, half) : work.value(half, b)
+        }
+      }
+    } else {
+      body(0, half)
+      body(half, b)
+    }
+  }
+}
+
+/// A value handed to the slice threads (see `BPTT.forEachSlice`).
+struct UncheckedBox<V>: @unchecked Sendable {
+  let value: V
+  init(_ value: V) { self.value = value }
+}
+
+/// The forward pass's buffers as plain pointers for the slice threads.
+struct BPTTPointers<T>: @unchecked Sendable {
+  let hs: UnsafeMutablePointer<T>, xs: UnsafeMutablePointer<T>, noise: UnsafePointer<T>?
+  let wRec: UnsafePointer<T>, bias: UnsafePointer<T>
+}
+
+/// The backward pass's buffers as plain pointers for the slice threads.
+struct BPTTBackPointers<T>: @unchecked Sendable {
+  let dz: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, xs: UnsafePointer<T>
+  let wRec: UnsafePointer<T>, wOut: UnsafePointer<T>
 }
 
 /// The scalar a BPTT pass runs in: Double (the reference) or Float.

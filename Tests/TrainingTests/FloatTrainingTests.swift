@@ -54,4 +54,29 @@ final class FloatTrainingTests: XCTestCase {
     let first = a.history.prefix(5).reduce(0, +) / 5, last = a.history.suffix(5).reduce(0, +) / 5
     XCTAssertLessThan(last, first)
   }
+
+  /// From 16 trials the batch runs in two slices (two threads): the gradient
+  /// must still be the loss's derivative. Central differences as in
+  /// GradientCheckTests (h = 1e-5, agreement to ~1e-8 expected, 1e-6 asserted).
+  func testSlicedBatchGradientMatchesFiniteDifferences() throws {
+    let task = FunctionTask(steps: 10)
+    let batch = task.batch(trials: 17, rng: try GSLRandom(seed: 5))
+    let p = try Parameters.initial(hidden: 4, inputs: 1, outputs: 1, seed: 3)
+    let d = Dynamics(activation: .tanh, noise: .inside, sigma: 0.5, dt: 0.2, tau: 1)
+    let xi = Trainer.noise(count: 10 * 17 * 4, seed: 9, stream: 1)
+    let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
+    let x = p.flat, analytic = g.flat
+    var worst = 0.0, scale = 0.0
+    for k in x.indices {
+      let h = 1e-5 * max(1, abs(x[k]))
+      var plus = x, minus = x
+      plus[k] += h
+      minus[k] -= h
+      let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, dynamics: d)
+        - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, dynamics: d)) / (2 * h)
+      worst = max(worst, abs(numeric - analytic[k]))
+      scale = max(scale, abs(numeric))
+    }
+    XCTAssertLessThanOrEqual(worst, 1e-6 * scale)
+  }
 }

@@ -188,9 +188,17 @@ public enum BPTT {
                       let gh = ghp.baseAddress!, previous = pp.baseAddress!
                       for step in stride(from: t - 1, through: 0, by: -1) {
                         if anyStep[step] {
-                          T.gemm(
-                            shared.dz + step * bo + r0 * o, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n,
-                            k: o, beta: 1)
+                          let dz = shared.dz + step * bo + r0 * o
+                          if o == 1 {
+                            // gh += dz · W_out with one output: a product per
+                            // element (cheaper written out than a gemm call).
+                            for r in 0..<rows {
+                              let e = dz[r]
+                              for j in 0..<n { gh[r * n + j] += e * shared.wOut[j] }
+                            }
+                          } else {
+                            T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                          }
                         }
                         // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
                         let dx = shared.dx + step * bn + r0 * n, x = shared.xs + step * bn + r0 * n

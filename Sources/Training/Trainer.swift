@@ -15,6 +15,9 @@ public struct TrainingOptions: Sendable {
   public var finalLearningRateFraction = 0.1
   public var clipNorm = 1.0
   public var seed: UInt64 = 1
+  /// f32: BPTT in float32 (sgemm, float noise from the same streams by the
+  /// 23-bit ziggurat), the loss summed and Adam run in float64.
+  public var precision: Precision = .f64
   /// Trials in the fixed evaluation batch behind the reported final loss.
   public var evaluationTrials = 256
 

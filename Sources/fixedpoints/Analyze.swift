@@ -64,6 +64,7 @@ struct Analyze: ParsableCommand {
   var input: [InputGrid] = []
 
   @OptionGroup var simulation: SimulationOptions<Defaults>
+  @OptionGroup var precision: PrecisionOptions
 
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
@@ -110,6 +111,7 @@ struct Analyze: ParsableCommand {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
       o.simulation = simulation.network(threads: threading.threads)
+      o.simulation.precision = precision.precision
       o.schemes = try parsedSchemes
       o.search = searchOptions.search(seed: simulation.seed)
       o.slowPointSpeed = slowPoints
@@ -118,6 +120,9 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
+    if precision.precision == .f32, try parsedSchemes.contains(where: { $0 != .chain }) {
+      throw ValidationError("--precision f32 runs the chain scheme only; em and milstein are float64")
+    }
     if taskLoss {
       guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
       if !input.isEmpty { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }

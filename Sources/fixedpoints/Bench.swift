@@ -96,6 +96,7 @@ struct BenchSDE: ParsableCommand {
   @Option(help: "Threads (results do not depend on it).") var threads = ProcessInfo.processInfo.activeProcessorCount
   @Option(help: "Timed runs; the best is reported.") var repeats = 3
   @Option(help: "Seed of the weights and the noise.") var seed: UInt64 = 1
+  @OptionGroup var precision: PrecisionOptions
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -106,21 +107,24 @@ struct BenchSDE: ParsableCommand {
 
   func run() throws {
     let r = try SDEBenchmark.run(
-      trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, repeats: repeats, seed: seed)
+      trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, repeats: repeats, seed: seed,
+      precision: precision.precision)
     if output.json {
       struct Report: Encodable {
         var neuron_steps_per_second, seconds, mean_final_state: Double
         var trajectories, steps, dimension, threads: Int
         var blas: String
+        var precision: String
       }
       print(try JSONOutput.string(Report(
         neuron_steps_per_second: r.neuronStepsPerSecond, seconds: r.seconds, mean_final_state: r.meanFinalState,
-        trajectories: r.trajectories, steps: r.steps, dimension: r.dimension, threads: r.threads, blas: r.blas)))
+        trajectories: r.trajectories, steps: r.steps, dimension: r.dimension, threads: r.threads, blas: r.blas,
+        precision: precision.precision.rawValue)))
       return
     }
-    var table = Table(columns: ["trajectories", "steps", "neurons", "threads", "BLAS", "seconds", "neuron-steps/s"])
+    var table = Table(columns: ["trajectories", "steps", "neurons", "threads", "BLAS", "precision", "seconds", "neuron-steps/s"])
     table.append([
-      "\(r.trajectories)", "\(r.steps)", "\(r.dimension)", "\(r.threads)", r.blas,
+      "\(r.trajectories)", "\(r.steps)", "\(r.dimension)", "\(r.threads)", r.blas, precision.precision.rawValue,
       String(format: "%.3f", r.seconds), String(format: "%.3g", r.neuronStepsPerSecond),
     ])
     print(table.render(output.format), terminator: "")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SDE
 import CTRNN
 import Foundation
 import GaussianMoments
@@ -130,6 +131,9 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
   var hiddenLayers: Int?
 
+  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams).")
+  var precision: Precision = .f64
+
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
@@ -137,6 +141,7 @@ struct Train: ParsableCommand {
     try OutputPath.validate(output, option: "-o/--out")
     guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+    if model == "mlp", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
     if model == "mlp" {
       guard training.task == "function" else {
         throw ValidationError("--task \(training.task): --model mlp trains the function task only so far")
@@ -152,7 +157,8 @@ struct Train: ParsableCommand {
   func run() throws {
     if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
-    let options = training.options(noise: noise, sigma: sigma, seed: seed)
+    var options = training.options(noise: noise, sigma: sigma, seed: seed)
+    options.precision = precision
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {

@@ -16,7 +16,7 @@ extension TrainingRunTests {
   /// seeds 5/9/13: 17, 24, 22 %). Threshold 70 %. The fixation readout on
   /// its own (the choice's weights zeroed, σ = 0) must beat its constant
   /// loss p(1 − p) = 0.217 (p = 70/220, the weighted mean of its target):
-  /// measured 0.027–0.030 at the four seeds (≤ 14 %); threshold 40 %.
+  /// measured 0.027–0.030 at the four seeds (≤ 14 %); threshold 40 % (2.9×).
   func testDecisionFixationRun() throws {
     let o = options(.tanh)
     let (r, _, b) = try run("decision-fixation", o, below: 0.7)

@@ -38,6 +38,13 @@ if [ "${1:-}" = "--regenerate" ]; then
     mkdir -p results/per-task
     mv "$tmp/$task.json" "results/per-task/$task.json"
   done
+  # The maze and multi-task sweeps (two seeds, sigma_train up to 1).
+  for task in maze multitask; do
+    "$FP" paradox --task "$task" --hidden 32 --iterations 1000 --noise in,out --sigma-train 0,0.5,1.0 --seeds 2 \
+      --sigma-test 0:1:0.1 --out "$tmp/$task.json" > /dev/null
+    mkdir -p results/more-tasks
+    mv "$tmp/$task.json" "results/more-tasks/$task.json"
+  done
   # The README's mechanism runs (three seeds, function and regulator), with
   # their relative paths (they are in the JSON).
   for task in function regulator; do
@@ -64,6 +71,8 @@ block "Training networks, and the paradox" results/paradox-function \
   results/paradox-function/results.json --columns noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
 block "Per task" results/per-task \
   results/per-task --columns task,noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
+block "Per task: maze and multitask" results/more-tasks \
+  results/more-tasks --columns task,noise,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
 for task in function regulator; do
   block "Testing the mechanism ($task)" "results/mechanism-$task" \
     "results/mechanism-$task/mechanism.json" \

@@ -28,12 +28,16 @@ struct Analyze: ParsableCommand {
       (noise-out), in the units of the pre-activation / of h; dt and tau are
       read from the checkpoint, in its units of time.
       Inputs, in --input order (default: function and regulator 0.5, flipflop
-      0; decision and path-integration have none, give one):
+      0; the other tasks have none, give one):
         function: u in [-1, 1], target sin(pi u);
         regulator: the level to hold, in [0.2, 1.5];
         decision: fixation cue (1 fixating, 0 = go), evidence c*s in [-0.4, 0.4];
         path-integration: velocity x, velocity y (sd 0.25 in training);
-        flipflop: three channels, +-1 during a pulse, 0 between.
+        flipflop: three channels, +-1 during a pulse, 0 between;
+        decision-fixation: as decision;
+        maze: one-hot position over the 18 open cells (row-major);
+        multitask: fixation cue, 2 rings of 8 stimulus units, one-hot rule
+        (go, anti-go, delay-match, ctx-dm-1, ctx-dm-2).
       An --input outside the range seen in training is analysed, with a
       warning on stderr.
       Examples:

@@ -171,13 +171,20 @@ struct Train: ParsableCommand {
     } catch let e as TrainingError {
       throw ValidationError(e.description)
     }
+    // A task with parts (multitask's rules): the loss of each, in the metadata and the summary.
+    var metadata = training.metadata(task: task), partLine = ""
+    if let task = task as? any TaskWithParts {
+      let parts = try Trainer.partLosses(
+        result.parameters, task: task, dynamics: options.dynamics, trials: options.evaluationTrials, seed: seed &+ 3)
+      metadata["loss_per_part"] = parts.map { "\($0.name)=\($0.loss)" }.joined(separator: ",")
+      partLine = "\nloss per rule: " + parts.map { "\($0.name) \(String(format: "%.4g", $0.loss))" }.joined(separator: ", ")
+    }
     let checkpoint = try result.parameters.checkpoint(
-      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
-      extraMetadata: training.metadata(task: task))
+      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss, extraMetadata: metadata)
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)" + partLine)
     }
   }
 }

@@ -1,17 +1,18 @@
 import ArgumentParser
 import Feedforward
 import Foundation
+import Reports
 
 extension Analyze {
   /// The model kinds `analyze` reads, by their `architecture` metadata.
-  static let architectures = ["ctrnn", MLP.architecture]
+  static let architectures = ["ctrnn", MLP.architecture, DenoisingAutoencoder.architecture]
 
   /// A checkpoint whose metadata names another architecture than ctrnn:
   /// the feedforward analysis with the options that apply to it (the
   /// CTRNN's ensemble, search, scheme and file options are refused by
   /// name rather than ignored).
   func runFeedforward(architecture: String, path: String) throws {
-    guard architecture == MLP.architecture else {
+    guard Self.architectures.contains(architecture) else {
       throw ValidationError(
         "\(path): architecture '\(architecture)' is not one analyze reads (\(Self.architectures.joined(separator: ", ")))")
     }
@@ -25,6 +26,7 @@ extension Analyze {
     if let first = ctrnnOnly.first {
       throw ValidationError("\(first) applies to CTRNN checkpoints; \(path) is an \(architecture) (its simulation is --samples forward passes)")
     }
+    if architecture == DenoisingAutoencoder.architecture { return try runDAE(path: path) }
     let conditions = input.flatMap(\.conditions)
     guard conditions.count <= 1 else {
       throw ValidationError("--input: an \(architecture) checkpoint is analysed at one input; got \(conditions.count) conditions")
@@ -37,6 +39,21 @@ extension Analyze {
     try AnalyzeMLP.report(
       net, sigmas: sigmaTest.values, input: conditions.first, samples: samples, seed: UInt(simulation.seed),
       taskLoss: taskLoss, taskInputs: taskInputs, output: output)
+  }
+
+  /// A denoising autoencoder: its hidden layer's sparsity and Bricken's
+  /// moments against its measured activations at every sigma_test
+  /// (--samples noise draws per evaluation datum).
+  func runDAE(path: String) throws {
+    if taskLoss || !input.isEmpty {
+      throw ValidationError("\(taskLoss ? "--task-loss" : "--input") does not apply to a dae checkpoint (it is analysed over its own data)")
+    }
+    let draws = samples ?? DAESparsity.defaultDraws
+    let dae = try DenoisingAutoencoder(contentsOf: URL(fileURLWithPath: path))
+    let analyses = try sigmaTest.values.map {
+      try DAEAnalysis.run(dae, sigma: $0, draws: draws, seed: UInt(simulation.seed))
+    }
+    try output.emit(DAESparsityReport(analyses, model: DAESparsity.modelDescription(dae)), stage: "the DAE analysis")
   }
 
   /// Forward passes per σ when --samples is not given (analyze-mlp's default).

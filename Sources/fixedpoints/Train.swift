@@ -101,6 +101,9 @@ struct Train: ParsableCommand {
       --model mlp trains a feedforward network instead (function task; --hidden
       units in each of --hidden-layers layers; backprop through the noisy pass;
       dt and tau do not apply) for analyze-mlp.
+      --model dae trains Bricken et al.'s ReLU denoising autoencoder (--hidden
+      units; synthetic sparse-pattern data, 32 inputs; noise of sd --sigma on
+      the input) for analyze and dae-sparsity.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -124,7 +127,7 @@ struct Train: ParsableCommand {
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
 
-  @Option(help: "Model: ctrnn (default) or mlp (feedforward: --hidden units in each of --hidden-layers layers, task function).")
+  @Option(help: "Model: ctrnn (default), mlp (feedforward: --hidden units in each of --hidden-layers layers, task function) or dae (denoising autoencoder, input noise).")
   var model = "ctrnn"
 
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
@@ -135,7 +138,12 @@ struct Train: ParsableCommand {
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
     try OutputPath.validate(output, option: "-o/--out")
-    guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
+    guard ["ctrnn", "mlp", "dae"].contains(model) else { throw ValidationError("--model must be ctrnn, mlp or dae, got '\(model)'") }
+    if model == "dae" {
+      if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
+      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model dae, got \(training.hidden)") }
+    }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
     if model == "mlp" {
       guard training.task == "function" else {
@@ -151,6 +159,7 @@ struct Train: ParsableCommand {
 
   func run() throws {
     if model == "mlp" { return try runMLP() }
+    if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
     let options = training.options(noise: noise, sigma: sigma, seed: seed)
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)

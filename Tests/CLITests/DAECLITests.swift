@@ -69,3 +69,45 @@ extension CLITests {
     XCTAssertEqual(bad.stderrLines.count, 1, bad.stderr)
   }
 }
+
+extension CLITests {
+  /// `paradox --model mlp`: the results file has the CTRNN sweep's shape
+  /// (task mlp-function, config.model mlp-L), is the same for the same seed,
+  /// and `table` reads it; CTRNN-only options are refused.
+  func testParadoxMLPWritesResultsTableReads() throws {
+    let dir = try checkpointDirectory()
+    let out = dir.appendingPathComponent("p.json").path
+    let args = [
+      "paradox", "--model", "mlp", "--noise", "in,out", "--sigma-train", "0,0.5", "--sigma-test", "0,0.5", "--seeds", "1",
+      "--hidden", "8", "--hidden-layers", "1", "--iterations", "200", "--eval-trials", "32", "--eval-repeats", "4", "--out", out,
+    ]
+    let r = try run(args)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let first = try Data(contentsOf: URL(fileURLWithPath: out))
+    let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: first) as? [String: Any])
+    let config = try XCTUnwrap(o["config"] as? [String: Any])
+    XCTAssertEqual(config["task"] as? String, "mlp-function")
+    XCTAssertEqual(config["model"] as? String, "mlp-1")
+    let outcomes = try XCTUnwrap(o["outcomes"] as? [[String: Any]])
+    XCTAssertEqual(outcomes.count, 4)
+    for outcome in outcomes {
+      XCTAssertEqual((outcome["test_loss"] as? [Double])?.count, 2)
+      // No noise at sigma_test = 0: every repeat is the same, SE 0.
+      XCTAssertEqual((outcome["test_standard_error"] as? [Double])?.first, 0)
+    }
+    XCTAssertEqual(try run(args).status, 0)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), first)
+    let t = try run(["table", out, "--columns", "task,noise,sigma_train,optimum", "--format", "markdown"])
+    XCTAssertEqual(t.status, 0, t.stderr)
+    XCTAssertTrue(t.stdout.contains("mlp-function"), t.stdout)
+    for (bad, needle) in [
+      (["--model", "mlp", "--keep", dir.appendingPathComponent("k").path], "--keep"), (["--hidden-layers", "2"], "--hidden-layers"),
+      (["--model", "mlp", "--task", "regulator"], "--task"), (["--model", "cnn"], "--model"),
+    ] {
+      let b = try run(["paradox"] + bad + ["--iterations", "5", "--seeds", "1"])
+      XCTAssertEqual(b.status, 2, "\(bad): \(b.stderr)")
+      XCTAssertEqual(b.stderrLines.count, 1, "\(bad): \(b.stderr)")
+      XCTAssertTrue(b.stderr.contains(needle), "\(bad): \(b.stderr)")
+    }
+  }
+}

@@ -42,6 +42,9 @@ if [ "${1:-}" = "--regenerate" ]; then
   "$FP" paradox --model mlp --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1:0.1 --seeds 3 --hidden 64 \
     --iterations 3000 --out "$tmp/mlp-function.json" > /dev/null
   mv "$tmp/mlp-function.json" results/per-task/mlp-function.json
+  "$FP" paradox --model mlp --task moons --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1:0.1 --seeds 3 \
+    --hidden 32 --iterations 2000 --out "$tmp/mlp-moons.json" > /dev/null
+  mv "$tmp/mlp-moons.json" results/per-task/mlp-moons.json
   # The README's mechanism runs (three seeds, function and regulator), with
   # their relative paths (they are in the JSON).
   for task in function regulator; do

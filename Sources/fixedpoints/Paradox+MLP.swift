@@ -9,9 +9,12 @@ extension Paradox {
     guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
     guard model == "mlp" else {
       if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+      if training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
       return
     }
-    guard training.task == "function" else { throw ValidationError("--task \(training.task): paradox --model mlp runs the function task only so far") }
+    guard MLPTask(rawValue: training.task) != nil else {
+      throw ValidationError("--task \(training.task): paradox --model mlp runs \(MLPTask.allCases.map(\.rawValue).joined(separator: " or ")) only")
+    }
     if keep != nil { throw ValidationError("--keep applies to --model ctrnn only") }
     if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
     if let hiddenLayers, !(1...16).contains(hiddenLayers) { throw ValidationError("--hidden-layers must be in 1...16, got \(hiddenLayers)") }
@@ -22,7 +25,7 @@ extension Paradox {
   /// two), the same results format as the CTRNN's.
   func runMLP() throws {
     let config = MLPParadox.config(
-      activation: training.activation, hidden: training.hidden, hiddenLayers: hiddenLayers ?? 2, iterations: training.iterations,
+      task: MLPTask(rawValue: training.task) ?? .function, activation: training.activation, hidden: training.hidden, hiddenLayers: hiddenLayers ?? 2, iterations: training.iterations,
       batch: training.batch, learningRate: training.lr, clip: training.clip, placements: placements,
       sigmaTrain: Array(Set(sigmaTrain.values)).sorted(), seeds: (1...seeds).map { UInt64($0) },
       sigmaTest: Array(Set(sigmaTest.values)).sorted(), evaluationTrials: evalTrials, evaluationRepeats: evalRepeats)

@@ -26,8 +26,9 @@ struct Paradox: ParsableCommand {
       Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 --iterations 3000
       --model mlp sweeps feedforward networks instead (function task, --hidden
       units in each of --hidden-layers layers, trained as train --model mlp;
-      test loss E(z - sin(pi u))^2 over --eval-trials evenly spaced inputs);
-      the results read as task mlp-function. --keep and --threads apply to the
+      test loss E(z - sin(pi u))^2 over --eval-trials evenly spaced inputs),
+      or --task moons (two-moons classification, 2 inputs, logistic loss on a
+      fixed jitter-free batch); the results read as task mlp-function / mlp-moons. --keep and --threads apply to the
       CTRNN only.
       """)
 
@@ -121,7 +122,7 @@ struct Paradox: ParsableCommand {
       // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
       var o = training.options(noise: .inside, sigma: 0, seed: 1)
       o.evaluationTrials = evalTrials
-      try o.checkMemory(steps: training.makeTask().steps, budget: training.limits.budget())
+      try o.checkMemory(steps: training.isFeedforwardOnlyTask ? 1 : training.makeTask().steps, budget: training.limits.budget())
     } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
     if let keep { try KeepDirectory.validate(keep) }

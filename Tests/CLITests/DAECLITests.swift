@@ -100,7 +100,18 @@ extension CLITests {
     let t = try run(["table", out, "--columns", "task,noise,sigma_train,optimum", "--format", "markdown"])
     XCTAssertEqual(t.status, 0, t.stderr)
     XCTAssertTrue(t.stdout.contains("mlp-function"), t.stdout)
+    // Two-moons classification: train writes a 2-input MLP, paradox sweeps it.
+    let moons = dir.appendingPathComponent("moons.ckpt").path
+    let m = try run(["train", "--model", "mlp", "--task", "moons", "--hidden", "8", "--iterations", "100", "-o", moons])
+    XCTAssertEqual(m.status, 0, m.stderr)
+    let a = try run(["analyze", moons, "--input", "0.5,0.25", "--sigma-test", "0,0.5", "--samples", "1000", "--json"])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    XCTAssertEqual((try json(a)["model"] as? [String: Any])?["layers"] as? [Int], [2, 8, 8, 1])
+    let mp = try run(["paradox", "--model", "mlp", "--task", "moons", "--sigma-train", "0.5", "--sigma-test", "0,0.5", "--seeds", "1",
+      "--hidden", "8", "--iterations", "100", "--eval-trials", "16", "--eval-repeats", "2", "--json"])
+    XCTAssertEqual(mp.status, 0, mp.stderr)
     for (bad, needle) in [
+      (["--task", "moons"], "--task"),
       (["--model", "mlp", "--keep", dir.appendingPathComponent("k").path], "--keep"), (["--hidden-layers", "2"], "--hidden-layers"),
       (["--model", "mlp", "--task", "regulator"], "--task"), (["--model", "cnn"], "--model"),
     ] {

@@ -41,4 +41,33 @@ final class MLPParadoxTests: XCTestCase {
     ctrnn.model = nil
     XCTAssertThrowsError(try MLPParadox.hiddenLayers(ctrnn))
   }
+
+  /// Two-moons: the logistic loss's gradient against central differences
+  /// (tolerance as for the function task), and training separates the
+  /// classes (the evaluation batch's loss falls below a tenth of log 2,
+  /// the loss of a logit of 0).
+  func testMoonsGradientAndTraining() throws {
+    let net = try MLP.random(sizes: [2, 5, 1], activation: .tanh, noise: .inside, seed: 2)
+    let p = MLPTrainer.flatten(net)
+    let rng = try GSLRandom(seed: 6)
+    let batch = TwoMoons.sample(4, rng: rng)
+    let noise = (0..<20).map { _ in rng.gaussian() }
+    let (_, g) = MLPTrainer.lossAndGradient(p, template: net, batch: batch, task: .moons, noise: noise, sigma: 0.3)
+    let h = 1e-5
+    for k in p.indices {
+      var plus = p, minus = p
+      plus[k] += h
+      minus[k] -= h
+      let lp = MLPTrainer.lossAndGradient(plus, template: net, batch: batch, task: .moons, noise: noise, sigma: 0.3).loss
+      let lm = MLPTrainer.lossAndGradient(minus, template: net, batch: batch, task: .moons, noise: noise, sigma: 0.3).loss
+      XCTAssertEqual(g[k], (lp - lm) / (2 * h), accuracy: 1e-7, "parameter \(k)")
+    }
+    var o = MLPTrainer.Options(sizes: [2, 16, 16, 1], activation: .relu, noise: .inside, sigma: 0.2)
+    o.iterations = 800
+    o.learningRate = 0.01
+    let trained = try MLPTrainer.train(task: "moons", options: o)
+    XCTAssertLessThan(trained.finalLoss, 0.1 * log(2.0))
+    XCTAssertEqual(MLPTask.logisticLoss(800, 0), 800, accuracy: 1e-12)
+    XCTAssertEqual(MLPTask.logisticLoss(-800, 0), 0, accuracy: 1e-300)
+  }
 }

@@ -35,6 +35,11 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   public static let testSeed: UInt64 = 20_260_602
   /// Independent noise samples per test point (the SE is over these).
   public var evaluationRepeats: Int
+  /// The model kind when it is not the CTRNN: "mlp" for `paradox --model
+  /// mlp` (see `MLPParadox`; dt, tau and trialSteps are then 0, unused).
+  /// nil, and absent from the JSON, for a CTRNN sweep, so those files are
+  /// unchanged.
+  public var model: String?
 
   public init(
     task: String, activation: String, hidden: Int, iterations: Int, batch: Int, learningRate: Double, clip: Double,

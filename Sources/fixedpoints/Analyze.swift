@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTRNN
+import Feedforward
 import Foundation
 import Platform
 import Reports
@@ -40,6 +41,10 @@ struct Analyze: ParsableCommand {
         (go, anti-go, delay-match, ctx-dm-1, ctx-dm-2).
       An --input outside the range seen in training is analysed, with a
       warning on stderr.
+      A feedforward checkpoint (metadata architecture = mlp, from train
+      --model mlp) is recognised and gets the MLP analysis (see analyze-mlp):
+      --sigma-test, one --input, --seed, --samples, --task-loss, --task-inputs
+      and the output options apply; the CTRNN's ensemble and search options do not.
       Examples:
         fixedpoints analyze                                  # the bundled model
         fixedpoints analyze Data/flipflop-tanh-noise-in.ckpt --sigma-test 0,0.3,0.7
@@ -87,6 +92,9 @@ struct Analyze: ParsableCommand {
 
   @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
   var taskInputs = 8
+
+  @Option(help: "Feedforward (mlp) checkpoints: simulated forward passes per sigma (default 100000); a CTRNN's simulation is --trajectories x --steps.")
+  var samples: Int?
 
   @OptionGroup var limits: LimitOptions
 
@@ -147,6 +155,12 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
+    // The checkpoint's metadata names its model kind: a feedforward file
+    // goes to the feedforward analysis (Analyze+Feedforward.swift).
+    if let architecture = CheckpointArchitecture.of(path: path), architecture != "ctrnn" {
+      return try runFeedforward(architecture: architecture, path: path)
+    }
+    if samples != nil { throw ValidationError("--samples applies to feedforward (mlp) checkpoints; a CTRNN's simulation is --trajectories x --steps") }
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)

@@ -75,12 +75,16 @@ struct TrainingArguments: ParsableArguments {
     ]
   }
 
+  /// A task only the feedforward model has (its command checks the model).
+  var isFeedforwardOnlyTask: Bool { MLPTask(rawValue: task) != nil && !TaskCatalogue.names.contains(task) }
+
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    let task = try makeTask()
     // Adam's step is about lr per parameter: above 1 training only diverges,
     // after the run has started (the library accepts it, to test divergence).
     guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
+    if isFeedforwardOnlyTask { return }
+    let task = try makeTask()
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
     do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
       throw ValidationError(ParameterFlags.message(e))
@@ -101,7 +105,11 @@ struct Train: ParsableCommand {
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       --model mlp trains a feedforward network instead (function task; --hidden
       units in each of --hidden-layers layers; backprop through the noisy pass;
-      dt and tau do not apply) for analyze-mlp.
+      dt and tau do not apply) for analyze-mlp; --task moons with --model mlp is
+      two-moons classification (2 inputs, one logit, logistic loss).
+      --model dae trains Bricken et al.'s ReLU denoising autoencoder (--hidden
+      units; synthetic sparse-pattern data, 32 inputs; noise of sd --sigma on
+      the input) for analyze and dae-sparsity.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -125,7 +133,7 @@ struct Train: ParsableCommand {
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
 
-  @Option(help: "Model: ctrnn (default) or mlp (feedforward: --hidden units in each of --hidden-layers layers, task function).")
+  @Option(help: "Model: ctrnn (default), mlp (feedforward: --hidden units in each of --hidden-layers layers, task function) or dae (denoising autoencoder, input noise).")
   var model = "ctrnn"
 
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
@@ -139,12 +147,18 @@ struct Train: ParsableCommand {
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
     try OutputPath.validate(output, option: "-o/--out")
-    guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
+    guard ["ctrnn", "mlp", "dae"].contains(model) else { throw ValidationError("--model must be ctrnn, mlp or dae, got '\(model)'") }
+    if model == "dae" {
+      if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
+      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model dae, got \(training.hidden)") }
+    }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
     if model == "mlp", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
+    if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
     if model == "mlp" {
-      guard training.task == "function" else {
-        throw ValidationError("--task \(training.task): --model mlp trains the function task only so far")
+      guard MLPTask(rawValue: training.task) != nil else {
+        throw ValidationError("--task \(training.task): --model mlp trains \(MLPTask.allCases.map(\.rawValue).joined(separator: " or ")) only")
       }
       if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
       if let hiddenLayers, !(1...16).contains(hiddenLayers) {
@@ -156,6 +170,7 @@ struct Train: ParsableCommand {
 
   func run() throws {
     if model == "mlp" { return try runMLP() }
+    if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
     var options = training.options(noise: noise, sigma: sigma, seed: seed)
     options.precision = precision

@@ -37,7 +37,8 @@ extension Network {
     noiseAmplitude.chainSigma(sigma, gamma: gamma)
   }
 
-  static func variates(_ law: NoiseLaw) -> ChainVariates {
+  /// The chain's variates of a noise law (training draws the same).
+  public static func variates(_ law: NoiseLaw) -> ChainVariates {
     switch law {
     case .gaussian: return .gaussian
     case .laplace: return .laplace

@@ -9,8 +9,10 @@ import SDE
 ///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
 ///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
 ///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
-/// from h_0 = 0. The noise ξ (T×B×N standard normals) is drawn once and held
-/// fixed for the backward pass, so the gradient is exact for that sample.
+/// from h_0 = 0. The noise ξ (T×B×N unit-SD variates of the dynamics' law:
+/// standard normals, or Laplace / half-normal ones) is drawn once and held
+/// fixed for the backward pass, so the gradient is exact for that sample
+/// whatever the law (ξ enters additively, so the pass does not depend on it).
 /// Every matrix product is one BLAS dgemm over the whole batch.
 public enum BPTT {
   /// Loss only (the forward pass).

@@ -1,6 +1,7 @@
 import CTRNN
 import Foundation
 import GSL
+import GaussianMoments
 import SDE
 import CMallocTuning
 
@@ -113,11 +114,12 @@ public enum Trainer {
     cmalloc_retain_freed_memory(256 << 20)
   }
 
-  /// Standard normals from Philox stream `stream` of `seed`.
-  public static func noise(count: Int, seed: UInt64, stream: UInt64) -> [Double] {
+  /// Unit-SD variates of `law` (standard normals by default) from Philox
+  /// stream `stream` of `seed`; the Gaussian case draws what it always did.
+  public static func noise(count: Int, seed: UInt64, stream: UInt64, law: NoiseLaw = .gaussian) -> [Double] {
     var g = GaussianStream(seed: seed, stream: stream)
     var out = [Double](repeating: 0, count: count)
-    out.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
+    out.withUnsafeMutableBufferPointer { g.fill($0, law: Network.variates(law)) }
     return out
   }
 
@@ -131,7 +133,7 @@ public enum Trainer {
     let batch = task.batch(trials: trials, rng: rng)
     var losses: [Double] = []
     for r in 0..<max(1, repeats) {
-      let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r)) : nil
+      let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r), law: dynamics.law) : nil
       losses.append(BPTT.loss(p, batch, noise: noise, dynamics: dynamics))
       if dynamics.sigma == 0 { break }
     }

@@ -33,7 +33,7 @@ public struct TrainingLoop {
   private var flat: [Double]
   private var adam: Adam
   private let data: GSLRandom
-  /// T×B×N standard normals, refilled in place each step.
+  /// T×B×N unit-SD variates of the dynamics' law, refilled in place each step.
   private var noise: [Double]
 
   public init(task: any TrainingTask, options o: TrainingOptions) throws {
@@ -65,7 +65,8 @@ public struct TrainingLoop {
       let count = batch.steps * batch.trials * o.hidden
       if noise.count != count { noise = [Double](repeating: 0, count: count) }
       var g = GaussianStream(seed: o.seed &+ 2, stream: UInt64(k))
-      noise.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
+      let law = Network.variates(o.dynamics.law)
+      noise.withUnsafeMutableBufferPointer { g.fill($0, law: law) }
     }
     phases.noise += lap()
     let (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, dynamics: o.dynamics)

@@ -55,8 +55,8 @@ struct TrainingArguments: ParsableArguments {
     return t
   }
 
-  func options(noise: NoisePlacement, sigma: Double, seed: UInt64) -> TrainingOptions {
-    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau))
+  func options(noise: NoisePlacement, sigma: Double, seed: UInt64, law: NoiseLaw = .gaussian) -> TrainingOptions {
+    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau, law: law))
     o.hidden = hidden
     o.iterations = iterations
     o.batchSize = batch
@@ -114,6 +114,11 @@ struct Train: ParsableCommand {
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
 
+  @Option(
+    name: .customLong("noise-law"),
+    help: "Law of the noise variate xi, scaled so sigma stays its standard deviation: gaussian (default), laplace, half-normal (uncentred, mean 1.3236 sigma). Recorded in the checkpoint (noise_law).")
+  var noiseLaw: NoiseLaw = .gaussian
+
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
   var out: String?
 
@@ -135,6 +140,7 @@ struct Train: ParsableCommand {
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
     try OutputPath.validate(output, option: "-o/--out")
+    if model == "mlp", noiseLaw != .gaussian { throw ValidationError("--noise-law applies to --model ctrnn only") }
     guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
     if model == "mlp" {
@@ -152,8 +158,9 @@ struct Train: ParsableCommand {
   func run() throws {
     if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
-    let options = training.options(noise: noise, sigma: sigma, seed: seed)
-    let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
+    let options = training.options(noise: noise, sigma: sigma, seed: seed, law: noiseLaw)
+    let noiseText = noiseLaw == .gaussian ? "noise-\(noise.label)" : "noise-\(noise.label) (\(noiseLaw.label))"
+    let progress = Progress(label: "train \(task.name) \(noiseText) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
       defer { progress.finish() }
@@ -171,7 +178,7 @@ struct Train: ParsableCommand {
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, \(noiseText), sigma = \(sigma), final loss \(result.finalLoss)")
     }
   }
 }

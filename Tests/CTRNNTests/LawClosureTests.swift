@@ -1,0 +1,110 @@
+import Foundation
+import GSL
+import GaussianMoments
+import SDE
+import XCTest
+import _TestSupport
+
+@testable import CTRNN
+
+/// The closure under a noise law (`Network.lawClosure`) and the moments it
+/// rests on (`NoiseLaw.convolvedMoments`): the Gaussian law against the
+/// Gaussian closure and the Gaussian moments, other laws against Monte
+/// Carlo and the exact chain.
+final class LawClosureTests: XCTestCase {
+  /// N = 3 tanh, coupled strongly enough that the state's own fluctuations
+  /// in W h move the mean (the mean field misses that; the closure not).
+  static func checkpoint(noise: NoisePlacement, law: NoiseLaw, activation: Activation = .tanh) throws -> Checkpoint {
+    try Checkpoint(
+      activation: activation, noise: noise, sigmaTrain: 0.5, dt: 0.1, tau: 1,
+      recurrent: Matrix(rows: 3, columns: 3, elements: [0.4, -0.9, 0.3, 0.8, 0.2, -0.5, -0.6, 0.7, 0.1]),
+      inputWeights: Matrix(rows: 3, columns: 1, elements: [1, -0.5, 0.3]), bias: [0.2, -0.1, 0.4],
+      readoutWeights: Matrix(rows: 1, columns: 3, elements: [1, -0.7, 0.5]), readoutBias: [0], noiseLaw: law)
+  }
+
+  /// σ = 0 is the Gaussian moments and s = 0 the law's expectation, exactly
+  /// the functions they delegate to; for the Gaussian law, the sum of two
+  /// independent Gaussians is N(μ, s² + σ²), so the convolution must equal
+  /// the Gaussian moments at √(s² + σ²) — an independent reference for the
+  /// quadrature over ξ (asked for 1e-10 relative; 1e-8 leaves room for the
+  /// tail cut and the error estimate being an estimate).
+  func testGaussianConvolutionIsTheGaussianMomentAtTheSummedVariance() throws {
+    let evaluator = try MomentEvaluator()
+    let integrator = try Integrator(limit: 2000, absoluteTolerance: 1e-13, relativeTolerance: 1e-10)
+    integrator.acceptsRoundoff = true
+    for f in [Activation.relu, .tanh, .hardtanh, .sigmoid] {
+      for (mu, s, sigma) in [(0.3, 0.4, 0.5), (-1.2, 0.05, 1.0), (0.9, 1.5, 0.2)] {
+        let got = try NoiseLaw.gaussian.convolvedMoments(f, mu: mu, gaussianSD: s, sigma: sigma, evaluator: evaluator, integrator: integrator)
+        let want = try evaluator.moments(f, mu: mu, sigma: (s * s + sigma * sigma).squareRoot())
+        for (a, b, what) in [(got.mean, want.mean, "mean"), (got.secondMoment, want.secondMoment, "E f²"), (got.meanSlope, want.meanSlope, "E f′")] {
+          XCTAssertTrue(TestSupport.close(a, b, relative: 1e-8, absolute: 1e-12), "\(f) μ=\(mu) s=\(s) σ=\(sigma) \(what): \(a) vs \(b)")
+        }
+      }
+    }
+  }
+
+  /// Laplace and half-normal: 400 000 draws of μ + sZ + σξ, the three
+  /// moments within 4 standard errors of the quadrature.
+  func testConvolvedMomentsMatchMonteCarlo() throws {
+    let evaluator = try MomentEvaluator()
+    let integrator = try Integrator(limit: 2000, absoluteTolerance: 1e-13, relativeTolerance: 1e-10)
+    integrator.acceptsRoundoff = true
+    let n = 400_000, mu = -0.2, s = 0.35, sigma = 0.7
+    for law in [NoiseLaw.laplace, .halfNormal] {
+      var stream = GaussianStream(seed: 11, stream: 5)
+      var xi = [Double](repeating: 0, count: n), z = xi
+      xi.withUnsafeMutableBufferPointer { stream.fill($0, law: Network.variates(law)) }
+      z.withUnsafeMutableBufferPointer { stream.fillGaussian($0) }
+      for f in [Activation.relu, .tanh] {
+        let q = try law.convolvedMoments(f, mu: mu, gaussianSD: s, sigma: sigma, evaluator: evaluator, integrator: integrator)
+        let x = (0..<n).map { mu + s * z[$0] + sigma * xi[$0] }
+        for (values, want, what) in [
+          (x.map { f($0) }, q.mean, "mean"), (x.map { f($0) * f($0) }, q.secondMoment, "E f²"), (x.map { f.derivative($0) }, q.meanSlope, "E f′"),
+        ] {
+          let m = values.reduce(0, +) / Double(n)
+          let se = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(n - 1) / Double(n)).squareRoot()
+          XCTAssertLessThan(abs(m - want), 4 * se, "\(law) \(f) \(what): MC \(m) ± \(se) vs quadrature \(want)")
+        }
+      }
+    }
+  }
+
+  /// For the Gaussian law the law closure is the Gaussian closure, solved
+  /// another way (Newton steps with doubling vs hybridsj alternating with
+  /// doubling): means and covariances agree to 1e-7 (both stop at ~1e-10
+  /// relative changes; the quadrature over ξ carries 1e-10 relative).
+  func testGaussianLawClosureIsTheGaussianClosure() throws {
+    for placement in [NoisePlacement.inside, .outside] {
+      let net = try Network(checkpoint: Self.checkpoint(noise: placement, law: .gaussian), input: [0.5])
+      let start = try net.lawMeanField(sigma: 0.4, start: [0, 0, 0])
+      let law = try net.lawClosure(sigma: 0.4, start: start)
+      let gauss = try net.gaussianClosure(sigma: 0.4, start: start)
+      for i in 0..<3 { XCTAssertEqual(law.mean[i], gauss.mean[i], accuracy: 1e-7, "\(placement) mean \(i)") }
+      for (a, b) in zip(law.covariance.elements, gauss.covariance.elements) { XCTAssertEqual(a, b, accuracy: 1e-7, "\(placement) C") }
+    }
+  }
+
+  /// Against the exact chain: the closure's readout within 4 SE + 10 % of
+  /// the simulated bias (its approximations: a Gaussian state, uncorrelated
+  /// residuals), for Laplace noise-in and half-normal noise-out.
+  func testLawClosureAgreesWithTheChain() throws {
+    var o = NetworkSimulationOptions()
+    o.trajectories = 128
+    o.steps = 3_000
+    o.burnIn = 500
+    o.threads = 2
+    for (placement, law) in [(NoisePlacement.inside, NoiseLaw.laplace), (.outside, .halfNormal)] {
+      let net = try Network(checkpoint: Self.checkpoint(noise: placement, law: law), input: [0.5])
+      let noiseless = try net.lawMeanField(sigma: 0, start: [0, 0, 0])
+      let sigma = 0.5
+      let start = try net.lawMeanField(sigma: sigma, start: noiseless)
+      let closure = try net.lawClosure(sigma: sigma, start: start)
+      let sim = try net.stationaryEstimate(sigma: sigma, scheme: .chain, start: start, options: o, table: nil)
+      let bias = sim.readoutMean[0] - net.readout(noiseless)[0]
+      let gap = abs(sim.readoutMean[0] - closure.readoutMean[0])
+      XCTAssertLessThan(
+        gap, 4 * sim.readoutStandardError[0] + 0.1 * abs(bias),
+        "\(placement) \(law): simulated \(sim.readoutMean[0]) ± \(sim.readoutStandardError[0]), closure \(closure.readoutMean[0]), bias \(bias)")
+    }
+  }
+}

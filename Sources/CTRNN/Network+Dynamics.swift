@@ -43,6 +43,7 @@ extension Network {
     case .gaussian: return .gaussian
     case .laplace: return .laplace
     case .halfNormal: return .halfNormal
+    case .saltAndPepper: return .impulse(rate: NoiseLaw.saltAndPepperRate)
     }
   }
 

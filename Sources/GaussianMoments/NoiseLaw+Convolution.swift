@@ -17,7 +17,8 @@ extension NoiseLaw {
   /// (`MomentEvaluator`: closed forms where they exist), integrated by GSL's
   /// QAGP over `support`, split at z = 0 (the Laplace cusp) and where
   /// μ + σz crosses a kink of f (where M bends sharply when s is small).
-  /// s = 0 is the law's own expectation, σ = 0 the Gaussian moments.
+  /// s = 0 is the law's own expectation, σ = 0 the Gaussian moments; a
+  /// discrete law sums the Gaussian moments over its atoms (exact).
   /// `evaluator` and `integrator` are not thread-safe: one per thread.
   public func convolvedMoments(
     _ f: Activation, mu: Double, gaussianSD s: Double, sigma: Double, evaluator: MomentEvaluator, integrator: Integrator
@@ -35,6 +36,16 @@ extension NoiseLaw {
       let second = try expectation({ let y = f($0); return y * y }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
       let slope = try expectation({ f.derivative($0) }, at: mu, sigma: sigma, kinks: kinks, integrator: integrator)
       return ConvolvedMoments(mean: mean, secondMoment: second, meanSlope: slope)
+    }
+    if let atoms {
+      var out = ConvolvedMoments(mean: 0, secondMoment: 0, meanSlope: 0)
+      for (z, w) in atoms {
+        let m = try evaluator.moments(f, mu: mu + sigma * z, sigma: s)
+        out.mean += w * m.mean
+        out.secondMoment += w * m.secondMoment
+        out.meanSlope += w * m.meanSlope
+      }
+      return out
     }
     let range = support
     let breaks = [0] + f.kinks.map { ($0 - mu) / sigma }.filter { range.contains($0) }

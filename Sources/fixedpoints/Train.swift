@@ -116,7 +116,7 @@ struct Train: ParsableCommand {
 
   @Option(
     name: .customLong("noise-law"),
-    help: "Law of the noise variate xi, scaled so sigma stays its standard deviation: gaussian (default), laplace, half-normal (uncentred, mean 1.3236 sigma). Recorded in the checkpoint (noise_law).")
+    help: "Law of the noise variate xi, scaled so sigma stays its standard deviation: gaussian (default), laplace, half-normal (uncentred, mean 1.3236 sigma), salt-and-pepper (0 w.p. 0.9, +-sqrt(10) sigma w.p. 0.05 each). Recorded in the checkpoint (noise_law).")
   var noiseLaw: NoiseLaw = .gaussian
 
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")

@@ -53,3 +53,17 @@ extension CLITests {
     try assertRejected(["train", "--noise-law", "cauchy", "-o", dir.appendingPathComponent("c.ckpt").path], naming: "--noise-law")
   }
 }
+
+extension CLITests {
+  /// moments --noise-law salt-and-pepper: relu at μ = 0.3, σ = 1 is the
+  /// three-term sum (1 − p)·0.3 + (p/2)(0.3 + √10), p = 0.1, written out here.
+  func testMomentsUnderSaltAndPepperNoise() throws {
+    let r = try run(["moments", "--activation", "relu", "--mu", "0.3", "--sigma", "1", "--noise-law", "salt-and-pepper", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let o = try json(r)
+    XCTAssertEqual(o["noise_law"] as? String, "salt-and-pepper")
+    let want = 0.9 * 0.3 + 0.05 * (0.3 + 10.0.squareRoot())
+    XCTAssertEqual(try XCTUnwrap(o["mean"] as? Double), want, accuracy: 1e-14)
+    XCTAssertTrue((o["method"] as? String)?.hasPrefix("exact") == true, "\(o)")
+  }
+}

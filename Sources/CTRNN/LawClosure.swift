@@ -19,6 +19,12 @@ import GaussianMoments
 /// also because the noise is not) and the residuals of different units
 /// are taken as uncorrelated. For the Gaussian law it is the Gaussian
 /// closure (checked in the tests), solved differently.
+///
+/// With Gulcehre's gate (noise outside f through φ(x, ξ) = α h + (1−α) u +
+/// d σ G ξ): m = E φ̄(x) with φ̄ the expectation unit (their Eq. 13) and x
+/// the Gaussian pre-activation, D = E φ̄′(x), and Qᵢᵢ = γ²(Var φ̄(x) − D²sᵢ²
+/// + σ_c² E(d G)²(x)), the last term the gated noise's own variance; the
+/// averages over x by quadrature against the Gaussian density.
 public struct LawClosure: Sendable {
   /// σ as given (in the network's amplitude convention).
   public var sigma: Double
@@ -50,9 +56,26 @@ extension Network {
     for iteration in 1...maxIterations {
       let wcw = pathVariances(c)
       let u = preactivation(m)
-      var mapped = [Double](repeating: 0, count: n), slopes = mapped, variances = mapped
+      var mapped = [Double](repeating: 0, count: n), slopes = mapped, variances = mapped, gateNoise = mapped
       for i in 0..<n {
         let s = wcw[i].squareRoot()
+        if let gate = noiseGate {
+          // Gated noise enters φ outside f: average the expectation unit
+          // φ̄ (Eq. 13) and its slope over the Gaussian pre-activation, and
+          // add the noise's own variance σ_c² E(d G)² (ξ has variance 1).
+          let mean = law.mean, kinks = f.kinks
+          let avg = { (h: @escaping (Double) -> Double) throws -> Double in
+            try NoiseLaw.gaussian.expectation(h, at: u[i], sigma: s, kinks: kinks, integrator: integrator)
+          }
+          let m1 = try avg { gate.value(f, $0, sigma: sc, xi: mean) }
+          let m2 = try avg { let y = gate.value(f, $0, sigma: sc, xi: mean); return y * y }
+          let gate2 = try avg { let d = gate.gate(f, $0); return d * d }
+          mapped[i] = m1
+          slopes[i] = try avg { gate.slope(f, $0, sigma: sc, xi: mean) }
+          variances[i] = max(0, m2 - m1 * m1) + sc * sc * gate2
+          gateNoise[i] = sc * sc * gate2
+          continue
+        }
         let moments = try law.convolvedMoments(
           f, mu: u[i], gaussianSD: s, sigma: inside ? sc : 0, evaluator: evaluator, integrator: integrator)
         mapped[i] = moments.mean + (inside ? 0 : sc * law.mean)
@@ -67,7 +90,8 @@ extension Network {
       let a = linearisedMap(slopes: slopes)
       var q = Matrix(rows: n, columns: n)
       for i in 0..<n {
-        q[i, i] = g * g * (max(variances[i] - slopes[i] * slopes[i] * wcw[i], 0) + (inside ? 0 : sc * sc))
+        let additive = noiseGate != nil ? 0 : (inside ? 0 : sc * sc)
+        q[i, i] = g * g * (max(variances[i] - gateNoise[i] - slopes[i] * slopes[i] * wcw[i], 0) + gateNoise[i] + additive)
       }
       let next = try SteinEquation.solve(a: a, q: q)
       let moved = max(

@@ -139,21 +139,28 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
   public var placement: NoisePlacement
   public var law: NoiseLaw
   public var amplitude: NoiseAmplitude
+  /// Gulcehre's saturation gate (placement `outside`: the noise enters
+  /// φ, the unit's output); nil for additive noise.
+  public var gate: NoiseGate?
 
-  public init(placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma) {
+  public init(
+    placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma, gate: NoiseGate? = nil
+  ) {
     self.placement = placement
     self.law = law
     self.amplitude = amplitude
+    self.gate = gate
   }
 
   /// Additive Gaussian noise with the γσ amplitude: every model before
   /// noise laws existed, and every file without the new keys.
-  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma }
+  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && gate == nil }
 
-  /// "in", or "in, laplace, √(2γ)σ" when not the default.
+  /// "in", or "in, laplace, √(2γ)σ" when not the default; "gated, …" for
+  /// Gulcehre's gate.
   public var label: String {
-    var parts = [placement.label]
-    if law != .gaussian || amplitude != .gammaSigma { parts.append(law.label) }
+    var parts = [gate == nil ? placement.label : "gated"]
+    if law != .gaussian || amplitude != .gammaSigma || gate != nil { parts.append(law.label) }
     if amplitude != .gammaSigma { parts.append(amplitude.label) }
     return parts.joined(separator: ", ")
   }

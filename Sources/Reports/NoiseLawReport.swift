@@ -37,7 +37,7 @@ public struct NoiseLawReport: Report {
 
   public init(_ s: NoiseLawStudy, path: String) {
     file = path
-    noise = s.noise.placement.label
+    noise = s.noise.gate == nil ? s.noise.placement.label : "gated"
     noiseLaw = s.noise.law.rawValue
     noiseAmplitude = s.noise.amplitude.rawValue
     input = s.input
@@ -45,7 +45,13 @@ public struct NoiseLawReport: Report {
     let closureText =
       "closure: the state taken as Gaussian N(m, C) as in the Gaussian closure, the noise kept \(s.noise.law.label) "
       + "(moments of f(mu + s Z + sigma xi) by quadrature over xi of the Gaussian moments)"
-    note = s.noise.law.isGaussian
+    note = s.noise.gate != nil
+      ? "gated noise (Gulcehre et al. 2016, alpha = \(s.noise.gate!.alpha), p = \(s.noise.gate!.p), \(s.noise.law.label) xi): "
+        + "the Gaussian closure assumes additive noise; shown: the mean field = the fixed point of the expectation network "
+        + "(their Eq. 13, the unit's output averaged over xi; state fluctuations ignored), the closure (state Gaussian "
+        + "N(m, C); the expectation unit and its slope averaged over the Gaussian pre-activation by quadrature, plus the gated "
+        + "noise's own variance sigma^2 E(d G)^2), and the exact chain"
+      : s.noise.law.isGaussian
       ? "the closure analyses take sigma in the gamma convention and do not convert \(s.noise.amplitude.rawValue) yet; "
         + "shown: the mean field (state fluctuations in W h ignored; exact for W = 0), the \(closureText), and the "
         + "exact chain, all at sigma_c = sqrt(2/gamma) sigma"

@@ -8,6 +8,7 @@ import SDE
 /// through the noisy discrete dynamics (DESIGN.md, "The models"):
 ///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
 ///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
+///   h_{t+1} = (1−γ) h_t + γ φ(x_t, ξ_t)                    (gated, `NoiseGate`)
 ///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
 /// from h_0 = 0. The noise ξ (T×B×N unit-SD variates of the dynamics' law:
 /// standard normals, or Laplace / half-normal ones) is drawn once and held
@@ -33,6 +34,8 @@ public enum BPTT {
     let p: Parameters
     let batch: TrialBatch
     let d: Dynamics
+    /// The held noise (the backward pass of gated noise needs it).
+    let noise: [Double]?
     /// h_0 … h_T, (T+1)×B×N.
     var states: [Double]
     /// x_0 … x_{T−1} (noise included for noise-in), T×B×N.
@@ -45,6 +48,7 @@ public enum BPTT {
       self.p = p
       self.batch = batch
       self.d = d
+      self.noise = noise
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
@@ -78,6 +82,10 @@ public enum BPTT {
                   let xi = noise.map { $0[step * bn + k] } ?? 0
                   if inside { xv += sigma * xi }
                   x[k] = xv
+                  if let gate = d.gate {
+                    next[k] = keep * h[k] + g * gate.value(f, xv, sigma: sigma, xi: xi)
+                    continue
+                  }
                   next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
                 }
               }
@@ -135,7 +143,15 @@ public enum BPTT {
             for r in 0..<b { for q in 0..<o { grad.readoutBias[q] += dz[r * o + q] } }
           }
           // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
-          for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
+          if let gate = d.gate {
+            // ∂φ/∂x with the held ξ: the gate's slope carries gradient through the noise path.
+            for k in 0..<bn {
+              let xi = noise.map { $0[step * bn + k] } ?? 0
+              dx[k] = g * gh[k] * gate.slope(f, preactivations[step * bn + k], sigma: d.sigma, xi: xi)
+            }
+          } else {
+            for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
+          }
           for r in 0..<b { for j in 0..<n { grad.bias[j] += dx[r * n + j] } }
           dx.withUnsafeBufferPointer { dxp in
             grad.recurrent.withUnsafeMutableBufferPointer { gw in

@@ -91,7 +91,8 @@ public struct Parameters: Sendable, Equatable {
       recurrent: Matrix(rows: hidden, columns: hidden, elements: recurrent),
       inputWeights: Matrix(rows: hidden, columns: inputs, elements: input), bias: bias,
       readoutWeights: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
-      task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata, dtype: .f64, noiseLaw: d.law)
+      task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata.merging(d.gate?.metadata ?? [:]) { $1 },
+      dtype: .f64, noiseLaw: d.law)
   }
 }
 
@@ -107,11 +108,16 @@ public struct Dynamics: Sendable, Equatable {
   /// The law of ξ; Gaussian draws exactly the variates training drew
   /// before laws existed.
   public var law: NoiseLaw
+  /// Gulcehre's saturation gate (with `noise` outside): the unit's output
+  /// is φ(x, ξ) = α h + (1−α) u + d σ G ξ instead of f(x) + σξ.
+  public var gate: NoiseGate?
   public var gamma: Double { dt / tau }
 
   public init(
-    activation: Activation, noise: NoisePlacement, sigma: Double, dt: Double = 0.1, tau: Double = 1, law: NoiseLaw = .gaussian
+    activation: Activation, noise: NoisePlacement, sigma: Double, dt: Double = 0.1, tau: Double = 1, law: NoiseLaw = .gaussian,
+    gate: NoiseGate? = nil
   ) {
+    self.gate = gate
     self.activation = activation
     self.noise = noise
     self.sigma = sigma

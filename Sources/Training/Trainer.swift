@@ -18,6 +18,9 @@ public struct TrainingOptions: Sendable {
   public var seed: UInt64 = 1
   /// Trials in the fixed evaluation batch behind the reported final loss.
   public var evaluationTrials = 256
+  /// How σ changes over the iterations (annealing); `dynamics.sigma` is σ
+  /// at the first iteration.
+  public var sigmaSchedule = SigmaSchedule.constant
 
   public init(dynamics: Dynamics) { self.dynamics = dynamics }
 
@@ -43,6 +46,26 @@ public struct TrainingOptions: Sendable {
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
     guard evaluationTrials >= 1 else { throw .invalidOption("--eval-trials", "must be at least 1, got \(evaluationTrials)") }
+  }
+}
+
+/// Noise annealing over training (Gulcehre et al. 2016, Sec. 3): σ_k =
+/// σ · a(t), t = k/(K − 1) from 0 at the first iteration to 1 at the last.
+public enum SigmaSchedule: String, CaseIterable, Sendable {
+  /// a = 1: σ throughout (every run before schedules existed).
+  case constant
+  /// a = 1 − t: linearly down to 0 at the last iteration.
+  case linear
+  /// a = ½(1 + cos πt): cosine down to 0.
+  case cosine
+
+  public func factor(iteration k: Int, of iterations: Int) -> Double {
+    let t = Double(k) / Double(max(1, iterations - 1))
+    switch self {
+    case .constant: return 1
+    case .linear: return 1 - t
+    case .cosine: return 0.5 * (1 + cos(Double.pi * t))
+    }
   }
 }
 

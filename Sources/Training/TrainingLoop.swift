@@ -69,7 +69,9 @@ public struct TrainingLoop {
       noise.withUnsafeMutableBufferPointer { g.fill($0, law: law) }
     }
     phases.noise += lap()
-    let (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, dynamics: o.dynamics)
+    var dynamics = o.dynamics
+    if o.sigmaSchedule != .constant { dynamics.sigma *= o.sigmaSchedule.factor(iteration: k, of: o.iterations) }
+    let (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, dynamics: dynamics)
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }
     var g = gradient.flat

@@ -67,3 +67,39 @@ extension CLITests {
     XCTAssertTrue((o["method"] as? String)?.hasPrefix("exact") == true, "\(o)")
   }
 }
+
+extension CLITests {
+  /// train --noise gated --activation hardtanh: the gate recorded, analyze's
+  /// gated closure agreeing with the chain (same tolerance as the laws);
+  /// --sigma-schedule recorded; the gate refused where it does not apply.
+  func testTrainGatedHardTanhWithAnnealingAndAnalyze() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fixedpoints-gated-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("gated.ckpt").path
+    let t = try run([
+      "train", "--task", "function", "--noise", "gated", "--activation", "hardtanh", "--noise-law", "half-normal",
+      "--gate-alpha", "1.1", "--sigma", "0.5", "--sigma-schedule", "linear", "--hidden", "8", "--iterations", "150", "--seed", "2",
+      "-o", path,
+    ])
+    XCTAssertEqual(t.status, 0, t.stderr)
+    let inspect = try json(run(["checkpoint", "inspect", "--json", path]))
+    let extra = inspect["extra_metadata"] as? [String: String] ?? [:]
+    XCTAssertEqual(extra["noise_gate"], "gulcehre", "\(inspect)")
+    XCTAssertEqual(extra["gate_alpha"], "1.1")
+    XCTAssertEqual(extra["sigma_schedule"], "linear")
+    let a = try run(["analyze", path, "--sigma-test", "0,0.5,1", "--trajectories", "64", "--steps", "2000", "--burn-in", "400", "--json"])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let o = try json(a)
+    XCTAssertEqual(o["noise"] as? String, "gated")
+    XCTAssertTrue((o["note"] as? String)?.contains("expectation network") == true, "\(o)")
+    for row in try XCTUnwrap(o["rows"] as? [[String: Any]]) where (row["sigma"] as? Double ?? 0) > 0 {
+      XCTAssertTrue(Self.lawClosureAgrees(row), "\(row)")
+    }
+    let out = dir.appendingPathComponent("x.ckpt").path
+    try assertRejected(["train", "--noise", "gated", "--activation", "relu", "-o", out], naming: "hardtanh")
+    try assertRejected(["train", "--noise", "gated", "--activation", "hardtanh", "--noise-law", "laplace", "-o", out], naming: "--noise-law")
+    try assertRejected(["train", "--noise", "in", "--gate-alpha", "1.2", "-o", out], naming: "--gate-alpha")
+    try assertRejected(["analyze", path, "--task-loss"], naming: "--task-loss")
+  }
+}

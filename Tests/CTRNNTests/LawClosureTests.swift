@@ -188,3 +188,81 @@ final class SaltAndPepperTests: XCTestCase {
       "simulated \(sim.readoutMean[0]) ± \(sim.readoutStandardError[0]), closure \(closure.readoutMean[0]), bias \(bias)")
   }
 }
+
+/// Gulcehre's gated noisy unit: the gate against its definition, the
+/// expectation unit against Monte Carlo over ξ, and the network's chain
+/// against the expectation network's fixed point and the gated closure.
+final class GatedNoiseTests: XCTestCase {
+  let gate = NoiseGate(alpha: 1.1, p: 1.5)
+
+  /// G = 0 where hardtanh is linear (no noise there: the point of the
+  /// gate), > 0 beyond; d = −sgn(x) sgn(1 − α) (−sgn x for α < 1, +sgn x
+  /// for α > 1, towards h); the
+  /// slope equals a central difference (h = 1e-6: error ~1e-10).
+  func testGateIsOffInTheLinearRegionAndItsSlopeIsTheDerivative() {
+    for x in [-0.9, 0, 0.5, 0.99] { XCTAssertEqual(gate.gate(.hardtanh, x), 0) }
+    // α = 1.1 > 1: α h + (1 − α) u undershoots h in saturation, so the noise points back towards h: d = +sgn x.
+    XCTAssertGreaterThan(gate.gate(.hardtanh, 2), 0, "alpha > 1: d = +sgn(x)")
+    XCTAssertLessThan(gate.gate(.hardtanh, -2), 0, "alpha > 1: d = +sgn(x)")
+    let below = NoiseGate(alpha: 0.9, p: 1.5)
+    XCTAssertLessThan(below.gate(.hardtanh, 2), 0, "alpha < 1: d = -sgn(x)")
+    XCTAssertGreaterThan(below.gate(.hardtanh, -2), 0)
+    for x in [-3.0, -1.5, 1.2, 2.5] {
+      let h = 1e-6
+      let numeric = (gate.gate(.hardtanh, x + h) - gate.gate(.hardtanh, x - h)) / (2 * h)
+      XCTAssertEqual(gate.gateSlope(.hardtanh, x), numeric, accuracy: 1e-8, "x = \(x)")
+    }
+  }
+
+  /// 400 000 half-normal draws: the mean of φ(x, ξ) within 4 SE of the
+  /// expectation unit α h + (1−α) u + d σ G E ξ (Eq. 13); where the gate is
+  /// off (x = 0.3) every draw gives u(x) exactly.
+  func testExpectationUnitMatchesMonteCarlo() {
+    var stream = GaussianStream(seed: 5, stream: 1)
+    let n = 400_000, sigma = 0.8
+    var xi = [Double](repeating: 0, count: n)
+    xi.withUnsafeMutableBufferPointer { stream.fill($0, law: .halfNormal) }
+    for x in [-2.5, 0.3, 1.7] {
+      let ys = xi.map { gate.value(.hardtanh, x, sigma: sigma, xi: $0) }
+      let m = ys.reduce(0, +) / Double(n)
+      let se = (ys.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(n - 1) / Double(n)).squareRoot()
+      let want = gate.expectation(.hardtanh, x, sigma: sigma, law: .halfNormal)
+      // + n ε |want|: the rounding of summing n terms (at x = 0.3 the gate is off and every term is 0.3).
+      XCTAssertLessThanOrEqual(abs(m - want), 4 * se + Double(n) * 1.2e-16 * abs(want), "x = \(x): MC \(m) ± \(se) vs \(want)")
+    }
+  }
+
+  /// A gated hardtanh network driven into saturation: the chain's readout
+  /// within 4 SE + 10 % of the bias of the gated closure (its approximation:
+  /// a Gaussian state); the expectation network's fixed point is reported
+  /// too and the bias must be resolved (> 4 SE).
+  func testGatedChainAgreesWithTheClosure() throws {
+    let metadata = NoiseGate(alpha: 1.1, p: 1.5).metadata
+    let k = try Checkpoint(
+      activation: .hardtanh, noise: .outside, sigmaTrain: 0.5, dt: 0.1, tau: 1,
+      recurrent: Matrix(rows: 3, columns: 3, elements: [0.4, -0.9, 0.3, 0.8, 0.2, -0.5, -0.6, 0.7, 0.1]),
+      inputWeights: Matrix(rows: 3, columns: 1, elements: [3, -2.5, 0.3]), bias: [0.6, -0.4, 1.4],
+      readoutWeights: Matrix(rows: 1, columns: 3, elements: [1, -0.7, 0.5]), readoutBias: [0], extraMetadata: metadata,
+      noiseLaw: .halfNormal)
+    XCTAssertEqual(k.noiseGate, NoiseGate(alpha: 1.1, p: 1.5))
+    let back = try Checkpoint(safetensors: k.safetensorsFile().encode())
+    XCTAssertEqual(back.noiseGate, k.noiseGate)
+    let net = try Network(checkpoint: k, input: [0.5])
+    var o = NetworkSimulationOptions()
+    o.trajectories = 128
+    o.steps = 3_000
+    o.burnIn = 500
+    o.threads = 2
+    let noiseless = try net.lawMeanField(sigma: 0, start: [0, 0, 0])
+    let start = try net.lawMeanField(sigma: 0.8, start: noiseless)
+    let closure = try net.lawClosure(sigma: 0.8, start: start)
+    let sim = try net.stationaryEstimate(sigma: 0.8, scheme: .chain, start: start, options: o, table: nil)
+    let bias = sim.readoutMean[0] - net.readout(noiseless)[0]
+    XCTAssertGreaterThan(abs(bias), 4 * sim.readoutStandardError[0], "the gate is on: the noise moves the readout")
+    XCTAssertLessThan(
+      abs(sim.readoutMean[0] - closure.readoutMean[0]), 4 * sim.readoutStandardError[0] + 0.1 * abs(bias),
+      "simulated \(sim.readoutMean[0]) ± \(sim.readoutStandardError[0]), closure \(closure.readoutMean[0]), bias \(bias)")
+    XCTAssertThrowsError(try net.requireGaussianNoise(for: "x"))
+    XCTAssertThrowsError(try k.requireClosureNoise())
+  }
+}

@@ -103,3 +103,31 @@ extension CLITests {
     try assertRejected(["analyze", path, "--task-loss"], naming: "--task-loss")
   }
 }
+
+extension CLITests {
+  /// paradox with a noise law and with gated noise: the results record the
+  /// law and the gate, and the summary and `table` name the noise kind.
+  func testParadoxWithNoiseLawsAndGatedNoise() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fixedpoints-paradox-laws-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let small = ["--hidden", "4", "--iterations", "20", "--batch", "4", "--trial-steps", "20", "--sigma-train", "0.5",
+      "--sigma-test", "0,0.5", "--seeds", "1", "--eval-trials", "8", "--eval-repeats", "2"]
+    let laplace = dir.appendingPathComponent("laplace.json").path
+    let r = try run(["paradox"] + small + ["--noise", "in,out", "--noise-law", "laplace", "-o", laplace])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("in, laplace"), r.stdout)
+    let gated = dir.appendingPathComponent("gated.json").path
+    let g = try run(["paradox"] + small + ["--noise", "gated", "--activation", "hardtanh", "--noise-law", "half-normal", "-o", gated])
+    XCTAssertEqual(g.status, 0, g.stderr)
+    let o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: gated))) as? [String: Any]
+    let config = try XCTUnwrap(o?["config"] as? [String: Any])
+    XCTAssertEqual(config["noise_law"] as? String, "half-normal")
+    XCTAssertNotNil(config["gate"], "\(config)")
+    let t = try run(["table", laplace, gated, "--columns", "task,noise,activation,sigma_train,optimum"])
+    XCTAssertEqual(t.status, 0, t.stderr)
+    for kind in ["in, laplace", "out, laplace", "gated, half-normal"] { XCTAssertTrue(t.stdout.contains(kind), t.stdout) }
+    try assertRejected(["paradox"] + small + ["--noise", "gated,in", "--activation", "hardtanh"], naming: "gated")
+    try assertRejected(["paradox"] + small + ["--noise", "gated"], naming: "hardtanh")
+  }
+}

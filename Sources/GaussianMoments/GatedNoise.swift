@@ -28,7 +28,7 @@ public struct NoiseGate: Sendable, Hashable, Codable {
 
   /// The activations the gate is defined for (hard-saturating ones with a
   /// linearisation about 0): hardtanh, u(x) = x.
-  public static let activations: [Activation] = [.hardtanh]
+  public static let activations: [Activation] = [.hardtanh, .hardsigmoid]
 
   /// A one-line reason the gate cannot run with f, nil when it can.
   public func problem(activation f: Activation) -> String? {
@@ -66,9 +66,14 @@ public struct NoiseGate: Sendable, Hashable, Codable {
   public func linearisation(_ f: Activation, _ x: Double) -> Double {
     switch f {
     case .hardtanh: return x
+    case .hardsigmoid: return 0.25 * x + 0.5
     default: return f(x)
     }
   }
+
+  /// u′: 1 for hardtanh, 1/4 for hardsigmoid.
+  @inline(__always)
+  public func linearSlope(_ f: Activation) -> Double { f == .hardsigmoid ? 0.25 : 1 }
 
   @inline(__always)
   func direction(_ x: Double) -> Double {
@@ -89,7 +94,7 @@ public struct NoiseGate: Sendable, Hashable, Codable {
   @inline(__always)
   public func gateSlope(_ f: Activation, _ x: Double) -> Double {
     let delta = f(x) - linearisation(f, x)
-    let deltaSlope = f.derivative(x) - 1  // u′ = 1 for hardtanh
+    let deltaSlope = f.derivative(x) - linearSlope(f)
     guard deltaSlope != 0 else { return 0 }
     let g = 1 / (1 + exp(-p * delta))
     return direction(x) * 8 * (g - 0.5) * g * (1 - g) * p * deltaSlope
@@ -104,7 +109,7 @@ public struct NoiseGate: Sendable, Hashable, Codable {
   /// ∂φ/∂x at (x, ξ): α h′ + (1 − α) u′ + σ ξ (d G)′.
   @inline(__always)
   public func slope(_ f: Activation, _ x: Double, sigma: Double, xi: Double) -> Double {
-    alpha * f.derivative(x) + (1 - alpha) + sigma * xi * gateSlope(f, x)
+    alpha * f.derivative(x) + (1 - alpha) * linearSlope(f) + sigma * xi * gateSlope(f, x)
   }
 
   /// The expectation network's unit (Eq. 13): E_ξ φ(x, ξ) under `law`.

@@ -28,7 +28,7 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh).")
+  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh or hardsigmoid).")
   var noise = "in,out"
 
   @Option(

@@ -118,7 +118,7 @@ struct Train: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh; --gate-alpha, --gate-p; --noise-law gaussian or half-normal).")
+  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh or hardsigmoid; --gate-alpha, --gate-p; --noise-law gaussian or half-normal).")
   var noise: TrainNoise = .inside
 
   @Option(name: .customLong("gate-alpha"), help: "gated: alpha, the mix of h and its linearisation u (default 1).")

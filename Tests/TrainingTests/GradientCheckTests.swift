@@ -79,15 +79,16 @@ final class GradientCheckTests: XCTestCase {
 /// through α h + (1 − α) u and through the gate's slope with ξ held, by the
 /// same central differences and bound as the additive placements.
 final class GatedGradientCheckTests: XCTestCase {
-  func testGatedHardTanhGradientMatchesCentralDifferences() throws {
+  func testGatedHardUnitsGradientMatchesCentralDifferences() throws {
     let task = FunctionTask(steps: 12)
     let batch = task.batch(trials: 3, rng: try GSLRandom(seed: 4))
+    for (f, law) in [(Activation.hardtanh, NoiseLaw.halfNormal), (.hardtanh, .gaussian), (.hardsigmoid, .halfNormal)] {
     var p = try Parameters.initial(hidden: 5, inputs: 1, outputs: 1, seed: 7)
-    // Large enough inputs and biases that some units saturate, so the gate is on.
-    p.input = p.input.map { 3 * $0 }
-    p.bias = [1.4, -1.6, 0.3, 2.0, -0.8]
-    for law in [NoiseLaw.halfNormal, .gaussian] {
-      let d = Dynamics(activation: .hardtanh, noise: .outside, sigma: 0.6, dt: 0.2, tau: 1, law: law, gate: NoiseGate(alpha: 1.15, p: 2))
+    // Large enough inputs and biases that some units saturate (hardtanh at ±1, hardsigmoid at ±2), so the gate is on.
+    let scale = f == .hardsigmoid ? 2.0 : 1.0
+    p.input = p.input.map { 3 * scale * $0 }
+    p.bias = [1.4, -1.6, 0.3, 2.0, -0.8].map { scale * $0 }
+      let d = Dynamics(activation: f, noise: .outside, sigma: 0.6, dt: 0.2, tau: 1, law: law, gate: NoiseGate(alpha: 1.15, p: 2))
       let xi = Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0, law: law)
       let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
       let x = p.flat, analytic = g.flat
@@ -102,7 +103,7 @@ final class GatedGradientCheckTests: XCTestCase {
         worst = max(worst, abs(numeric - analytic[k]))
         norm = max(norm, abs(numeric))
       }
-      XCTAssertLessThanOrEqual(worst, 1e-6 * max(norm, 1e-12), "\(law): worst |Δ| \(worst), scale \(norm)")
+      XCTAssertLessThanOrEqual(worst, 1e-6 * max(norm, 1e-12), "\(f) \(law): worst |Δ| \(worst), scale \(norm)")
       // The gate is on somewhere: the loss moves with σ at fixed ξ.
       var quiet = d
       quiet.sigma = 0

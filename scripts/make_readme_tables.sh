@@ -67,6 +67,18 @@ if [ "${1:-}" = "--regenerate" ]; then
   "$FP" dae-sparsity --sigma-train 0,0.1,0.3,0.5,0.8 --iterations 3000 --seed 1 --out "$tmp/sparsity.json" > /dev/null
   mkdir -p results/dae-sparsity
   mv "$tmp/sparsity.json" results/dae-sparsity/sparsity.json
+  # The noise kinds (laws and Gulcehre's gated noise; one seed, small nets).
+  mkdir -p results/paradox-noise-laws
+  common=(--hidden 16 --iterations 400 --seeds 1 --sigma-train 0.5,1.0 --sigma-test 0:1:0.1 --threads 1)
+  for task in function regulator; do
+    for law in gaussian laplace salt-and-pepper half-normal; do
+      "$FP" paradox --task "$task" --noise in,out --noise-law "$law" "${common[@]}" -o "$tmp/$task-$law.json" > /dev/null
+      mv "$tmp/$task-$law.json" "results/paradox-noise-laws/$task-$law.json"
+    done
+    "$FP" paradox --task "$task" --noise gated --activation hardtanh --noise-law half-normal "${common[@]}" \
+      -o "$tmp/$task-gated.json" > /dev/null
+    mv "$tmp/$task-gated.json" "results/paradox-noise-laws/$task-gated-half-normal.json"
+  done
 fi
 
 block() {
@@ -89,6 +101,8 @@ for task in function regulator; do
     "results/mechanism-$task/mechanism.json" \
     --columns noise,sigma_train,optimum,optimum_predicted,agree,loss_at_train,loss_at_train_predicted,loss_agree,loss_at_zero,near,distance_sd
 done
+block "Noise kinds" results/paradox-noise-laws \
+  results/paradox-noise-laws --columns task,noise,activation,sigma_train,optimum,loss_at_optimum,loss_at_zero,loss_at_train
 for task in function regulator; do
   block "Debiasing ($task)" "results/debias-$task" "results/debias-$task/debias.json" \
     --columns noise,sigma_train,debiased,loss_at_zero_before,loss_at_zero_after,loss_at_train_before

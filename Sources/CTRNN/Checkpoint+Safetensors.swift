@@ -113,6 +113,16 @@ extension Checkpoint {
     let loss: Double? = metadata["loss"] == nil ? nil : try Self.number(metadata, "loss")
     let task = metadata["task"].flatMap { $0.isEmpty ? nil : $0 }
     let extra = metadata.filter { !Self.reservedMetadataKeys.contains($0.key) }
+    do {
+      if let gate = try NoiseGate.fromMetadata(extra) {
+        if let problem = gate.problem(activation: activation) { throw CheckpointError.badMetadata(problem) }
+        guard noise == .outside else { throw CheckpointError.badMetadata("noise_gate needs noise 'out' (the gated noise enters the unit's output), got '\(noise.rawValue)'") }
+      }
+    } catch let e as CheckpointError {
+      throw e
+    } catch {
+      throw .badMetadata("\(error)")
+    }
     // A file mixing F32 and F64 is read as F64, so rewriting it loses nothing.
     let dtype: DType = [wRec, wIn, b, wOut, bOut].contains { $0.dtype == .f64 } ? .f64 : .f32
 

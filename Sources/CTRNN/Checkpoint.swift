@@ -65,7 +65,10 @@ public struct Checkpoint: Sendable, Equatable {
   /// γ = dt/τ.
   public var gamma: Double { dt / tau }
   /// Placement, law and amplitude as one value.
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
+  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate) }
+  /// Gulcehre's saturation gate, from the `noise_gate`, `gate_alpha`,
+  /// `gate_p` metadata (checked when the file is read); nil without it.
+  public var noiseGate: NoiseGate? { try? NoiseGate.fromMetadata(extraMetadata) }
 
   public init(
     activation: Activation, noise: NoisePlacement, sigmaTrain: Double, dt: Double, tau: Double,

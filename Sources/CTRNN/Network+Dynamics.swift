@@ -14,6 +14,20 @@ extension Network {
     let sigma = chainSigma(sigmaGiven)
     let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
     let weights = recurrent.elements
+    if let gate = noiseGate {
+      var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+        let m = x.count / n
+        Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
+        for r in 0..<m {
+          let o = r * n
+          for i in 0..<n {
+            next[o + i] = keep * x[o + i] + g * gate.value(f, next[o + i] + c[i], sigma: sigma, xi: xi[o + i])
+          }
+        }
+      }
+      problem.variates = Self.variates(noiseLaw)
+      return problem
+    }
     var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
       let m = x.count / n
       Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
@@ -87,11 +101,13 @@ extension Network {
     noiseAmplitude.chainSigma(sigma, gamma: gamma)
   }
 
-  static func variates(_ law: NoiseLaw) -> ChainVariates {
+  /// The chain's variates of a noise law (training draws the same).
+  public static func variates(_ law: NoiseLaw) -> ChainVariates {
     switch law {
     case .gaussian: return .gaussian
     case .laplace: return .laplace
     case .halfNormal: return .halfNormal
+    case .saltAndPepper: return .impulse(rate: NoiseLaw.saltAndPepperRate)
     }
   }
 
@@ -156,6 +172,9 @@ extension Network {
   /// Throws unless ξ is Gaussian: what the diffusion approximation, the
   /// Gaussian moment tables and the Gaussian closure assume.
   public func requireGaussianNoise(for what: String) throws(NetworkError) {
+    guard noiseGate == nil else {
+      throw .invalidParameter(.noiseLaw, message: "is gated (Gulcehre): \(what) assumes additive noise; use the exact chain and the law's mean field")
+    }
     guard noiseLaw.isGaussian else {
       throw .invalidParameter(
         .noiseLaw,

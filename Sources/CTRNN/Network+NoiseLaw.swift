@@ -8,9 +8,11 @@ extension Network {
   /// The averaged nonlinearity m(u) at σ (in the network's amplitude
   /// convention): E f(u + σ_c ξ) under the network's law for noise-in
   /// (quadrature against the law's density), f(u) + σ_c E ξ for noise-out
-  /// (non-zero only for the uncentred half-normal).
+  /// (non-zero only for the uncentred half-normal); with Gulcehre's gate,
+  /// the expectation network's unit E_ξ φ(u, ξ) (their Eq. 13).
   public func lawAveragedActivation(_ u: Double, sigma: Double, integrator: Integrator) throws -> Double {
     let s = chainSigma(sigma)
+    if let gate = noiseGate { return gate.expectation(activation, u, sigma: s, law: noiseLaw) }
     switch noise {
     case .inside: return try activation.noiseAverage(at: u, sigma: s, law: noiseLaw, integrator: integrator).mean
     case .outside: return activation(u) + s * noiseLaw.mean
@@ -59,6 +61,12 @@ extension Checkpoint {
   /// (`Network.lawMeanField`); these analyses refuse them rather than
   /// report a Gaussian answer for a non-Gaussian network.
   public func requireClosureNoise() throws(NetworkError) {
+    guard noiseGate == nil else {
+      throw .invalidParameter(
+        .noiseLaw,
+        message: "is gated (Gulcehre's saturation gate): the Gaussian closure assumes additive noise, so this analysis does "
+          + "not run on the checkpoint; its exact chain, expectation network and law closure do")
+    }
     guard noiseLaw.isGaussian else {
       throw .invalidParameter(
         .noiseLaw,

@@ -18,6 +18,8 @@ public struct Network: Sendable {
   /// for every file without the keys).
   public let noiseLaw: NoiseLaw
   public let noiseAmplitude: NoiseAmplitude
+  /// Gulcehre's saturation gate (noise outside f, through φ); nil for additive noise.
+  public let noiseGate: NoiseGate?
   public let dt: Double
   public let tau: Double
   /// W_rec, N×N.
@@ -33,7 +35,7 @@ public struct Network: Sendable {
   public var size: Int { recurrent.rows }
   public var outputs: Int { readoutWeights.rows }
   public var gamma: Double { dt / tau }
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
+  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate) }
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
     guard u.count == k.inputSize else {
@@ -45,6 +47,7 @@ public struct Network: Sendable {
     noise = k.noise
     noiseLaw = k.noiseLaw
     noiseAmplitude = k.noiseAmplitude
+    noiseGate = k.noiseGate
     dt = k.dt
     tau = k.tau
     recurrent = k.recurrent

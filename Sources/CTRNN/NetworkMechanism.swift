@@ -10,7 +10,7 @@ extension Activation {
   public var nonlinearityPoints: [Double] {
     switch self {
     case .linear: return []
-    case .relu, .hardtanh: return kinks
+    case .relu, .hardtanh, .hardsigmoid: return kinks
     case .softplus: return [0]
     case .tanh: return [-atanh(1 / 3.0.squareRoot()), atanh(1 / 3.0.squareRoot())]
     case .sigmoid: return [Foundation.log(2 - 3.0.squareRoot()), Foundation.log(2 + 3.0.squareRoot())]

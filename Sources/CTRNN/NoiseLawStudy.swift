@@ -5,13 +5,17 @@ import GaussianMoments
 /// What the network analysis can say about a checkpoint whose noise the
 /// Gaussian closure does not describe (a non-Gaussian law, or the √(2γ)σ
 /// amplitude it does not convert yet): at each σ_test, the mean field under
-/// the law (`Network.lawMeanField`) and the exact chain's stationary
-/// readout, side by side. No closure column: it assumes Gaussian noise.
+/// the law (`Network.lawMeanField`), the closure under the law
+/// (`Network.lawClosure`: Gaussian state, the law's noise) and the exact
+/// chain's stationary readout, side by side.
 public struct NoiseLawStudy: Sendable {
   public struct Level: Sendable {
     public var sigma: Double
     /// Readout of the mean-field fixed point under the law.
     public var meanFieldReadout: [Double]
+    /// Readout mean of the law closure; nil where it failed (`closureFailure` says why).
+    public var closureReadout: [Double]?
+    public var closureFailure: String?
     /// The exact chain's stationary readout mean and its standard error.
     public var simulatedReadout: [Double]
     public var simulatedStandardError: [Double]
@@ -44,17 +48,24 @@ public struct NoiseLawStudy: Sendable {
     var start = settled
     var levels: [Level] = []
     for sigma in sigmas {
-      progress("\(checkpoint.noiseModel.label) noise: mean field and chain at sigma = \(sigma)")
+      progress("\(checkpoint.noiseModel.label) noise: mean field, closure and chain at sigma = \(sigma)")
       let h = try net.lawMeanField(sigma: sigma, start: start)
       start = h
       let readout = net.readout(h)
       if sigma == 0 {
-        levels.append(Level(sigma: 0, meanFieldReadout: readout, simulatedReadout: readout, simulatedStandardError: readout.map { _ in 0 }))
+        levels.append(Level(
+          sigma: 0, meanFieldReadout: readout, closureReadout: readout, simulatedReadout: readout,
+          simulatedStandardError: readout.map { _ in 0 }))
         continue
       }
+      // A closure that does not settle (or whose linearised map is not
+      // stable) is reported as such; the mean field and the chain stand.
+      var closure: [Double]?, failure: String?
+      do { closure = try net.lawClosure(sigma: sigma, start: h).readoutMean } catch { failure = "\(error)" }
       let sim = try net.stationaryEstimate(sigma: sigma, scheme: .chain, start: h, options: simulation, table: nil)
       levels.append(Level(
-        sigma: sigma, meanFieldReadout: readout, simulatedReadout: sim.readoutMean, simulatedStandardError: sim.readoutStandardError))
+        sigma: sigma, meanFieldReadout: readout, closureReadout: closure, closureFailure: failure,
+        simulatedReadout: sim.readoutMean, simulatedStandardError: sim.readoutStandardError))
     }
     self.checkpoint = checkpoint
     self.noise = checkpoint.noiseModel

@@ -65,7 +65,7 @@ extension Activation {
   /// f″ away from kinks (0 for relu/hardtanh there, where the kink term takes over).
   public func secondDerivative(_ x: Double) -> Double {
     switch self {
-    case .linear, .relu, .hardtanh: return 0
+    case .linear, .relu, .hardtanh, .hardsigmoid: return 0
     case .softplus:
       let p = Activation.sigmoid.callAsFunction(x)
       return p * (1 - p)

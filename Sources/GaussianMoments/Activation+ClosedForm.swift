@@ -31,9 +31,42 @@ extension Activation {
       return reluMoments(mu: mu, s: s)
     case .hardtanh:
       return hardtanhMoments(mu: mu, s: s)
+    case .hardsigmoid:
+      // f(x) = (1 + hardtanh(x/2))/2: the hardtanh moments of Y at (μ/2, s/2), mapped.
+      // Below μ = 0, 1 + E Y cancels (E Y → −1): there E f = ½[E relu(V + 1) − E relu(V − 1)],
+      // V = Y's argument, from the relu closed forms (each term accurate in the tail),
+      // and E f² = (E f)² + Var Y/4 (no 1 + 2E Y + E Y² cancellation).
+      // s/2 underflows only at s = 5e-324, where every correction (O(s) at a kink) is below the smallest double.
+      guard s / 2 > 0 else {
+        let v = self(mu)
+        return ActivationMoments(
+          activation: self, mu: mu, sigma: s, mean: v, secondMoment: v * v, variance: 0, meanSlope: derivative(mu), bias: 0,
+          method: .exact, errorBounds: .zero)
+      }
+      let y = hardtanhMoments(mu: mu / 2, s: s / 2)
+      guard mu < 0 else { return hardsigmoidMoments(from: y, mu: mu, s: s, mean: (1 + y.mean) / 2, meanBound: y.errorBounds.mean / 2) }
+      let upper = Activation.relu.reluMoments(mu: mu / 2 + 1, s: s / 2), lower = Activation.relu.reluMoments(mu: mu / 2 - 1, s: s / 2)
+      return hardsigmoidMoments(
+        from: y, mu: mu, s: s, mean: (upper.mean - lower.mean) / 2,
+        meanBound: (upper.errorBounds.mean + lower.errorBounds.mean) / 2)
     default:
       return nil
     }
+  }
+
+  /// The hard-sigmoid's moments from those of Y = hardtanh(X/2), f = (1 + Y)/2,
+  /// with E f and its error bound given (see `closedFormMoments`);
+  /// E f² = (E f)² + Var Y/4; the bias is E f itself where f(μ) = 0 (μ ≤ −2),
+  /// else bias(Y)/2 (no E f − f(μ) cancellation).
+  func hardsigmoidMoments(from y: ActivationMoments, mu: Double, s: Double, mean: Double, meanBound: Double) -> ActivationMoments {
+    let e = y.errorBounds
+    let flat = mu <= -2
+    return ActivationMoments(
+      activation: .hardsigmoid, mu: mu, sigma: s, mean: mean, secondMoment: mean * mean + y.variance / 4,
+      variance: y.variance / 4, meanSlope: y.meanSlope / 4, bias: flat ? mean : y.bias / 2, method: y.method,
+      errorBounds: .init(
+        mean: meanBound, secondMoment: 2 * meanBound * abs(mean) + e.variance / 4, variance: e.variance / 4,
+        meanSlope: e.meanSlope / 4, bias: flat ? meanBound : e.bias / 2))
   }
 
   /// Relu under N(μ, s²), t = μ/s:
@@ -152,6 +185,10 @@ extension Activation {
     case .tanh: c2 = 2
     case .erf: c2 = 4 / Double.pi.squareRoot()
     case .hardtanh: c2 = 4.0 / 3
+    case .hardsigmoid:
+      // (1 + hardtanh(X/2))/2 with X/2 ~ N(μ/2, (s/2)²): t = μ/s is the same.
+      guard let y = Activation.hardtanh.largeSigmaMoments(mu: mu / 2, s: s / 2) else { return nil }
+      return hardsigmoidMoments(from: y, mu: mu, s: s, mean: (1 + y.mean) / 2, meanBound: y.errorBounds.mean / 2)
     case .sigmoid: c2 = 1
     case .softplus:
       let relu = Activation.relu.reluMoments(mu: mu, s: s)

@@ -16,6 +16,7 @@ extension Activation {
     case .linear: return y
     case .relu: return y < 0 ? -.infinity : y
     case .hardtanh: return y < -1 ? -.infinity : (y >= 1 ? .infinity : y)
+    case .hardsigmoid: return y < 0 ? -.infinity : (y >= 1 ? .infinity : 4 * (y - 0.5))
     case .softplus:
       if y <= lo { return -.infinity }
       if y == .infinity { return .infinity }

@@ -6,10 +6,13 @@ import GSL
 /// - `softplus` is log(1 + eˣ) (β = 1).
 /// - `sigmoid` is the logistic 1/(1 + e⁻ˣ).
 /// - `hardtanh` is min(max(x, −1), 1).
+/// - `hardsigmoid` is min(max(x/4 + 1/2, 0), 1) = (1 + hardtanh(x/2))/2,
+///   Gulcehre et al. 2016's hard-sigmoid (the first-order Taylor expansion
+///   of the logistic at 0, clipped).
 /// - `erf` is the probit-scaled error function erf(x/√2) = 2Φ(x) − 1, so that
 ///   its Gaussian moments are Gaussian CDFs (E f(μ+sξ) = 2Φ(μ/√(1+s²)) − 1).
 public enum Activation: String, CaseIterable, Sendable, Codable {
-  case linear, relu, softplus, tanh, sigmoid, hardtanh, erf
+  case linear, relu, softplus, tanh, sigmoid, hardtanh, erf, hardsigmoid
 
   /// f(x)
   public func callAsFunction(_ x: Double) -> Double {
@@ -21,6 +24,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case .sigmoid: return Activation.stableLogistic(x)
     case .hardtanh: return Swift.min(Swift.max(x, -1), 1)
     case .erf: return ErrorFunction.erf(x / Normal.sqrt2)
+    case .hardsigmoid: return Swift.min(Swift.max(0.25 * x + 0.5, 0), 1)
     }
   }
 
@@ -39,6 +43,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
       return p * Activation.stableLogistic(-x)
     case .hardtanh: return (x >= -1 && x < 1) ? 1 : 0
     case .erf: return 2 * Normal.pdf(x)
+    case .hardsigmoid: return (x >= -2 && x < 2) ? 0.25 : 0
     }
   }
 
@@ -48,6 +53,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     switch self {
     case .relu: return [0]
     case .hardtanh: return [-1, 1]
+    case .hardsigmoid: return [-2, 2]
     default: return []
     }
   }
@@ -58,7 +64,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case .linear: return (-.infinity, .infinity)
     case .relu, .softplus: return (0, .infinity)
     case .tanh, .hardtanh, .erf: return (-1, 1)
-    case .sigmoid: return (0, 1)
+    case .sigmoid, .hardsigmoid: return (0, 1)
     }
   }
 

@@ -6,7 +6,7 @@ import GSL
 /// - s = 0: exact (f(μ), f(μ)², 0, f′(μ), 0).
 /// - s ≥ 1e9, bounded f and softplus: the large-s limits of
 ///   `Activation.largeSigmaMoments` (quadrature cannot resolve f there).
-/// - linear, relu, hardtanh: closed forms (`Activation+ClosedForm.swift`).
+/// - linear, relu, hardtanh, hardsigmoid: closed forms (`Activation+ClosedForm.swift`).
 /// - erf: closed forms for mean, slope, bias; quadrature for E(f − f(μ))².
 /// - tanh, sigmoid, softplus: quadrature of the cancellation-free integrands
 ///   of `SmoothIntegrands`. First the 40- and 64-node Gauss–Hermite rules; if

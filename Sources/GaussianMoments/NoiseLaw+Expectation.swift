@@ -8,14 +8,15 @@ import GSL
 extension NoiseLaw {
   /// E g(u + σξ) for the unit-SD variate ξ of this law, by GSL's adaptive
   /// QAGP over `support`, split where u + σz crosses a kink of g and at
-  /// z = 0 (the Laplace density's cusp). `integrator` is not thread-safe:
-  /// one per thread.
+  /// z = 0 (the Laplace density's cusp); for a discrete law, the exact sum
+  /// over its `atoms`. `integrator` is not thread-safe: one per thread.
   public func expectation(
     _ g: @escaping (Double) -> Double, at u: Double, sigma: Double, kinks: [Double], integrator: Integrator
   ) throws -> Double {
     guard u.isFinite else { throw MomentError.nonFiniteMean(u) }
     guard sigma.isFinite, sigma >= 0 else { throw MomentError.invalidSigma(sigma) }
     if sigma == 0 { return g(u) }
+    if let atoms { return atoms.reduce(0) { $0 + $1.weight * g(u + sigma * $1.z) } }
     let range = support
     let breaks = [0] + kinks.map { ($0 - u) / sigma }
     let result = try integrator.integrate(

@@ -19,6 +19,31 @@ public enum NoiseLaw: String, CaseIterable, Sendable, Codable {
   /// point of that noise, and centring it would make it a different law.
   /// A σ_G of theirs (the scale of |ξ|) is σ = σ_G √(1 − 2/π) here.
   case halfNormal = "half-normal"
+  /// Additive salt-and-pepper (impulse) noise: ξ = 0 with probability
+  /// 1 − p, +1/√p ("salt") or −1/√p ("pepper") with probability p/2 each,
+  /// p = `saltAndPepperRate`. Mean 0, variance 1 (so σξ has SD σ and
+  /// impulses of size ±σ/√p), excess kurtosis 1/p − 3. Bricken et al. 2023
+  /// (appendix H.1, Fig. 24) use salt-and-pepper noise as an alternative to
+  /// Gaussian; their "multiplicative" form that zeroes or saturates units is
+  /// dropout-like and lives with the dropout placements. This is its
+  /// additive form: a discrete law, so every average is a three-term sum —
+  /// exact for every activation.
+  case saltAndPepper = "salt-and-pepper"
+
+  /// p of `saltAndPepper`: the probability that a step carries an impulse.
+  /// Fixed (not yet a checkpoint key): 0.1, impulses of ±√10 σ, the usual
+  /// sparse-impulse regime (kurtosis 10 against the Gaussian's 3).
+  public static let saltAndPepperRate = 0.1
+
+  /// The atoms (z, probability) of a discrete law, nil for laws with a density.
+  public var atoms: [(z: Double, weight: Double)]? {
+    switch self {
+    case .gaussian, .laplace, .halfNormal: return nil
+    case .saltAndPepper:
+      let p = Self.saltAndPepperRate, a = 1 / p.squareRoot()
+      return [(-a, p / 2), (0, 1 - p), (a, p / 2)]
+    }
+  }
 
   /// As printed in tables and reports.
   public var label: String { rawValue }
@@ -29,14 +54,16 @@ public enum NoiseLaw: String, CaseIterable, Sendable, Codable {
   /// E ξ of the unit-SD variate (0 for the symmetric laws).
   public var mean: Double {
     switch self {
-    case .gaussian, .laplace: return 0
+    case .gaussian, .laplace, .saltAndPepper: return 0
     case .halfNormal: return (2 / Double.pi).squareRoot() / Self.halfNormalSD
     }
   }
 
-  /// The density of the unit-SD variate at z.
+  /// The density of the unit-SD variate at z; 0 for a discrete law (its
+  /// mass is in `atoms`, which every average sums over instead).
   public func density(_ z: Double) -> Double {
     switch self {
+    case .saltAndPepper: return 0
     case .gaussian: return exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()
     case .laplace: return exp(-2.0.squareRoot() * abs(z)) / 2.0.squareRoot()
     case .halfNormal:
@@ -54,6 +81,7 @@ public enum NoiseLaw: String, CaseIterable, Sendable, Codable {
   public var support: ClosedRange<Double> {
     switch self {
     case .gaussian, .laplace: return -40...40
+    case .saltAndPepper: let a = 1 / Self.saltAndPepperRate.squareRoot(); return -a...a
     case .halfNormal: return 0...(40 / Self.halfNormalSD)
     }
   }
@@ -111,21 +139,28 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
   public var placement: NoisePlacement
   public var law: NoiseLaw
   public var amplitude: NoiseAmplitude
+  /// Gulcehre's saturation gate (placement `outside`: the noise enters
+  /// φ, the unit's output); nil for additive noise.
+  public var gate: NoiseGate?
 
-  public init(placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma) {
+  public init(
+    placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma, gate: NoiseGate? = nil
+  ) {
     self.placement = placement
     self.law = law
     self.amplitude = amplitude
+    self.gate = gate
   }
 
   /// Additive Gaussian noise with the γσ amplitude: every model before
   /// noise laws existed, and every file without the new keys.
-  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma }
+  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && gate == nil }
 
-  /// "in", or "in, laplace, √(2γ)σ" when not the default.
+  /// "in", or "in, laplace, √(2γ)σ" when not the default; "gated, …" for
+  /// Gulcehre's gate.
   public var label: String {
-    var parts = [placement.label]
-    if law != .gaussian || amplitude != .gammaSigma { parts.append(law.label) }
+    var parts = [gate == nil ? placement.label : "gated"]
+    if law != .gaussian || amplitude != .gammaSigma || gate != nil { parts.append(law.label) }
     if amplitude != .gammaSigma { parts.append(amplitude.label) }
     return parts.joined(separator: ", ")
   }

@@ -19,7 +19,9 @@ public struct LawMomentsReport: Report, Sendable {
     variance = m.variance
     meanSlope = m.meanSlope
     bias = m.bias
-    method = "quadrature (GSL QAGP against the \(m.law.rawValue) density)"
+    method = m.law.atoms == nil
+      ? "quadrature (GSL QAGP against the \(m.law.rawValue) density)"
+      : "exact (sum over the \(m.law.rawValue) law's atoms: 0 w.p. 1 - p, +-sigma/sqrt(p) w.p. p/2 each, p = \(NumberFormat.full(NoiseLaw.saltAndPepperRate)))"
   }
 
   public var table: Table {

@@ -167,7 +167,7 @@ public struct ParadoxSummary: Sendable, Encodable {
       let train = row.sigmaTestNearestTrain.flatMap { c.sigmaTest.firstIndex(of: $0) }
       let best = c.sigmaTest.firstIndex(of: row.bestSigmaTest)!
       t.append([
-        row.noise.label, "\(row.sigmaTrain)", "\(row.seeds)", "\(row.bestSigmaTest)", fmt(row.lossAtBest, row.standardError[best]),
+        c.noiseLabel(row.noise), "\(row.sigmaTrain)", "\(row.seeds)", "\(row.bestSigmaTest)", fmt(row.lossAtBest, row.standardError[best]),
         fmt(row.lossAtZero, zero.map { row.standardError[$0] }), fmt(row.lossAtTrain, train.map { row.standardError[$0] }),
       ])
     }

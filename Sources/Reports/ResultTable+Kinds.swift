@@ -155,7 +155,7 @@ extension ResultTable {
           return .measured(row.meanLoss[i], se: row.standardError[i])
         }
         return [
-          "task": .text(c.task), "noise": .text(row.noise.label), "activation": .text(c.activation),
+          "task": .text(c.task), "noise": .text(c.noiseLabel(row.noise)), "activation": .text(c.activation),
           "sigma_train": .number(row.sigmaTrain), "seeds": .integer(row.seeds), "optimum": .number(row.bestSigmaTest),
           "loss_at_optimum": at(row.bestSigmaTest), "loss_at_zero": at(grid.contains(0) ? 0 : nil),
           "loss_at_train": at(row.sigmaTestNearestTrain),

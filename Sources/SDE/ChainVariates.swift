@@ -12,6 +12,9 @@ public enum ChainVariates: Sendable, Equatable {
   /// |Z|/√(1 − 2/π) with Z standard normal: variance 1, mean
   /// √(2/π)/√(1 − 2/π) — not centred (see `NoiseLaw.halfNormal`).
   case halfNormal
+  /// 0 with probability 1 − p, ±1/√p with probability p/2 each (variance
+  /// 1): additive salt-and-pepper noise, one uniform per variate.
+  case impulse(rate: Double)
 }
 
 extension GaussianStream {
@@ -32,6 +35,16 @@ extension GaussianStream {
     abs(gaussian()) * Self.inverseHalfNormalSD
   }
 
+  /// A salt-and-pepper variate of impulse probability p (variance 1): one
+  /// uniform u on the open grid, −1/√p below p/2, +1/√p in [p/2, p), else 0.
+  @inline(__always)
+  public mutating func impulse(rate p: Double) -> Double {
+    let u = (Double(next() >> 11) + 0.5) * 0x1.0p-53
+    guard u < p else { return 0 }
+    let a = 1 / p.squareRoot()
+    return u < p / 2 ? -a : a
+  }
+
   /// 1/√(1 − 2/π).
   static let inverseHalfNormalSD = 1 / (1 - 2 / Double.pi).squareRoot()
 
@@ -42,6 +55,7 @@ extension GaussianStream {
     case .gaussian: fillGaussian(buffer)
     case .laplace: for i in buffer.indices { buffer[i] = laplace() }
     case .halfNormal: for i in buffer.indices { buffer[i] = halfNormal() }
+    case .impulse(let p): for i in buffer.indices { buffer[i] = impulse(rate: p) }
     }
   }
 }

@@ -8,9 +8,13 @@ import SDE
 /// through the noisy discrete dynamics (DESIGN.md, "The models"):
 ///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
 ///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
+///   h_{t+1} = (1−γ) h_t + γ φ(x_t, ξ_t)                    (gated, `NoiseGate`)
 ///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
-/// from h_0 = 0. The noise ξ (T×B×N standard normals) is drawn once and held
-/// fixed for the backward pass, so the gradient is exact for that sample.
+/// from h_0 = 0. The noise ξ (T×B×N unit-SD variates of the dynamics' law:
+/// standard normals, or Laplace / half-normal / salt-and-pepper ones) is
+/// drawn once and held fixed for the backward pass, so the gradient is exact
+/// for that sample whatever the law (ξ enters additively, so the pass does
+/// not depend on it).
 /// Every matrix product is one BLAS dgemm over the whole batch.
 public enum BPTT {
   /// Loss only (the forward pass).
@@ -54,6 +58,8 @@ public enum BPTT {
     let w: Weights<T>
     let batch: TrialBatch
     let d: Dynamics
+    /// The held noise (the backward pass of gated noise needs it).
+    let noise: [T]?
     /// h_0 … h_T, (T+1)×B×N.
     var states: [T]
     /// x_0 … x_{T−1} (noise included for noise-in), T×B×N.
@@ -70,6 +76,7 @@ public enum BPTT {
       self.batch = batch
       self.inputs = T.array(batch.inputs)
       self.d = d
+      self.noise = noise
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
@@ -119,6 +126,26 @@ public enum BPTT {
                               }
                             }
                           }
+                        }
+                        // Gated noise (Gulcehre et al.): h_{t+1} = (1−γ)h + γφ(x, ξ),
+                        // in float64 per element (a rare, slower path).
+                        if let gate = d.gate {
+                          for step in 0..<t {
+                            let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
+                            T.gemm(
+                              h + r0 * n, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
+                              beta: i > 0 ? 1 : 0)
+                            for r in r0..<r1 {
+                              for j in 0..<n {
+                                let k = r * n + j
+                                let xv = x[k] + shared.bias[j]
+                                let xi = shared.noise.map { $0[step * bn + k] } ?? 0
+                                x[k] = xv
+                                next[k] = keep * h[k] + g * T(gate.value(f, xv.doubleValue, sigma: d.sigma, xi: xi.doubleValue))
+                              }
+                            }
+                          }
+                          return
                         }
                         // One loop per activation (inlined, not switched on
                         // per element); the arithmetic is the same for each.
@@ -171,13 +198,15 @@ public enum BPTT {
           anyStep[at / bo] = true
         }
       }
+      BPTT.noisePointer(noise) { noisePointer in
       dzs.withUnsafeBufferPointer { dzp in
         dxs.withUnsafeMutableBufferPointer { dxp in
           preactivations.withUnsafeBufferPointer { xs in
             w.recurrent.withUnsafeBufferPointer { wRec in
               w.readout.withUnsafeBufferPointer { wOut in
                 let shared = BPTTBackPointers(
-                  dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!)
+                  dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!,
+                  noise: noisePointer)
                 // The same fixed slices of trials as the forward pass.
                 BPTT.forEachSlice(trials: b) { r0, r1 in
                   let rows = r1 - r0, rn = rows * n
@@ -202,9 +231,17 @@ public enum BPTT {
                         }
                         // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
                         let dx = shared.dx + step * bn + r0 * n, x = shared.xs + step * bn + r0 * n
+                        if let gate = d.gate {
+                          // ∂φ/∂x with the held ξ: the gate's slope carries gradient through the noise path.
+                          for k in 0..<rn {
+                            let xi = shared.noise.map { $0[step * bn + r0 * n + k] } ?? 0
+                            dx[k] = g * gh[k] * T(gate.slope(f, x[k].doubleValue, sigma: d.sigma, xi: xi.doubleValue))
+                          }
+                        } else {
                         switch f {
                         case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
                         default: for k in 0..<rn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
+                        }
                         }
                         // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
                         T.gemm(dx, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
@@ -217,6 +254,7 @@ public enum BPTT {
             }
           }
         }
+      }
       }
       // The weight gradients, each one product over the T·B rows:
       // ∂W_out = DZᵀ H_{1…T}, ∂W_rec = DXᵀ H_{0…T−1}, ∂W_in = DXᵀ U.
@@ -287,6 +325,8 @@ struct BPTTPointers<T>: @unchecked Sendable {
 struct BPTTBackPointers<T>: @unchecked Sendable {
   let dz: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, xs: UnsafePointer<T>
   let wRec: UnsafePointer<T>, wOut: UnsafePointer<T>
+  /// The held noise (gated noise's slope needs it); nil without noise.
+  let noise: UnsafePointer<T>?
 }
 
 /// The scalar a BPTT pass runs in: Double (the reference) or Float.

@@ -40,6 +40,17 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   /// nil, and absent from the JSON, for a CTRNN sweep, so those files are
   /// unchanged.
   public var model: String?
+  /// The noise law of every job (nil: Gaussian, and absent from the JSON,
+  /// so sweeps without it read and write as before).
+  public var noiseLaw: NoiseLaw?
+  /// Gulcehre's saturation gate on every job (placement out); nil: additive noise.
+  public var gate: NoiseGate?
+
+  /// What a placement of this sweep is, as printed: "in" for additive
+  /// Gaussian noise, "in, laplace", "gated, half-normal".
+  public func noiseLabel(_ placement: NoisePlacement) -> String {
+    NoiseModel(placement: placement, law: noiseLaw ?? .gaussian, gate: gate).label
+  }
 
   public init(
     task: String, activation: String, hidden: Int, iterations: Int, batch: Int, learningRate: Double, clip: Double,
@@ -146,7 +157,8 @@ extension ParadoxConfig {
     guard let f = Activation(rawValue: activation) else {
       throw TrainingError.invalidOption("activation", "unknown activation '\(activation)'")
     }
-    var o = TrainingOptions(dynamics: Dynamics(activation: f, noise: job.noise, sigma: job.sigmaTrain, dt: dt, tau: tau))
+    var o = TrainingOptions(
+      dynamics: Dynamics(activation: f, noise: job.noise, sigma: job.sigmaTrain, dt: dt, tau: tau, law: noiseLaw ?? .gaussian, gate: gate))
     o.hidden = hidden
     o.iterations = iterations
     o.batchSize = batch

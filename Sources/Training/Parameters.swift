@@ -91,24 +91,38 @@ public struct Parameters: Sendable, Equatable {
       recurrent: Matrix(rows: hidden, columns: hidden, elements: recurrent),
       inputWeights: Matrix(rows: hidden, columns: inputs, elements: input), bias: bias,
       readoutWeights: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
-      task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata, dtype: .f64)
+      task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata.merging(d.gate?.metadata ?? [:]) { $1 },
+      dtype: .f64, noiseLaw: d.law)
   }
 }
 
-/// How the network runs: activation, where the noise enters, σ, dt and τ.
+/// How the network runs: activation, where the noise enters, the law of
+/// its unit-SD variate ξ (σ is the noise's standard deviation whatever the
+/// law), σ, dt and τ.
 public struct Dynamics: Sendable, Equatable {
   public var activation: Activation
   public var noise: NoisePlacement
   public var sigma: Double
   public var dt: Double
   public var tau: Double
+  /// The law of ξ; Gaussian draws exactly the variates training drew
+  /// before laws existed.
+  public var law: NoiseLaw
+  /// Gulcehre's saturation gate (with `noise` outside): the unit's output
+  /// is φ(x, ξ) = α h + (1−α) u + d σ G ξ instead of f(x) + σξ.
+  public var gate: NoiseGate?
   public var gamma: Double { dt / tau }
 
-  public init(activation: Activation, noise: NoisePlacement, sigma: Double, dt: Double = 0.1, tau: Double = 1) {
+  public init(
+    activation: Activation, noise: NoisePlacement, sigma: Double, dt: Double = 0.1, tau: Double = 1, law: NoiseLaw = .gaussian,
+    gate: NoiseGate? = nil
+  ) {
+    self.gate = gate
     self.activation = activation
     self.noise = noise
     self.sigma = sigma
     self.dt = dt
     self.tau = tau
+    self.law = law
   }
 }

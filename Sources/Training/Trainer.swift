@@ -1,6 +1,7 @@
 import CTRNN
 import Foundation
 import GSL
+import GaussianMoments
 import SDE
 import CMallocTuning
 
@@ -20,6 +21,9 @@ public struct TrainingOptions: Sendable {
   public var precision: Precision = .f64
   /// Trials in the fixed evaluation batch behind the reported final loss.
   public var evaluationTrials = 256
+  /// How σ changes over the iterations (annealing); `dynamics.sigma` is σ
+  /// at the first iteration.
+  public var sigmaSchedule = SigmaSchedule.constant
 
   public init(dynamics: Dynamics) { self.dynamics = dynamics }
 
@@ -45,6 +49,30 @@ public struct TrainingOptions: Sendable {
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
     guard evaluationTrials >= 1 else { throw .invalidOption("--eval-trials", "must be at least 1, got \(evaluationTrials)") }
+    // The float32 kernels draw Gaussian noise only.
+    if precision == .f32, d.sigma > 0, d.law != .gaussian {
+      throw .invalidOption("--precision", "f32 trains with Gaussian noise only; use f64 with --noise-law \(d.law.rawValue)")
+    }
+  }
+}
+
+/// Noise annealing over training (Gulcehre et al. 2016, Sec. 3): σ_k =
+/// σ · a(t), t = k/(K − 1) from 0 at the first iteration to 1 at the last.
+public enum SigmaSchedule: String, CaseIterable, Sendable {
+  /// a = 1: σ throughout (every run before schedules existed).
+  case constant
+  /// a = 1 − t: linearly down to 0 at the last iteration.
+  case linear
+  /// a = ½(1 + cos πt): cosine down to 0.
+  case cosine
+
+  public func factor(iteration k: Int, of iterations: Int) -> Double {
+    let t = Double(k) / Double(max(1, iterations - 1))
+    switch self {
+    case .constant: return 1
+    case .linear: return 1 - t
+    case .cosine: return 0.5 * (1 + cos(Double.pi * t))
+    }
   }
 }
 
@@ -116,11 +144,12 @@ public enum Trainer {
     cmalloc_retain_freed_memory(256 << 20)
   }
 
-  /// Standard normals from Philox stream `stream` of `seed`.
-  public static func noise(count: Int, seed: UInt64, stream: UInt64) -> [Double] {
+  /// Unit-SD variates of `law` (standard normals by default) from Philox
+  /// stream `stream` of `seed`; the Gaussian case draws what it always did.
+  public static func noise(count: Int, seed: UInt64, stream: UInt64, law: NoiseLaw = .gaussian) -> [Double] {
     var g = GaussianStream(seed: seed, stream: stream)
     var out = [Double](repeating: 0, count: count)
-    out.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
+    out.withUnsafeMutableBufferPointer { g.fill($0, law: Network.variates(law)) }
     return out
   }
 
@@ -134,7 +163,7 @@ public enum Trainer {
     let batch = task.batch(trials: trials, rng: rng)
     var losses: [Double] = []
     for r in 0..<max(1, repeats) {
-      let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r)) : nil
+      let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r), law: dynamics.law) : nil
       losses.append(BPTT.loss(p, batch, noise: noise, dynamics: dynamics))
       if dynamics.sigma == 0 { break }
     }

@@ -33,9 +33,9 @@ public struct TrainingLoop {
   private var flat: [Double]
   private var adam: Adam
   private let data: GSLRandom
-  /// T×B×N standard normals, refilled in place each step.
+  /// T×B×N unit-SD variates of the dynamics' law, refilled in place each step.
   private var noise: [Double] = []
-  /// The next iteration's noise, drawn in the background.
+  /// The next iteration's Gaussian noise, drawn in the background.
   private let prefetch = NoisePrefetch<Double>()
   /// The float32 path's noise (`precision == .f32`): the 23-bit ziggurat on
   /// the same streams.
@@ -67,17 +67,30 @@ public struct TrainingLoop {
     let batch = task.batch(trials: o.batchSize, rng: data)
     phases.batch += lap()
     let count = o.dynamics.sigma > 0 ? batch.steps * batch.trials * o.hidden : 0
+    // Noise annealing: σ at this iteration (the variates are the same).
+    var dynamics = o.dynamics
+    if o.sigmaSchedule != .constant { dynamics.sigma *= o.sigmaSchedule.factor(iteration: k, of: o.iterations) }
     let (loss, gradient): (Double, Parameters)
     if o.precision == .f32 {
+      // Gaussian only (`TrainingOptions.validate` refuses other laws in f32).
       if count > 0 { prefetch32.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise32) }
       phases.noise += lap()
-      (loss, gradient) = BPTT.lossAndGradientFloat(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: o.dynamics)
+      (loss, gradient) = BPTT.lossAndGradientFloat(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: dynamics)
     } else {
-      // Philox stream k of seed + 2 by the C ziggurat: the same doubles as
-      // GaussianStream(seed:stream:).fillGaussian.
-      if count > 0 { prefetch.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise) }
+      if count > 0 {
+        if o.dynamics.law == .gaussian {
+          // Philox stream k of seed + 2 by the C ziggurat: the same doubles as
+          // GaussianStream(seed:stream:).fillGaussian.
+          prefetch.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise)
+        } else {
+          if noise.count != count { noise = [Double](repeating: 0, count: count) }
+          var g = GaussianStream(seed: o.seed &+ 2, stream: UInt64(k))
+          let law = Network.variates(o.dynamics.law)
+          noise.withUnsafeMutableBufferPointer { g.fill($0, law: law) }
+        }
+      }
       phases.noise += lap()
-      (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: count > 0 ? noise : nil, dynamics: o.dynamics)
+      (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: count > 0 ? noise : nil, dynamics: dynamics)
     }
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }

@@ -2,7 +2,7 @@
 /// checks by appending its list here.
 public enum Catalogue {
   public static var all: [Check] {
-    MomentChecks.all + SDEChecks.all + NetworkChecks.all + AttractorChecks.all + FeedforwardChecks.all
+    MomentChecks.all + SDEChecks.all + NetworkChecks.all + AttractorChecks.all + FeedforwardChecks.all + NoiseLawChecks.all
   }
 
   /// Checks whose name contains `filter` (all when nil).

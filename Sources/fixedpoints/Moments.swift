@@ -40,7 +40,7 @@ struct Moments: ParsableCommand {
   @Option(help: "Seed of the Monte-Carlo samples (GSL mt19937).")
   var seed: UInt = 1
 
-  @Option(help: "Law of xi (SD 1): gaussian, laplace, half-normal (uncentred). Non-Gaussian laws: quadrature against the law's density.")
+  @Option(help: "Law of xi (SD 1): gaussian, laplace, half-normal (uncentred), salt-and-pepper (0 w.p. 0.9, +-sqrt(10) w.p. 0.05 each). Laplace, half-normal: quadrature against the law's density; salt-and-pepper: the exact three-term sum.")
   var noiseLaw: NoiseLaw = .gaussian
 
   @OptionGroup var output: OutputOptions

@@ -34,8 +34,13 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placements, comma-separated: in, out.")
+  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh or hardsigmoid).")
   var noise = "in,out"
+
+  @Option(
+    name: .customLong("noise-law"),
+    help: "Law of the noise of every job, sigma its SD (as train --noise-law): gaussian (default), laplace, half-normal, salt-and-pepper.")
+  var noiseLaw: NoiseLaw = .gaussian
 
   @Option(name: .customLong("sigma-train"), help: "Training noise levels (sd per step, as train --sigma): a list 0,0.5, a range start:stop:step, or both.")
   var sigmaTrain = NumberList([0, 0.25, 0.5, 1.0])
@@ -84,7 +89,9 @@ struct Paradox: ParsableCommand {
     return noise.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }.filter { seen.insert($0).inserted }
   }
 
-  var placements: [NoisePlacement] { placementNames.compactMap(NoisePlacement.init(rawValue:)) }
+  var gated: Bool { placementNames == ["gated"] }
+
+  var placements: [NoisePlacement] { gated ? [.outside] : placementNames.compactMap(NoisePlacement.init(rawValue:)) }
 
   var parsedShard: (k: Int, n: Int) {
     get throws {
@@ -98,8 +105,15 @@ struct Paradox: ParsableCommand {
   }
 
   func validate() throws {
-    for p in placementNames where NoisePlacement(rawValue: p) == nil {
-      throw ValidationError("--noise: unknown placement '\(p)'; use in, out or in,out")
+    for p in placementNames where NoisePlacement(rawValue: p) == nil && !gated {
+      throw ValidationError(
+        p == "gated" ? "--noise gated runs alone (a sweep of gated noise), not with in/out" : "--noise: unknown placement '\(p)'; use in, out, in,out or gated")
+    }
+    if gated {
+      if let problem = NoiseGate().problem(activation: training.activation) { throw ValidationError("--noise gated: \(problem)") }
+      guard [.gaussian, .halfNormal].contains(noiseLaw) else {
+        throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
+      }
     }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
     for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
@@ -132,12 +146,15 @@ struct Paradox: ParsableCommand {
   func run() throws {
     if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
-    let config = ParadoxConfig(
+    var config = ParadoxConfig(
       task: task.name, activation: training.activation.rawValue, hidden: training.hidden, iterations: training.iterations,
       batch: training.batch, learningRate: training.lr, clip: training.clip, dt: training.dt, tau: training.tau,
       trialSteps: task.steps, placements: placements, sigmaTrain: Array(Set(sigmaTrain.values)).sorted(),
       seeds: (1...seeds).map { UInt64($0) }, sigmaTest: Array(Set(sigmaTest.values)).sorted(), evaluationTrials: evalTrials,
       evaluationRepeats: evalRepeats)
+    config.noiseLaw = noiseLaw == .gaussian ? nil : noiseLaw
+    config.gate = gated ? NoiseGate() : nil
+    let sweep = config
     let (k, n) = try parsedShard
     let work = config.jobs(shard: k, of: n)
     var keeper: (@Sendable (KeptNetwork) throws -> String)?
@@ -156,10 +173,10 @@ struct Paradox: ParsableCommand {
     do {
       defer { status.finish() }
       outcomes = try SweepRunner.run(
-        work, config: config, task: task, workers: workers,
+        work, config: sweep, task: task, workers: workers,
         progress: { done, job, _ in
           status.update(
-            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
+            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", sweep.noiseLabel(job.noise), job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)

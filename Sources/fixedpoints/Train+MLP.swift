@@ -10,7 +10,7 @@ extension Train {
   func runMLP() throws {
     var o = MLPTrainer.Options(
       sizes: [MLPTask(rawValue: training.task)?.inputs ?? 1] + Array(repeating: training.hidden, count: hiddenLayers ?? 2) + [1], activation: training.activation,
-      noise: noise, sigma: sigma)
+      noise: noise.placement, sigma: sigma)
     o.iterations = training.iterations
     o.batchSize = training.batch
     o.learningRate = training.lr
@@ -27,7 +27,7 @@ extension Train {
     ]
     try net.write(toPath: output)
     if output != OutputFile.standardOutput {
-      print("wrote \(output): mlp \(net.sizes.map(String.init).joined(separator: "-")) \(training.activation), noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): mlp \(net.sizes.map(String.init).joined(separator: "-")) \(training.activation), noise-\(noise.placement.label), sigma = \(sigma), final loss \(result.finalLoss)")
     }
   }
 }

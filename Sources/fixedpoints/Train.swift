@@ -56,8 +56,12 @@ struct TrainingArguments: ParsableArguments {
     return t
   }
 
-  func options(noise: NoisePlacement, sigma: Double, seed: UInt64) -> TrainingOptions {
-    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau))
+  func options(
+    noise: NoisePlacement, sigma: Double, seed: UInt64, law: NoiseLaw = .gaussian, gate: NoiseGate? = nil,
+    schedule: SigmaSchedule = .constant
+  ) -> TrainingOptions {
+    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau, law: law, gate: gate))
+    o.sigmaSchedule = schedule
     o.hidden = hidden
     o.iterations = iterations
     o.batchSize = batch
@@ -92,6 +96,15 @@ struct TrainingArguments: ParsableArguments {
   }
 }
 
+/// `train --noise`: the two additive placements, or Gulcehre's
+/// saturation-gated noise (stored as placement out with a `noise_gate`).
+enum TrainNoise: String, ExpressibleByArgument, CaseIterable {
+  case inside = "in", outside = "out", gated
+  var placement: NoisePlacement { self == .inside ? .inside : .outside }
+}
+
+extension SigmaSchedule: ExpressibleByArgument {}
+
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a noisy CTRNN by BPTT and write its checkpoint.",
@@ -114,8 +127,17 @@ struct Train: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placement: in (inside f) or out (outside f).")
-  var noise: NoisePlacement = .inside
+  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh or hardsigmoid; --gate-alpha, --gate-p; --noise-law gaussian or half-normal).")
+  var noise: TrainNoise = .inside
+
+  @Option(name: .customLong("gate-alpha"), help: "gated: alpha, the mix of h and its linearisation u (default 1).")
+  var gateAlpha = 1.0
+
+  @Option(name: .customLong("gate-p"), help: "gated: p, the slope of the gate in the saturation Delta = h - u (default 1, > 0).")
+  var gateP = 1.0
+
+  @Option(name: .customLong("sigma-schedule"), help: "Noise annealing: constant (default), linear or cosine from --sigma at the first iteration to 0 at the last (recorded as sigma_schedule; sigma_train is the starting sigma).")
+  var sigmaSchedule: SigmaSchedule = .constant
 
   @Option(help: "Training noise sigma (>= 0): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out); not scaled by dt.")
   var sigma = 0.5
@@ -123,12 +145,19 @@ struct Train: ParsableCommand {
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
 
+  @Option(
+    name: .customLong("noise-law"),
+    help: "Law of the noise variate xi, scaled so sigma stays its standard deviation: gaussian (default), laplace, half-normal (uncentred, mean 1.3236 sigma), salt-and-pepper (0 w.p. 0.9, +-sqrt(10) sigma w.p. 0.05 each). Recorded in the checkpoint (noise_law).")
+  var noiseLaw: NoiseLaw = .gaussian
+
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
   var out: String?
 
   /// The old name of --out, accepted and not shown.
   @Option(name: .customLong("output"), help: .hidden)
   var oldOutput: String?
+
+  var gate: NoiseGate { NoiseGate(alpha: gateAlpha, p: gateP) }
 
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
@@ -145,16 +174,31 @@ struct Train: ParsableCommand {
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
-    do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+    do { try training.options(noise: noise.placement, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+    if noise == .gated {
+      if let problem = gate.problem(activation: training.activation) { throw ValidationError("--noise gated: \(problem)") }
+      guard [.gaussian, .halfNormal].contains(noiseLaw) else {
+        throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
+      }
+    } else if gateAlpha != 1 || gateP != 1 {
+      throw ValidationError("--gate-alpha and --gate-p apply to --noise gated only")
+    }
+    if model == "mlp", noise == .gated || sigmaSchedule != .constant {
+      throw ValidationError("--noise gated and --sigma-schedule apply to --model ctrnn only")
+    }
     try OutputPath.validate(output, option: "-o/--out")
     guard ["ctrnn", "mlp", "dae"].contains(model) else { throw ValidationError("--model must be ctrnn, mlp or dae, got '\(model)'") }
+    if model != "ctrnn", noiseLaw != .gaussian { throw ValidationError("--noise-law applies to --model ctrnn only") }
     if model == "dae" {
       if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
       if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
       guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model dae, got \(training.hidden)") }
     }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
-    if model == "mlp", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
+    if model != "ctrnn", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
+    if precision == .f32, noiseLaw != .gaussian {
+      throw ValidationError("--precision f32 trains with Gaussian noise only; use f64 with --noise-law \(noiseLaw.rawValue)")
+    }
     if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
     if model == "mlp" {
       guard MLPTask(rawValue: training.task) != nil else {
@@ -172,9 +216,11 @@ struct Train: ParsableCommand {
     if model == "mlp" { return try runMLP() }
     if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
-    var options = training.options(noise: noise, sigma: sigma, seed: seed)
+    var options = training.options(
+      noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil, schedule: sigmaSchedule)
     options.precision = precision
-    let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
+    let noiseText = noiseLaw == .gaussian && noise != .gated ? "noise-\(noise.rawValue)" : "noise-\(noise.rawValue) (\(noiseLaw.label))"
+    let progress = Progress(label: "train \(task.name) \(noiseText) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
       defer { progress.finish() }
@@ -195,11 +241,12 @@ struct Train: ParsableCommand {
       partLine = "\nloss per rule: " + parts.map { "\($0.name) \(String(format: "%.4g", $0.loss))" }.joined(separator: ", ")
     }
     let checkpoint = try result.parameters.checkpoint(
-      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss, extraMetadata: metadata)
+      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
+      extraMetadata: metadata.merging(sigmaSchedule == .constant ? [:] : ["sigma_schedule": sigmaSchedule.rawValue]) { $1 })
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)" + partLine)
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, \(noiseText), sigma = \(sigma), final loss \(result.finalLoss)" + partLine)
     }
   }
 }

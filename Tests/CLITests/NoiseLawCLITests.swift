@@ -4,7 +4,8 @@ import XCTest
 /// The `noise_law` / `noise_amplitude` checkpoint keys as a user meets
 /// them: `checkpoint inspect` shows them (defaults for a file without
 /// them), bad values are refused, and `analyze` on a non-Gaussian network
-/// says there is no closure and shows the mean field and the chain.
+/// says the Gaussian closure does not apply and shows the mean field, the
+/// law closure and the chain.
 extension CLITests {
   func testInspectShowsNoiseLawAndAmplitudeWithDefaultsForOldFiles() throws {
     let dir = try checkpointDirectory()
@@ -29,7 +30,7 @@ extension CLITests {
     try assertCheckpointRejected(["analyze", path], naming: "noise_law")
   }
 
-  func testAnalyzeOnALaplaceNetworkShowsMeanFieldAndChainWithoutClosure() throws {
+  func testAnalyzeOnALaplaceNetworkShowsMeanFieldLawClosureAndChain() throws {
     let dir = try checkpointDirectory()
     let path = try writeCheckpoint(Self.checkpointFile(metadata: ["noise_law": "laplace"]), "lap.ckpt", in: dir)
     let args = ["analyze", path, "--input", "0.5,-0.5", "--sigma-test", "0,0.3", "--trajectories", "8", "--steps", "300", "--burn-in", "100"]
@@ -39,7 +40,8 @@ extension CLITests {
     XCTAssertTrue((o["note"] as? String)?.contains("assumes Gaussian noise") == true, "\(o)")
     XCTAssertEqual(o["noise_law"] as? String, "laplace")
     XCTAssertEqual((o["rows"] as? [Any])?.count, 2)
-    XCTAssertNil(o["closure"])
+    XCTAssertNil(o["closure"], "no Gaussian closure section")
+    XCTAssertNotNil((o["rows"] as? [[String: Any]])?.last?["closure"] as? Double, "the law closure's column")
     let text = try run(args)
     XCTAssertTrue(text.stdout.contains("note: the Gaussian closure assumes Gaussian noise"), text.stdout)
     try assertRejected(Array(args.prefix(2)) + ["--task-loss"], naming: "--task-loss")

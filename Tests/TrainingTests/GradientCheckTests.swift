@@ -74,3 +74,53 @@ final class GradientCheckTests: XCTestCase {
     XCTAssertEqual(BPTT.loss(p, batch, noise: xi, dynamics: d), (z - 0.3) * (z - 0.3), accuracy: 1e-16)
   }
 }
+
+/// The gated noisy unit (Gulcehre et al. 2016) through BPTT: the gradient
+/// through α h + (1 − α) u and through the gate's slope with ξ held, by the
+/// same central differences and bound as the additive placements.
+final class GatedGradientCheckTests: XCTestCase {
+  func testGatedHardUnitsGradientMatchesCentralDifferences() throws {
+    let task = FunctionTask(steps: 12)
+    let batch = task.batch(trials: 3, rng: try GSLRandom(seed: 4))
+    for (f, law) in [(Activation.hardtanh, NoiseLaw.halfNormal), (.hardtanh, .gaussian), (.hardsigmoid, .halfNormal)] {
+    var p = try Parameters.initial(hidden: 5, inputs: 1, outputs: 1, seed: 7)
+    // Large enough inputs and biases that some units saturate (hardtanh at ±1, hardsigmoid at ±2), so the gate is on.
+    let scale = f == .hardsigmoid ? 2.0 : 1.0
+    p.input = p.input.map { 3 * scale * $0 }
+    p.bias = [1.4, -1.6, 0.3, 2.0, -0.8].map { scale * $0 }
+      let d = Dynamics(activation: f, noise: .outside, sigma: 0.6, dt: 0.2, tau: 1, law: law, gate: NoiseGate(alpha: 1.15, p: 2))
+      let xi = Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0, law: law)
+      let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
+      let x = p.flat, analytic = g.flat
+      var worst = 0.0, norm = 0.0
+      for k in x.indices {
+        let h = 1e-5 * max(1, abs(x[k]))
+        var plus = x, minus = x
+        plus[k] += h
+        minus[k] -= h
+        let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, dynamics: d)
+          - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, dynamics: d)) / (2 * h)
+        worst = max(worst, abs(numeric - analytic[k]))
+        norm = max(norm, abs(numeric))
+      }
+      XCTAssertLessThanOrEqual(worst, 1e-6 * max(norm, 1e-12), "\(f) \(law): worst |Δ| \(worst), scale \(norm)")
+      // The gate is on somewhere: the loss moves with σ at fixed ξ.
+      var quiet = d
+      quiet.sigma = 0
+      XCTAssertNotEqual(BPTT.loss(p, batch, noise: xi, dynamics: d), BPTT.loss(p, batch, noise: xi, dynamics: quiet))
+    }
+  }
+
+  /// Annealing: the factor is 1 at the first iteration, 0 at the last, and
+  /// monotone between.
+  func testSigmaScheduleEndpoints() {
+    for s in [SigmaSchedule.linear, .cosine] {
+      XCTAssertEqual(s.factor(iteration: 0, of: 11), 1)
+      XCTAssertEqual(s.factor(iteration: 10, of: 11), 0, accuracy: 1e-15)
+      XCTAssertEqual(s.factor(iteration: 5, of: 11), 0.5, accuracy: 1e-15)
+      let values = (0..<11).map { s.factor(iteration: $0, of: 11) }
+      XCTAssertEqual(values, values.sorted(by: >))
+    }
+    XCTAssertEqual(SigmaSchedule.constant.factor(iteration: 7, of: 11), 1)
+  }
+}

@@ -42,6 +42,8 @@ def activation(name):
         return lambda x: 0.5 * (1.0 + np.tanh(0.5 * x))
     if name == "hardtanh":
         return lambda x: np.clip(x, -1.0, 1.0)
+    if name == "hardsigmoid":
+        return lambda x: np.clip(0.25 * x + 0.5, 0.0, 1.0)
     if name == "erf":
         erf = np.vectorize(math.erf)
         return lambda x: erf(x)

@@ -19,7 +19,7 @@ from . import layouts as L
 from . import noise as N
 
 FORMAT = "fixedpoints-ctrnn/1"
-ACTIVATIONS = ("linear", "relu", "softplus", "tanh", "sigmoid", "hardtanh", "erf")
+ACTIVATIONS = ("linear", "relu", "softplus", "tanh", "sigmoid", "hardtanh", "erf", "hardsigmoid")
 NOISE = ("in", "out")
 TARGETS = L.TARGETS
 ZEROS = L.ZEROS

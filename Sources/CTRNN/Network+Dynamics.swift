@@ -51,7 +51,9 @@ extension Network {
       }
     }
     problem.variates = Self.variates(noiseLaw)
-    problem.floatMap = floatChainMap(sigma: sigma)
+    // The float32 kernels draw Gaussian variates only: other laws (and the
+    // gated chain above) have no float32 form, and f32 is refused for them.
+    if noiseLaw == .gaussian { problem.floatMap = floatChainMap(sigma: sigma) }
     return problem
   }
 
@@ -70,7 +72,7 @@ extension Network {
       case .tanh: .tanh
       case .sigmoid: .sigmoid
       case .hardtanh: .hardtanh
-      case .softplus, .erf: nil
+      case .softplus, .erf, .hardsigmoid: nil
       }
     return { x, xi, next in
       let m = x.count / n

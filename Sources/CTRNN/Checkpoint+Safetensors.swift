@@ -29,7 +29,7 @@ extension Checkpoint {
   /// Metadata keys with a typed field; every other key is `extraMetadata`.
   public static let reservedMetadataKeys: Set<String> = [
     "format", "activation", "noise", "sigma_train", "dt", "tau", "task", "seed", "loss",
-    "noise_law", "noise_amplitude",
+    "noise_law", "noise_amplitude", "dropout", "dropout_rate",
   ]
 
   // MARK: - Reading
@@ -125,6 +125,14 @@ extension Checkpoint {
       readoutBias: bOut.values,
       task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype,
       noiseLaw: noiseLaw, noiseAmplitude: noiseAmplitude)
+    // Optional as well: a file without `dropout` has none (every file
+    // before dropout existed reads as it did).
+    if metadata["dropout"] != nil {
+      let site: DropoutSite = try Self.choice(metadata, "dropout")
+      self = try withDropout(site, rate: Self.number(metadata, "dropout_rate"))
+    } else if metadata["dropout_rate"] != nil {
+      throw .badMetadata("dropout_rate is set but dropout (one of state, input) is missing")
+    }
   }
 
   /// A required metadata value that must be one of an enum's raw values.
@@ -182,6 +190,10 @@ extension Checkpoint {
     // are what they were before these keys existed.
     if noiseLaw != .gaussian { metadata["noise_law"] = noiseLaw.rawValue }
     if noiseAmplitude != .gammaSigma { metadata["noise_amplitude"] = noiseAmplitude.rawValue }
+    if let dropout {
+      metadata["dropout"] = dropout.rawValue
+      metadata["dropout_rate"] = "\(dropoutRate)"
+    }
     // Swift's description of a Double is the shortest string that parses
     // back to the same Double: the round trip is exact.
     metadata["sigma_train"] = "\(sigmaTrain)"

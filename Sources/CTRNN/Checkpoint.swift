@@ -45,6 +45,12 @@ public struct Checkpoint: Sendable, Equatable {
   public var loss: Double?
   /// Every other `__metadata__` entry, kept so a round trip loses nothing.
   public var extraMetadata: [String: String]
+  /// Bernoulli dropout of the trained network (`dropout` metadata; nil, no
+  /// dropout, when absent) and its training rate p (`dropout_rate`), the
+  /// dropout counterpart of `sigmaTrain`. Set with `withDropout`, which
+  /// checks the rate.
+  public internal(set) var dropout: DropoutSite? = nil
+  public internal(set) var dropoutRate: Double = 0
 
   /// W_rec, N×N.
   public var recurrent: Matrix
@@ -65,7 +71,9 @@ public struct Checkpoint: Sendable, Equatable {
   /// γ = dt/τ.
   public var gamma: Double { dt / tau }
   /// Placement, law and amplitude as one value.
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
+  public var noiseModel: NoiseModel {
+    NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, dropout: dropout)
+  }
 
   public init(
     activation: Activation, noise: NoisePlacement, sigmaTrain: Double, dt: Double, tau: Double,

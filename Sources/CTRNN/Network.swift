@@ -29,11 +29,18 @@ public struct Network: Sendable {
   public let readoutBias: [Double]
   /// The constant input u.
   public let input: [Double]
+  /// Bernoulli dropout (nil: none) and each unit's rate pᵢ, the
+  /// checkpoint's training rate to begin with; the analysis may set other
+  /// rates (the dropout counterpart of σ_test). `Network+Dropout.swift`.
+  public var dropout: DropoutSite?
+  public var dropoutRates: [Double]
 
   public var size: Int { recurrent.rows }
   public var outputs: Int { readoutWeights.rows }
   public var gamma: Double { dt / tau }
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude) }
+  public var noiseModel: NoiseModel {
+    NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, dropout: dropout)
+  }
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
     guard u.count == k.inputSize else {
@@ -51,6 +58,8 @@ public struct Network: Sendable {
     readoutWeights = k.readoutWeights
     readoutBias = k.readoutBias
     input = u
+    dropout = k.dropout
+    dropoutRates = [Double](repeating: k.dropoutRate, count: k.hiddenSize)
     drive = (0..<k.hiddenSize).map { i in
       k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.inputWeights[i, $1] * u[$1] }
     }
@@ -113,6 +122,7 @@ public enum NetworkParameter: String, Sendable, CaseIterable {
   case sigma, schemes, trajectories, steps, burnIn, threads, thin, input
   case noiseLaw = "noise_law"
   case noiseAmplitude = "noise_amplitude"
+  case dropoutRate = "dropout_rate"
 }
 
 /// Bad input to the network-level analysis.

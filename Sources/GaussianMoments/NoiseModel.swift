@@ -111,22 +111,29 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
   public var placement: NoisePlacement
   public var law: NoiseLaw
   public var amplitude: NoiseAmplitude
+  /// Bernoulli dropout besides the additive noise (nil: none). Its rate,
+  /// like σ, belongs to the analysis, not to the model.
+  public var dropout: DropoutSite?
 
-  public init(placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma) {
+  public init(
+    placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma, dropout: DropoutSite? = nil
+  ) {
     self.placement = placement
     self.law = law
     self.amplitude = amplitude
+    self.dropout = dropout
   }
 
   /// Additive Gaussian noise with the γσ amplitude: every model before
   /// noise laws existed, and every file without the new keys.
-  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma }
+  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && dropout == nil }
 
   /// "in", or "in, laplace, √(2γ)σ" when not the default.
   public var label: String {
     var parts = [placement.label]
     if law != .gaussian || amplitude != .gammaSigma { parts.append(law.label) }
     if amplitude != .gammaSigma { parts.append(amplitude.label) }
+    if let dropout { parts.append(dropout.label) }
     return parts.joined(separator: ", ")
   }
 }

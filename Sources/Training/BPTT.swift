@@ -14,15 +14,19 @@ import SDE
 /// Every matrix product is one BLAS dgemm over the whole batch.
 public enum BPTT {
   /// Loss only (the forward pass).
-  public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics) -> Double {
-    Pass(p, batch, noise: noise, dynamics: dynamics).loss
+  ///
+  /// `masks` (T×B×N, each 0 or 1/(1 − p): `DropoutMasks`) applies the
+  /// dynamics' dropout: on the state, x_t = W_rec (M_t h_t) + …; on f's
+  /// input, h_{t+1} = (1−γ) h_t + γ f(M_t x_t). Nil: no dropout.
+  public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics) -> Double {
+    Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics).loss
   }
 
   /// Loss and its gradient with respect to every parameter.
   public static func lossAndGradient(
-    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    let pass = Pass(p, batch, noise: noise, dynamics: dynamics)
+    let pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
     return (pass.loss, pass.backward())
   }
 
@@ -33,19 +37,27 @@ public enum BPTT {
     let d: Dynamics
     /// h_0 … h_T, (T+1)×B×N.
     var states: [Double]
-    /// x_0 … x_{T−1} (noise included for noise-in), T×B×N.
+    /// x_0 … x_{T−1} (noise included for noise-in; masked for dropout on
+    /// f's input: the argument of f), T×B×N.
     var preactivations: [Double]
+    /// The dropout masks (T×B×N) and where they apply; nil without dropout.
+    let masks: [Double]?
+    let dropout: DropoutSite?
     /// z_0 … z_{T−1}, T×B×O.
     var readouts: [Double]
     var loss = 0.0
 
-    init(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics d: Dynamics) {
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics d: Dynamics) {
       self.p = p
       self.batch = batch
       self.d = d
+      self.masks = masks
+      let dropout = masks == nil ? nil : d.dropout
+      self.dropout = dropout
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
+      precondition(masks == nil || (masks!.count == t * b * n && d.dropout != nil), "masks must hold T×B×N values, with dropout")
       states = [Double](repeating: 0, count: (t + 1) * b * n)
       preactivations = [Double](repeating: 0, count: t * b * n)
       readouts = [Double](repeating: 0, count: t * b * o)
@@ -57,8 +69,19 @@ public enum BPTT {
           readouts.withUnsafeMutableBufferPointer { zs in
             for step in 0..<t {
               let h = hs.baseAddress! + step * bn, x = xs.baseAddress! + step * bn, next = h + bn
-              p.recurrent.withUnsafeBufferPointer { w in
-                BLAS.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+              if dropout == .state, let masks {
+                // W_rec sees the masked state M h.
+                var masked = [Double](repeating: 0, count: bn)
+                for k in 0..<bn { masked[k] = masks[step * bn + k] * h[k] }
+                masked.withUnsafeBufferPointer { mh in
+                  p.recurrent.withUnsafeBufferPointer { w in
+                    BLAS.gemm(mh.baseAddress!, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+                  }
+                }
+              } else {
+                p.recurrent.withUnsafeBufferPointer { w in
+                  BLAS.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+                }
               }
               if i > 0 {
                 batch.inputs.withUnsafeBufferPointer { u in
@@ -75,6 +98,7 @@ public enum BPTT {
                   var xv = x[k] + p.bias[j]
                   let xi = noise.map { $0[step * bn + k] } ?? 0
                   if inside { xv += sigma * xi }
+                  if dropout == .input, let masks { xv *= masks[step * bn + k] }
                   x[k] = xv
                   next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
                 }
@@ -134,10 +158,18 @@ public enum BPTT {
           }
           // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
           for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
+          // Dropout on f's input: ∂(M x)/∂x = M.
+          if dropout == .input, let masks { for k in 0..<bn { dx[k] *= masks[step * bn + k] } }
+          // Dropout on the state: W_rec multiplied M h, so its gradient takes M h.
+          var maskedState: [Double] = []
+          if dropout == .state, let masks { maskedState = (0..<bn).map { masks[step * bn + $0] * h[$0] } }
           for r in 0..<b { for j in 0..<n { grad.bias[j] += dx[r * n + j] } }
           dx.withUnsafeBufferPointer { dxp in
             grad.recurrent.withUnsafeMutableBufferPointer { gw in
-              BLAS.gemm(dxp.baseAddress!, transposeA: true, h, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
+              maskedState.withUnsafeBufferPointer { mh in
+                let state = maskedState.isEmpty ? h : mh.baseAddress!
+                BLAS.gemm(dxp.baseAddress!, transposeA: true, state, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
+              }
             }
             if i > 0 {
               batch.inputs.withUnsafeBufferPointer { u in
@@ -155,7 +187,11 @@ public enum BPTT {
               }
             }
           }
-          for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }
+          if dropout == .state, let masks {
+            for k in 0..<bn { gh[k] = keep * gh[k] + masks[step * bn + k] * previous[k] }
+          } else {
+            for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }
+          }
         }
       }
       return grad

@@ -92,6 +92,7 @@ public struct Parameters: Sendable, Equatable {
       inputWeights: Matrix(rows: hidden, columns: inputs, elements: input), bias: bias,
       readoutWeights: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
       task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata, dtype: .f64)
+    .withDropout(d.dropout, rate: d.dropoutRate)
   }
 }
 
@@ -102,6 +103,10 @@ public struct Dynamics: Sendable, Equatable {
   public var sigma: Double
   public var dt: Double
   public var tau: Double
+  /// Bernoulli dropout in training (nil: none) at rate `dropoutRate`; the
+  /// masks are `DropoutMasks`, drawn per step like the noise.
+  public var dropout: DropoutSite? = nil
+  public var dropoutRate: Double = 0
   public var gamma: Double { dt / tau }
 
   public init(activation: Activation, noise: NoisePlacement, sigma: Double, dt: Double = 0.1, tau: Double = 1) {

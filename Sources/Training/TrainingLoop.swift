@@ -35,6 +35,8 @@ public struct TrainingLoop {
   private let data: GSLRandom
   /// T×B×N standard normals, refilled in place each step.
   private var noise: [Double]
+  /// T×B×N dropout masks (`DropoutMasks`), empty without dropout.
+  private var masks: [Double] = []
 
   public init(task: any TrainingTask, options o: TrainingOptions) throws {
     try o.validate()
@@ -67,8 +69,15 @@ public struct TrainingLoop {
       var g = GaussianStream(seed: o.seed &+ 2, stream: UInt64(k))
       noise.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
     }
+    if o.dynamics.dropout != nil {
+      let count = batch.steps * batch.trials * o.hidden
+      if masks.count != count { masks = [Double](repeating: 0, count: count) }
+      DropoutMasks.fill(&masks, rate: o.dynamics.dropoutRate, seed: o.seed &+ 4, stream: UInt64(k))
+    }
     phases.noise += lap()
-    let (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, dynamics: o.dynamics)
+    let (loss, gradient) = BPTT.lossAndGradient(
+      parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil,
+      dynamics: o.dynamics)
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }
     var g = gradient.flat

@@ -114,6 +114,8 @@ struct Train: ParsableCommand {
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
 
+  @OptionGroup var dropoutOptions: DropoutTrainingOptions
+
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
   var out: String?
 
@@ -133,7 +135,9 @@ struct Train: ParsableCommand {
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
-    do { try training.options(noise: noise, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+    do { try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed)).validate() } catch {
+      throw ValidationError("\(error)")
+    }
     try OutputPath.validate(output, option: "-o/--out")
     guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
@@ -152,7 +156,7 @@ struct Train: ParsableCommand {
   func run() throws {
     if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
-    let options = training.options(noise: noise, sigma: sigma, seed: seed)
+    let options = try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed))
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
@@ -171,7 +175,7 @@ struct Train: ParsableCommand {
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma)\(dropoutOptions.summary), final loss \(result.finalLoss)")
     }
   }
 }

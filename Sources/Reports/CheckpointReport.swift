@@ -16,6 +16,10 @@ public struct CheckpointReport: Report {
   public var task, seed: String?
   public var loss: Double?
   public var extraMetadata: [String: String]
+  /// Bernoulli dropout and its training rate: keys written only for a
+  /// checkpoint with dropout, so every other file's report is what it was.
+  public var dropout: String?
+  public var dropoutRate: Double?
 
   public init(_ c: Checkpoint, file: String) throws {
     self.file = file
@@ -38,11 +42,13 @@ public struct CheckpointReport: Report {
     seed = c.seed
     loss = c.loss
     extraMetadata = c.extraMetadata
+    dropout = c.dropout?.rawValue
+    dropoutRate = c.dropout == nil ? nil : c.dropoutRate
   }
 
   enum CodingKeys: String, CodingKey {
     case file, format, hiddenSize, inputSize, outputSize, parameters, activation, noise, noiseLaw, noiseAmplitude, dtype, sigmaTrain, dt,
-      tau, gamma, spectralRadius, task, seed, loss, extraMetadata
+      tau, gamma, spectralRadius, task, seed, loss, extraMetadata, dropout, dropoutRate
   }
 
   /// Written out so that nil optionals encode as null (the synthesized
@@ -69,6 +75,8 @@ public struct CheckpointReport: Report {
     try c.encode(seed, forKey: .seed)
     try c.encode(loss, forKey: .loss)
     try c.encode(extraMetadata, forKey: .extraMetadata)
+    try c.encodeIfPresent(dropout, forKey: .dropout)
+    try c.encodeIfPresent(dropoutRate, forKey: .dropoutRate)
   }
 
   /// Values left-aligned: most are words, and one long metadata string
@@ -86,6 +94,7 @@ public struct CheckpointReport: Report {
         ("noise law", noiseLaw),
         ("noise amplitude", NoiseAmplitude(rawValue: noiseAmplitude)?.summary ?? noiseAmplitude),
         ("sigma_train", NumberFormat.full(sigmaTrain)),
+      ] + (dropout.map { [("dropout", "\($0), rate \(NumberFormat.full(dropoutRate ?? 0))")] } ?? []) + [
         ("dt", NumberFormat.full(dt)),
         ("tau", NumberFormat.full(tau)),
         ("gamma = dt/tau", NumberFormat.significant(gamma)),

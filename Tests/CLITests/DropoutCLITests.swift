@@ -1,0 +1,56 @@
+import Foundation
+import XCTest
+
+/// Dropout as a user meets it: `train --dropout … --rate …` writes a
+/// checkpoint that records it, `checkpoint inspect` shows it, and `analyze`
+/// reports the dropout closure next to the chain, agreeing within the
+/// stated tolerance (`DropoutStudy.tolerance`: 15 % of the bias + 4 SE).
+extension CLITests {
+  func testTrainWithDropoutThenAnalyzeAgreesWithTheChain() throws {
+    let dir = try trainTemporaryDirectory()
+    for site in ["state", "input"] {
+      let path = dir.appendingPathComponent("\(site).ckpt").path
+      let r = try run(
+        ["train", "--activation", "tanh", "--hidden", "6", "--iterations", "60", "--batch", "8", "--trial-steps", "40",
+         "--sigma", "0.2", "--dropout", site, "--rate", "0.2", "--seed", "2", "-o", path])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      XCTAssertTrue(r.stdout.contains("p = 0.2"), r.stdout)
+      let k = try trainInspect(path)
+      XCTAssertEqual(k["dropout"] as? String, site)
+      XCTAssertEqual(trainNumber(k["dropout_rate"]), 0.2)
+      let a = try run(
+        ["analyze", path, "--sigma-test", "0,0.2", "--rate-test", "0,0.2,0.4", "--trajectories", "32", "--steps", "3000",
+         "--burn-in", "400", "--json"])
+      XCTAssertEqual(a.status, 0, a.stderr)
+      let o = try json(a)
+      let rows = try XCTUnwrap(o["rows"] as? [[String: Any]])
+      XCTAssertEqual(rows.count, 6)
+      for row in rows {
+        XCTAssertEqual(row["agrees"] as? Bool, true, "\(site): \(row)")
+      }
+      // The dropout moves the readout: at p = 0.4, σ = 0 the bias is not 0.
+      let p4 = try XCTUnwrap(rows.first { trainNumber($0["rate"]) == 0.4 && trainNumber($0["sigma"]) == 0 })
+      XCTAssertGreaterThan(abs(try XCTUnwrap(trainNumber(p4["bias"]))), 4 * (try XCTUnwrap(trainNumber(p4["standard_error"]))))
+      XCTAssertTrue((o["agreement"] as? String)?.hasPrefix("closure and chain agree") == true, "\(o)")
+    }
+  }
+
+  func testDropoutOptionsAreChecked() throws {
+    let dir = try trainTemporaryDirectory()
+    let path = dir.appendingPathComponent("x.ckpt").path
+    try assertRejected(["train"] + Self.trainSmall + ["--rate", "0.2", "-o", path], naming: "--rate needs --dropout")
+    try assertRejected(["train"] + Self.trainSmall + ["--dropout", "state", "-o", path], naming: "--dropout needs --rate")
+    try assertRejected(["train"] + Self.trainSmall + ["--dropout", "state", "--rate", "1", "-o", path], naming: "--rate")
+    try assertRejected(["train"] + Self.trainSmall + ["--dropout", "hidden", "--rate", "0.1", "-o", path], naming: "--dropout")
+    XCTAssertEqual(trainContents(dir), [])
+    let plain = dir.appendingPathComponent("plain.ckpt").path
+    try trainSmallModel(plain)
+    XCTAssertNil(try trainInspect(plain)["dropout"], "no dropout key for a file without dropout")
+    try assertRejected(["analyze", plain, "--rate-test", "0.1"], naming: "--rate-test")
+    let drop = dir.appendingPathComponent("drop.ckpt").path
+    try trainSmallModel(drop, ["--dropout", "input", "--rate", "0.1"])
+    try assertRejected(["analyze", drop, "--rate-test", "0.99"], naming: "--rate-test")
+    try assertRejected(["analyze", drop, "--schemes", "chain,em"], naming: "--schemes")
+    try assertRejected(["analyze", drop, "--task-loss"], naming: "--task-loss")
+  }
+}

@@ -11,6 +11,8 @@ extension Checkpoint {
     guard let site else {
       k.dropout = nil
       k.dropoutRate = 0
+      k.unitSigmas = nil
+      k.unitDropoutRates = nil
       return k
     }
     guard rate.isFinite, rate >= 0, rate <= DropoutSite.maximumRate else {
@@ -21,6 +23,28 @@ extension Checkpoint {
     }
     k.dropout = site
     k.dropoutRate = rate
+    return k
+  }
+
+  /// This checkpoint with learned per-unit noise: σᵢ (`sigmas`) and
+  /// dropout rates pᵢ (`rates`), one each per unit, on a checkpoint that
+  /// already has dropout. Sets `sigmaTrain` to √(mean σᵢ²) and
+  /// `dropoutRate` to the mean pᵢ, so reports that print one σ and one p
+  /// print these.
+  public func withLearnedNoise(sigmas: [Double], rates: [Double]) throws(CheckpointError) -> Checkpoint {
+    guard let site = dropout else { throw .badMetadata("noise_sigmas and dropout_rates need dropout (state or input)") }
+    let n = hiddenSize
+    guard sigmas.count == n, rates.count == n else {
+      throw .badMetadata("noise_sigmas has \(sigmas.count) and dropout_rates \(rates.count) values; the network has N = \(n) units")
+    }
+    if let s = sigmas.first(where: { !($0.isFinite && $0 >= 0) }) { throw .badMetadata("noise_sigmas must be finite and >= 0, got \(s)") }
+    if let p = rates.first(where: { !($0.isFinite && $0 >= 0 && $0 <= DropoutSite.maximumRate) }) {
+      throw .badMetadata("dropout_rates must be in 0...\(DropoutSite.maximumRate), got \(p)")
+    }
+    var k = try withDropout(site, rate: rates.reduce(0, +) / Double(n))
+    k.sigmaTrain = (sigmas.reduce(0) { $0 + $1 * $1 } / Double(n)).squareRoot()
+    k.unitSigmas = sigmas
+    k.unitDropoutRates = rates
     return k
   }
 }

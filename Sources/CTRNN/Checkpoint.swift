@@ -51,6 +51,12 @@ public struct Checkpoint: Sendable, Equatable {
   /// checks the rate.
   public internal(set) var dropout: DropoutSite? = nil
   public internal(set) var dropoutRate: Double = 0
+  /// Learned noise (`train --learn-noise`): each unit's σᵢ and dropout rate
+  /// pᵢ (`noise_sigmas`, `dropout_rates` metadata, comma-separated); nil
+  /// when not learned. `sigmaTrain` is then their root mean square and
+  /// `dropoutRate` the mean rate. Set with `withLearnedNoise`.
+  public internal(set) var unitSigmas: [Double]? = nil
+  public internal(set) var unitDropoutRates: [Double]? = nil
 
   /// W_rec, N×N.
   public var recurrent: Matrix

@@ -77,6 +77,8 @@ extension Network {
     let f0 = activation(0)
     let evaluator = try MomentEvaluator()
     let w = recurrent
+    // Each unit's additive noise variance (σ·profileᵢ)².
+    let sigma2 = noiseProfile.map { sigma * sigma * $0 * $0 }
 
     /// Per-unit pre-activation sd (moment-matched) and the dropout part's
     /// covariance W S Wᵀ (state site; nil on the input site).
@@ -92,7 +94,7 @@ extension Network {
         for i in 0..<n { extra[i] = max(product[i, i], 0) }
         wsw = product
       }
-      let s = (0..<n).map { (path[$0] + extra[$0] + (inside ? sigma * sigma : 0)).squareRoot() }
+      let s = (0..<n).map { (path[$0] + extra[$0] + (inside ? sigma2[$0] : 0)).squareRoot() }
       return (s, path, wsw)
     }
 
@@ -151,7 +153,7 @@ extension Network {
       }
       for i in 0..<n {
         let explained = d[i] * d[i] * (path[i] + (wsw.map { max($0[i, i], 0) } ?? 0))
-        q[i, i] += g * g * (max(mom.variance[i] - explained, 0) + (inside ? 0 : sigma * sigma))
+        q[i, i] += g * g * (max(mom.variance[i] - explained, 0) + (inside ? 0 : sigma2[i]))
       }
       let next = try SteinEquation.solve(a: a, q: q)
       let dc = zip(next.elements, c.elements).map { abs($0 - $1) }.max() ?? 0

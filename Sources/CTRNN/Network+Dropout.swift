@@ -12,7 +12,7 @@ extension Network {
   /// ([+ σξ] for noise-in, [+ γσξ] for noise-out). Each step draws 2N
   /// standard normals per trajectory from its own stream: the first N make
   /// the masks (unit i kept iff ηᵢ ≥ Φ⁻¹(pᵢ), probability exactly 1 − pᵢ),
-  /// the second N are ξ. Dropout on f's input masks the noisy
+  /// the second N are ξ (unit i's noise is σ·`noiseProfile`ᵢ·ξᵢ). Dropout on f's input masks the noisy
   /// pre-activation, noise included: the unit's whole input is dropped.
   func dropoutChain(_ site: DropoutSite, sigma: Double, initialState h0: [Double], steps: Int) throws -> MarkovChainProblem {
     try requireGaussianNoise(for: "dropout")
@@ -22,6 +22,7 @@ extension Network {
     // p = 0 gives −∞: every unit kept, as it must be.
     let thresholds = dropoutRates.map { $0 > 0 ? Normal.quantile($0) : -Double.infinity }
     let scales = dropoutRates.map { 1 / (1 - $0) }
+    let sigmas = noiseProfile.map { sigma * $0 }
     var problem = try MarkovChainProblem(dimension: n, noiseDimension: 2 * n, initialState: h0, steps: steps) { x, eta, next in
       let m = x.count / n
       switch site {
@@ -36,8 +37,8 @@ extension Network {
         for r in 0..<m {
           let o = r * n, e = r * 2 * n
           for i in 0..<n {
-            let u = next[o + i] + c[i], xi = eta[e + n + i]
-            next[o + i] = inside ? keep * x[o + i] + g * f(u + sigma * xi) : keep * x[o + i] + g * (f(u) + sigma * xi)
+            let u = next[o + i] + c[i], xi = sigmas[i] * eta[e + n + i]
+            next[o + i] = inside ? keep * x[o + i] + g * f(u + xi) : keep * x[o + i] + g * (f(u) + xi)
           }
         }
       case .input:
@@ -45,10 +46,10 @@ extension Network {
         for r in 0..<m {
           let o = r * n, e = r * 2 * n
           for i in 0..<n {
-            let xi = eta[e + n + i]
+            let xi = sigmas[i] * eta[e + n + i]
             let kept = eta[e + i] >= thresholds[i] ? scales[i] : 0
-            let u = (next[o + i] + c[i] + (inside ? sigma * xi : 0)) * kept
-            next[o + i] = keep * x[o + i] + g * (f(u) + (inside ? 0 : sigma * xi))
+            let u = (next[o + i] + c[i] + (inside ? xi : 0)) * kept
+            next[o + i] = keep * x[o + i] + g * (f(u) + (inside ? 0 : xi))
           }
         }
       }

@@ -34,6 +34,10 @@ public struct Network: Sendable {
   /// rates (the dropout counterpart of σ_test). `Network+Dropout.swift`.
   public var dropout: DropoutSite?
   public var dropoutRates: [Double]
+  /// σᵢ/σ for each unit: the chain and closure with dropout add σ·profileᵢ
+  /// noise to unit i. All 1 except for learned noise, where σ = σ_train
+  /// gives the learned σᵢ.
+  public var noiseProfile: [Double]
 
   public var size: Int { recurrent.rows }
   public var outputs: Int { readoutWeights.rows }
@@ -59,7 +63,12 @@ public struct Network: Sendable {
     readoutBias = k.readoutBias
     input = u
     dropout = k.dropout
-    dropoutRates = [Double](repeating: k.dropoutRate, count: k.hiddenSize)
+    dropoutRates = k.unitDropoutRates ?? [Double](repeating: k.dropoutRate, count: k.hiddenSize)
+    if let sigmas = k.unitSigmas, k.sigmaTrain > 0 {
+      noiseProfile = sigmas.map { $0 / k.sigmaTrain }
+    } else {
+      noiseProfile = [Double](repeating: 1, count: k.hiddenSize)
+    }
     drive = (0..<k.hiddenSize).map { i in
       k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.inputWeights[i, $1] * u[$1] }
     }

@@ -22,11 +22,24 @@ public enum BPTT {
     Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics).loss
   }
 
+  /// Loss, the parameter gradient, and the gradients with respect to the
+  /// noise values ξ as passed (T×B×N, empty without noise) and to the mask
+  /// entries (T×B×N, empty without masks): what learning the noise's scale
+  /// and the dropout rates needs (`AdaptiveNoise`).
+  public static func lossAndGradients(
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]?, dynamics: Dynamics
+  ) -> (loss: Double, gradient: Parameters, noise: [Double], masks: [Double]) {
+    var pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
+    pass.wantsInputGradients = true
+    let g = pass.backward()
+    return (pass.loss, g, pass.noiseGradient, pass.maskGradient)
+  }
+
   /// Loss and its gradient with respect to every parameter.
   public static func lossAndGradient(
     _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    let pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
+    var pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
     return (pass.loss, pass.backward())
   }
 
@@ -43,6 +56,13 @@ public enum BPTT {
     /// The dropout masks (T×B×N) and where they apply; nil without dropout.
     let masks: [Double]?
     let dropout: DropoutSite?
+    let noise: [Double]?
+    /// The pre-activations before the mask (dropout on f's input only).
+    var unmasked: [Double] = []
+    /// Set before `backward` to fill `noiseGradient` and `maskGradient`.
+    var wantsInputGradients = false
+    var noiseGradient: [Double] = []
+    var maskGradient: [Double] = []
     /// z_0 … z_{T−1}, T×B×O.
     var readouts: [Double]
     var loss = 0.0
@@ -54,6 +74,7 @@ public enum BPTT {
       self.masks = masks
       let dropout = masks == nil ? nil : d.dropout
       self.dropout = dropout
+      self.noise = noise
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
@@ -64,6 +85,9 @@ public enum BPTT {
       let g = d.gamma, keep = 1 - g, f = d.activation, sigma = d.sigma, inside = d.noise == .inside
       let bn = b * n
       var total = 0.0
+      if dropout == .input { unmasked = [Double](repeating: 0, count: t * b * n) }
+      var unmaskedValues = unmasked
+      defer { unmasked = unmaskedValues }
       states.withUnsafeMutableBufferPointer { hs in
         preactivations.withUnsafeMutableBufferPointer { xs in
           readouts.withUnsafeMutableBufferPointer { zs in
@@ -98,7 +122,10 @@ public enum BPTT {
                   var xv = x[k] + p.bias[j]
                   let xi = noise.map { $0[step * bn + k] } ?? 0
                   if inside { xv += sigma * xi }
-                  if dropout == .input, let masks { xv *= masks[step * bn + k] }
+                  if dropout == .input, let masks {
+                    unmaskedValues[step * bn + k] = xv
+                    xv *= masks[step * bn + k]
+                  }
                   x[k] = xv
                   next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
                 }
@@ -123,7 +150,25 @@ public enum BPTT {
       loss = weight > 0 ? total / weight : 0
     }
 
-    func backward() -> Parameters {
+    mutating func backward() -> Parameters {
+      let n = p.hidden, b = batch.trials, t = batch.steps
+      if wantsInputGradients {
+        noiseGradient = noise == nil ? [] : [Double](repeating: 0, count: t * b * n)
+        maskGradient = masks == nil ? [] : [Double](repeating: 0, count: t * b * n)
+      }
+      var gn = noiseGradient, gm = maskGradient
+      noiseGradient = []
+      maskGradient = []
+      defer {
+        noiseGradient = gn
+        maskGradient = gm
+      }
+      return backwardPass(noiseGradient: &gn, maskGradient: &gm)
+    }
+
+    /// `gn`, `gm` empty: not wanted; else T×B×N, filled with ∂L/∂ξ and ∂L/∂M.
+    func backwardPass(noiseGradient gn: inout [Double], maskGradient gm: inout [Double]) -> Parameters {
+      let sigma = d.sigma, inside = d.noise == .inside
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       let g = d.gamma, keep = 1 - g, f = d.activation, weight = batch.totalWeight
       let bn = b * n
@@ -156,10 +201,17 @@ public enum BPTT {
             }
             for r in 0..<b { for q in 0..<o { grad.readoutBias[q] += dz[r * o + q] } }
           }
+          // noise-out: h_{t+1} has + γσξ_t.
+          if !gn.isEmpty, !inside { for k in 0..<bn { gn[step * bn + k] = g * sigma * gh[k] } }
           // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
           for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
-          // Dropout on f's input: ∂(M x)/∂x = M.
-          if dropout == .input, let masks { for k in 0..<bn { dx[k] *= masks[step * bn + k] } }
+          // Dropout on f's input: ∂(M x)/∂x = M, ∂(M x)/∂M = x.
+          if dropout == .input, let masks {
+            if !gm.isEmpty { for k in 0..<bn { gm[step * bn + k] = dx[k] * unmasked[step * bn + k] } }
+            for k in 0..<bn { dx[k] *= masks[step * bn + k] }
+          }
+          // noise-in: x_t has + σξ_t.
+          if !gn.isEmpty, inside { for k in 0..<bn { gn[step * bn + k] = sigma * dx[k] } }
           // Dropout on the state: W_rec multiplied M h, so its gradient takes M h.
           var maskedState: [Double] = []
           if dropout == .state, let masks { maskedState = (0..<bn).map { masks[step * bn + $0] * h[$0] } }
@@ -188,6 +240,8 @@ public enum BPTT {
             }
           }
           if dropout == .state, let masks {
+            // ∂L/∂M_t = (dx · W_rec) ⊙ h_t.
+            if !gm.isEmpty { for k in 0..<bn { gm[step * bn + k] = previous[k] * h[k] } }
             for k in 0..<bn { gh[k] = keep * gh[k] + masks[step * bn + k] * previous[k] }
           } else {
             for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }

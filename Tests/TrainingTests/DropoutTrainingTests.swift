@@ -112,3 +112,91 @@ final class DropoutTrainingTests: XCTestCase {
     XCTAssertThrowsError(try TrainingOptions(dynamics: d).validate())
   }
 }
+
+/// Learned per-unit noise and dropout (`AdaptiveNoise`): the objective's
+/// gradient in the weights and in (ρ, α) against central differences with
+/// ξ and u held fixed. The relaxed mask is smooth in p, so the same bound
+/// as `GradientCheckTests` applies (1e-6 of the tensor's gradient scale):
+/// at temperature 0.1 the mask's p-derivative is up to ~10× larger, so h
+/// is 1e-6 here to keep the truncation error O(h²·L‴) below the bound.
+final class AdaptiveNoiseTests: XCTestCase {
+  func testGradientInWeightsAndNoiseParameters() throws {
+    for site in DropoutSite.allCases {
+      for noisePlacement in NoisePlacement.allCases {
+        let task = FunctionTask(steps: 10)
+        let batch = task.batch(trials: 3, rng: try GSLRandom(seed: 4))
+        let p = try Parameters.initial(hidden: 4, inputs: 1, outputs: 1, seed: 7)
+        var d = Dynamics(activation: .tanh, noise: noisePlacement, sigma: 0.3, dt: 0.2, tau: 1)
+        d.dropout = site
+        d.dropoutRate = 0.2
+        let o = AdaptiveNoise.Options(priorSigma: 0.3, priorRate: 0.2, klWeight: 0.05)
+        var noise = AdaptiveNoise(units: 4, options: o)
+        // Units away from the prior, so the KL gradient is not 0.
+        noise.logSigma = noise.logSigma.enumerated().map { $1 + 0.2 * Double($0) - 0.3 }
+        noise.rateLogit = noise.rateLogit.enumerated().map { $1 - 0.3 * Double($0) + 0.2 }
+        let xi = Trainer.noise(count: 10 * 3 * 4, seed: 9, stream: 0)
+        let u = AdaptiveNoise.uniforms(count: 10 * 3 * 4, seed: 10, stream: 0)
+        let r = AdaptiveNoise.objective(p, noise, batch, xi: xi, u: u, dynamics: d, options: o)
+        func loss(_ q: Parameters, _ m: AdaptiveNoise) -> Double {
+          AdaptiveNoise.objective(q, m, batch, xi: xi, u: u, dynamics: d, options: o).loss
+        }
+        // Noise parameters.
+        let v = noise.flat
+        var worst = 0.0, scale = 0.0
+        for k in v.indices {
+          let h = 1e-6
+          var plus = v, minus = v
+          plus[k] += h
+          minus[k] -= h
+          let numeric = (loss(p, AdaptiveNoise(flat: plus)) - loss(p, AdaptiveNoise(flat: minus))) / (2 * h)
+          worst = max(worst, abs(numeric - r.noiseGradient[k]))
+          scale = max(scale, abs(numeric))
+        }
+        XCTAssertGreaterThan(scale, 1e-6, "\(site) \(noisePlacement): the noise parameters must matter")
+        XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "\(site) \(noisePlacement) (rho, alpha): worst \(worst), scale \(scale)")
+        // A few weights (W_rec's first row and the readout), same bound.
+        let x = p.flat, analytic = r.gradient.flat
+        var worstW = 0.0, scaleW = 0.0
+        for k in Array(0..<4) + Array((x.count - 5)..<x.count) {
+          let h = 1e-6 * max(1, abs(x[k]))
+          var plus = x, minus = x
+          plus[k] += h
+          minus[k] -= h
+          let numeric = (loss(Parameters(flat: plus, like: p), noise) - loss(Parameters(flat: minus, like: p), noise)) / (2 * h)
+          worstW = max(worstW, abs(numeric - analytic[k]))
+          scaleW = max(scaleW, abs(numeric))
+        }
+        XCTAssertLessThanOrEqual(worstW, 1e-6 * scaleW, "\(site) \(noisePlacement) weights: worst \(worstW), scale \(scaleW)")
+      }
+    }
+  }
+
+  /// A short run moves σᵢ and pᵢ away from the prior (each unit its own)
+  /// and writes them to the checkpoint, which reads back with them.
+  func testLearnedNoiseRunRecordsPerUnitValues() throws {
+    var d = Dynamics(activation: .tanh, noise: .inside, sigma: 0.3, dt: 0.1, tau: 1)
+    d.dropout = .state
+    d.dropoutRate = 0.2
+    var o = TrainingOptions(dynamics: d)
+    o.hidden = 5
+    o.iterations = 30
+    o.batchSize = 4
+    o.evaluationTrials = 8
+    o.learningRate = 0.02
+    let a = AdaptiveNoise.Options(priorSigma: 0.3, priorRate: 0.2, klWeight: 0.01)
+    let task = FunctionTask(steps: 20)
+    let r = try AdaptiveNoiseTrainer.train(task: task, options: o, adaptive: a)
+    XCTAssertTrue(r.finalLoss.isFinite)
+    XCTAssertGreaterThan(Set(r.noise.sigmas).count, 1, "per-unit sigmas should differ after training")
+    XCTAssertTrue(r.noise.sigmas.contains { abs($0 - 0.3) > 1e-3 })
+    let k = try r.parameters.checkpoint(dynamics: d, task: task.name, seed: 1, loss: r.finalLoss)
+      .withLearnedNoise(sigmas: r.noise.sigmas, rates: r.noise.rates)
+    let back = try Checkpoint(safetensors: k.safetensorsBytes())
+    XCTAssertEqual(back.unitSigmas, r.noise.sigmas)
+    XCTAssertEqual(back.unitDropoutRates, r.noise.rates)
+    XCTAssertEqual(back.sigmaTrain, (r.noise.sigmas.reduce(0) { $0 + $1 * $1 } / 5).squareRoot(), accuracy: 1e-15)
+    let net = try Network(checkpoint: back, input: [0.5])
+    for i in 0..<5 { XCTAssertEqual(net.noiseProfile[i] * back.sigmaTrain, r.noise.sigmas[i], accuracy: 1e-14) }
+    XCTAssertEqual(net.dropoutRates, r.noise.rates)
+  }
+}

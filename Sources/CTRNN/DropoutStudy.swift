@@ -18,6 +18,7 @@ public struct DropoutStudy: Sendable {
   public static let tolerance = 0.15
 
   public struct Level: Sendable {
+    /// The test rate (the mean of the per-unit rates when learned).
     public var rate: Double
     public var sigma: Double
     public var closureReadout: [Double]
@@ -36,7 +37,9 @@ public struct DropoutStudy: Sendable {
   public var noiselessReadout: [Double]
   public var levels: [Level]
 
-  /// `rates` nil: the checkpoint's training rate. At each rate the closure
+  /// `rates` nil: the checkpoint's training rate, or its learned per-unit
+  /// rates (σ_test then scales the learned σᵢ: σ_test = σ_train, their
+  /// root mean square, runs each unit at its learned σᵢ). At each rate the closure
   /// is continued over `sigmas` (sorted as given) from the noiseless state,
   /// and each chain starts at the closure's mean.
   public init(
@@ -55,8 +58,10 @@ public struct DropoutStudy: Sendable {
     plain.dropout = nil
     let settled = try plain.lawMeanField(sigma: 0, start: [Double](repeating: 0, count: base.size))
     var levels: [Level] = []
-    for rate in rates ?? [checkpoint.dropoutRate] {
-      let net = try base.withDropoutRate(rate)
+    // Without test rates: the network's own (per unit when learned).
+    for given in rates.map({ $0.map(Optional.some) }) ?? [nil] {
+      let net = try given.map { try base.withDropoutRate($0) } ?? base
+      let rate = net.dropoutRates.reduce(0, +) / Double(net.size)
       var start = settled
       for sigma in sigmas {
         progress("\(site.label) p = \(rate): closure and chain at sigma = \(sigma)")

@@ -35,6 +35,9 @@ public struct DropoutReport: Report {
   public var sigmaTrain: Double
   public var input: [Double]
   public var target: [Double]?
+  /// Per-unit learned σᵢ and pᵢ (`train --learn-noise`); nil otherwise.
+  public var learnedSigmas: [Double]?
+  public var learnedRates: [Double]?
   public var tolerance: Double
   public var agreement: String
   public var note: String
@@ -49,6 +52,8 @@ public struct DropoutReport: Report {
     input = s.input
     target = s.target
     tolerance = DropoutStudy.tolerance
+    learnedSigmas = s.checkpoint.unitSigmas
+    learnedRates = s.checkpoint.unitDropoutRates
     rows = s.levels.flatMap { level in
       level.closureReadout.indices.map { o in
         let se = level.simulatedStandardError[o], c = level.closureReadout[o], m = level.simulatedReadout[o]
@@ -70,6 +75,9 @@ public struct DropoutReport: Report {
     note = "dropout closure: the pre-activation moment-matched to a Gaussian with the mask's variance p/(1-p) "
       + "entering its covariance (dropout on the state) or the exact two-point mask law over a Gaussian pre-activation "
       + "(dropout on f's input); exact for linear f; the chain draws a fresh mask every step"
+      + (s.checkpoint.unitSigmas == nil ? "" : "; learned noise: each unit has its own sigma_i and p_i (chain and closure "
+        + "alike); sigma_test scales the sigma_i (sigma_test = sigma_train, their RMS, is the learned noise) and a p_test "
+        + "without --rate-test is the mean of the learned p_i")
   }
 
   public var table: Table {
@@ -94,5 +102,12 @@ public struct DropoutReport: Report {
   }
 
   /// The table, then the agreement and the note, each on its own line.
-  public func render(_ format: TableFormat) -> String { table.render(format) + "agreement: \(agreement)\nnote: \(note)\n" }
+  public func render(_ format: TableFormat) -> String {
+    var learned = ""
+    if let learnedSigmas, let learnedRates {
+      learned = "learned sigma_i: " + learnedSigmas.map(NumberFormat.short).joined(separator: " ") + "\n"
+        + "learned p_i: " + learnedRates.map(NumberFormat.short).joined(separator: " ") + "\n"
+    }
+    return table.render(format) + learned + "agreement: \(agreement)\nnote: \(note)\n"
+  }
 }

@@ -135,9 +135,13 @@ struct Train: ParsableCommand {
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
-    do { try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed)).validate() } catch {
+    do {
+      try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed)).validate()
+      try dropoutOptions.adaptive(sigma: sigma)?.validate()
+    } catch {
       throw ValidationError("\(error)")
     }
+    if model == "mlp", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
     try OutputPath.validate(output, option: "-o/--out")
     guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
@@ -157,6 +161,7 @@ struct Train: ParsableCommand {
     if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
     let options = try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed))
+    if let adaptive = dropoutOptions.adaptive(sigma: sigma) { return try runLearnedNoise(task, options, adaptive) }
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {

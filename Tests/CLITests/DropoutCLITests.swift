@@ -54,3 +54,35 @@ extension CLITests {
     try assertRejected(["analyze", drop, "--task-loss"], naming: "--task-loss")
   }
 }
+
+extension CLITests {
+  /// `train --learn-noise` writes per-unit σᵢ and pᵢ; `analyze` at σ_test =
+  /// σ_train (the RMS of the σᵢ) runs them in the chain and the closure and
+  /// the two agree within the stated tolerance.
+  func testLearnedNoiseTrainAndAnalyze() throws {
+    let dir = try trainTemporaryDirectory()
+    let path = dir.appendingPathComponent("learned.ckpt").path
+    let r = try run(
+      ["train", "--activation", "tanh", "--hidden", "6", "--iterations", "60", "--batch", "8", "--trial-steps", "40", "--sigma", "0.3",
+       "--dropout", "input", "--rate", "0.2", "--learn-noise", "--noise-kl", "0.01", "--seed", "2", "-o", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let k = try trainInspect(path)
+    let sigmas = try XCTUnwrap(k["noise_sigmas"] as? [Any]).compactMap(trainNumber)
+    let rates = try XCTUnwrap(k["dropout_rates"] as? [Any]).compactMap(trainNumber)
+    XCTAssertEqual(sigmas.count, 6)
+    XCTAssertEqual(rates.count, 6)
+    let sigmaTrain = try XCTUnwrap(trainNumber(k["sigma_train"]))
+    let a = try run(
+      ["analyze", path, "--sigma-test", "0,\(sigmaTrain)", "--trajectories", "32", "--steps", "3000", "--burn-in", "400", "--json"])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let o = try json(a)
+    XCTAssertEqual((o["learned_sigmas"] as? [Any])?.count, 6)
+    let rows = try XCTUnwrap(o["rows"] as? [[String: Any]])
+    XCTAssertEqual(rows.count, 2)
+    for row in rows { XCTAssertEqual(row["agrees"] as? Bool, true, "\(row)") }
+    try assertRejected(["train"] + Self.trainSmall + ["--learn-noise", "-o", path + "2"], naming: "--learn-noise needs --dropout")
+    try assertRejected(
+      ["train"] + Self.trainSmall + ["--dropout", "state", "--rate", "0.1", "--sigma", "0", "--learn-noise", "-o", path + "2"], naming: "--sigma")
+    try assertRejected(["train"] + Self.trainSmall + ["--noise-kl", "0.1", "-o", path + "2"], naming: "--noise-kl needs --learn-noise")
+  }
+}

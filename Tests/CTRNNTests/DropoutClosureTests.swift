@@ -175,3 +175,47 @@ final class DropoutClosureTests: XCTestCase {
     }
   }
 }
+
+/// Learned per-unit noise: the chain and the closure honour each unit's σᵢ
+/// and pᵢ. Linear f keeps the closure exact, so agreement within 4 SE
+/// (same counting as `testLinearClosureIsExactOnBothSites`).
+final class LearnedNoiseClosureTests: XCTestCase {
+  func testPerUnitSigmaAndRateLinearExact() throws {
+    for site in DropoutSite.allCases {
+      var net = try DropoutClosureTests.network(.linear, .inside, site: site, rate: 0)
+      net.dropoutRates = [0.05, 0.3, 0.5]
+      net.noiseProfile = [0.2, 1, 2.5]
+      let start = try net.deterministicFixedPoints()[0].h
+      let closure = try net.dropoutClosure(sigma: 0.2, start: start)
+      let sim = try net.stationaryEstimate(
+        sigma: 0.2, scheme: .chain, start: closure.mean, options: DropoutClosureTests.simulation(), table: nil)
+      for i in 0..<3 {
+        XCTAssertEqual(sim.mean[i], closure.mean[i], accuracy: 4 * sim.meanStandardError[i], "\(site) mean \(i)")
+        for j in 0..<3 {
+          XCTAssertEqual(sim.covariance[i, j], closure.covariance[i, j], accuracy: 4 * sim.covarianceStandardError[i, j], "\(site) C[\(i),\(j)]")
+        }
+      }
+      // The profile matters: uniform σ gives a covariance off by many SE.
+      var uniform = net
+      uniform.noiseProfile = [1, 1, 1]
+      let other = try uniform.dropoutClosure(sigma: 0.2, start: start)
+      XCTAssertGreaterThan(abs(other.covariance[2, 2] - sim.covariance[2, 2]), 10 * sim.covarianceStandardError[2, 2], "\(site)")
+    }
+  }
+
+  func testLearnedNoiseMetadataRoundTripsAndIsChecked() throws {
+    let k = try NoiseLawTests.checkpoint().withDropout(.state, rate: 0.2).withLearnedNoise(sigmas: [0.1, 0.4], rates: [0.1, 0.3])
+    let back = try Checkpoint(safetensors: k.safetensorsBytes())
+    XCTAssertEqual(back, k)
+    XCTAssertEqual(back.dropoutRate, 0.2, accuracy: 1e-15)
+    XCTAssertEqual(back.sigmaTrain, (0.17 / 2).squareRoot(), accuracy: 1e-15)
+    let net = try Network(checkpoint: back, input: [0])
+    XCTAssertEqual(net.dropoutRates, [0.1, 0.3])
+    XCTAssertEqual(net.noiseProfile[1] * back.sigmaTrain, 0.4, accuracy: 1e-15)
+    XCTAssertThrowsError(try NoiseLawTests.checkpoint().withLearnedNoise(sigmas: [0.1, 0.2], rates: [0.1, 0.1]))
+    XCTAssertThrowsError(try k.withLearnedNoise(sigmas: [0.1], rates: [0.1, 0.1]))
+    var file = try k.safetensorsFile()
+    file.metadata["noise_sigmas"] = "0.1,x"
+    XCTAssertThrowsError(try Checkpoint(safetensors: file.encode())) { e in XCTAssertTrue("\(e)".contains("noise_sigmas"), "\(e)") }
+  }
+}

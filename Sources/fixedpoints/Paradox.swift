@@ -172,7 +172,9 @@ struct Paradox: ParsableCommand {
         work, config: config, task: task, workers: workers,
         progress: { done, job, _ in
           status.update(
-            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
+            done: done,
+            detail: dropout.map { String(format: "done dropout-%@ p_train=%g seed=%llu", $0.rawValue, job.sigmaTrain, job.seed) }
+              ?? String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)

@@ -86,3 +86,30 @@ extension CLITests {
     try assertRejected(["train"] + Self.trainSmall + ["--noise-kl", "0.1", "-o", path + "2"], naming: "--noise-kl needs --learn-noise")
   }
 }
+
+extension CLITests {
+  /// `paradox --dropout`: the sweep over rates writes `dropout` in its
+  /// config, the summary speaks of rates, and `merge` keeps the key; the
+  /// options are checked.
+  func testParadoxOverDropoutRates() throws {
+    let dir = try trainTemporaryDirectory()
+    let base = ["paradox"] + Self.trainSmall + ["--seeds", "1", "--eval-trials", "8", "--eval-repeats", "2", "--dropout", "input"]
+    let out = dir.appendingPathComponent("r.json").path
+    let r = try run(base + ["--rate-train", "0,0.2", "--rate-test", "0,0.2,0.4", "--out", out, "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let o = try json(r)
+    XCTAssertTrue((o["verdict"] as? String)?.hasPrefix("dropout-input: optimum at p_test > 0") == true, "\(o)")
+    let config = try XCTUnwrap((o["results"] as? [String: Any])?["config"] as? [String: Any])
+    XCTAssertEqual(config["dropout"] as? String, "input")
+    XCTAssertEqual((config["sigma_test"] as? [Any])?.count, 3)
+    let text = try run(base + ["--rate-train", "0,0.2", "--rate-test", "0,0.2,0.4"])
+    XCTAssertTrue(text.stdout.contains("dropout-input"), text.stdout)
+    XCTAssertTrue(text.stdout.contains("the sigma columns are dropout rates p"), text.stdout)
+    let merged = try run(["merge", out, "--json"])
+    XCTAssertEqual(merged.status, 0, merged.stderr)
+    try assertRejected(base + ["--rate-train", "0,0.2"], naming: "--rate-test")
+    try assertRejected(base + ["--rate-train", "0,1.2", "--rate-test", "0"], naming: "--rate-train")
+    try assertRejected(base + ["--rate-train", "0", "--rate-test", "0", "--noise", "out"], naming: "--noise")
+    try assertRejected(["paradox"] + Self.trainSmall + ["--rate-train", "0.1"], naming: "--dropout")
+  }
+}

@@ -35,7 +35,8 @@ import GaussianMoments
 /// For a linear f both are exact (the second moments of a linear system
 /// with multiplicative noise close): m and C are the chain's stationary
 /// mean and covariance (`DropoutClosureTests`). At p = 0 both reduce to
-/// `GaussianClosure`.
+/// `GaussianClosure`. With learned noise each unit's σ² is (σ·`noiseProfile`ᵢ)²
+/// and its rate pᵢ its own (`dropoutRates`).
 public struct DropoutClosure: Sendable {
   public var site: DropoutSite
   public var sigma: Double

@@ -37,7 +37,12 @@ let package = Package(
 
     // Stochastic differential equations: problem -> scheme -> solve, ensembles,
     // stationary statistics, 1-D Fokker–Planck and transfer-operator densities.
-    .target(name: "SDE", dependencies: ["GSL"], exclude: ["README.md"]),
+    .target(name: "SDE", dependencies: ["GSL", "CKernels"], exclude: ["README.md"]),
+
+    // The ensembles' innermost loops in C (Philox blocks in lanes, the
+    // ziggurat, the fused float chain step), built per CPU level by
+    // target_clones. Below SDE; imports only the C library.
+    .target(name: "CKernels", exclude: ["README.md"]),
 
     // The one-neuron model (`SingleNeuron`) of `stationary`/`simulate` and its
     // exact 1-D analysis: fixed points, transfer operator, Fokker–Planck,

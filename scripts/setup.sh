@@ -64,5 +64,21 @@ PYEOF
     echo "setup: installing fixedpoints_io (pip install ./python)" >&2
     "$PY" -m pip install -q "$ROOT/python"
   fi
+  # torch, for the tests that run a real torch module through the converter
+  # and fixedpoints_io.from_torch. Only a CPU-only build (version "+cpu"):
+  # PyPI's default Linux wheel pulls the CUDA libraries (~5 GB). Where no CPU
+  # wheel is reachable those tests are skipped, each with its reason.
+  # FIXEDPOINTS_NO_TORCH=1 skips this step.
+  if [ -z "${FIXEDPOINTS_NO_TORCH:-}" ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
+    cpu_torch=$("$PY" -m pip index versions torch 2>/dev/null | sed -n 's/^Available versions: //p' \
+      | tr ',' '\n' | tr -d ' ' | grep '+cpu$' | head -1 || true)
+    if [ -n "$cpu_torch" ]; then
+      echo "setup: installing torch==$cpu_torch (pip, CPU-only build)" >&2
+      "$PY" -m pip install -q "torch==$cpu_torch" \
+        || echo "setup: torch $cpu_torch did not install; the torch tests will be skipped" >&2
+    else
+      echo "setup: no CPU-only torch wheel reachable; the torch tests will be skipped" >&2
+    fi
+  fi
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (need Swift 6.x)" >&2; exit 1; }

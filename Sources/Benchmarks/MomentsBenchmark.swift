@@ -57,22 +57,32 @@ public enum BenchmarkError: Error, CustomStringConvertible, Sendable {
 /// work `benchmarks/moments_numpy.py` does with a vectorised 40-node
 /// Gauss–Hermite rule on the same grid.
 public enum BatchedMomentsBenchmark {
+  /// The (μ, s) grids: μ from −3 to 3 in steps of 0.25 on both; s in
+  /// `narrow` ∈ {0.05, 0.2, 0.5, 0.8} (the trained-network regime, where the
+  /// Gauss–Hermite rules apply) and in `wide` ∈ {1.5, 3, 10, 50} (up to the
+  /// mpmath table's largest s, where `WideGaussianRule` does). The NumPy
+  /// rule is not accurate on the wide grid (tanh at s = 50 would need
+  /// thousands of nodes): its row there is the throughput a user gets.
+  public enum Grid: String, CaseIterable, Sendable {
+    case narrow, wide
+    public var sigmas: [Double] { self == .narrow ? [0.05, 0.2, 0.5, 0.8] : [1.5, 3, 10, 50] }
+  }
+
   public struct Row: Sendable {
     public var activation: Activation
+    public var grid: Grid
     /// "mean" or "mean+slope".
     public var quantities: String
     public var elementsPerSecond: Double
-    /// Share of the elements the single-rule path took (the rest: scalar path).
+    /// Share of the elements a batched rule took (the rest: scalar path).
     public var ruleShare: Double
   }
 
-  /// The grid: μ from −3 to 3 in steps of 0.25 and s ∈ {0.05, 0.2, 0.5, 0.8}
-  /// (the trained-network regime, and where the noise-in closure of the
-  /// bundled tanh model spends its time), repeated to `elements` entries.
-  /// `benchmarks/moments_numpy.py` builds the same grid.
-  public static func grid(elements: Int) -> (mu: [Double], sigma: [Double]) {
+  /// μ from −3 to 3 in steps of 0.25 against the grid's s, repeated to
+  /// `elements` entries. `benchmarks/moments_numpy.py` builds the same grid.
+  public static func grid(_ g: Grid, elements: Int) -> (mu: [Double], sigma: [Double]) {
     let mus = stride(from: -3.0, through: 3.0, by: 0.25).map { $0 }
-    let sigmas = [0.05, 0.2, 0.5, 0.8]
+    let sigmas = g.sigmas
     var mu: [Double] = [], sigma: [Double] = []
     mu.reserveCapacity(elements)
     sigma.reserveCapacity(elements)
@@ -85,23 +95,29 @@ public enum BatchedMomentsBenchmark {
     return (mu, sigma)
   }
 
-  /// Best of `repeats` timed batched evaluations of `elements` (μ, s) each.
-  public static func run(elements: Int, repeats: Int, activations: [Activation] = [.tanh, .sigmoid, .softplus]) throws -> [Row] {
+  /// Best of `repeats` timed batched evaluations of `elements` (μ, s) each, per grid.
+  public static func run(
+    elements: Int, repeats: Int, activations: [Activation] = [.tanh, .sigmoid, .softplus], grids: [Grid] = Grid.allCases
+  ) throws -> [Row] {
     let evaluator = try MomentEvaluator()
-    let (mu, sigma) = grid(elements: elements)
     var rows: [Row] = []
-    for f in activations {
-      let ruled = sigma.filter { $0 > 0 && $0 <= MomentEvaluator.batchedRuleMaxSigma(f) }.count
-      for (name, what) in [("mean", MomentSelection.mean), ("mean+slope", MomentSelection.meanAndSlope)] {
-        var best = Double.infinity
-        for _ in 0..<repeats {
-          let start = DispatchTime.now().uptimeNanoseconds
-          let r = try evaluator.batchedMoments(f, mu: mu, sigma: sigma, what)
-          let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-          guard r.mean.allSatisfy(\.isFinite) else { throw BenchmarkError.failed("non-finite batched moment in the benchmark") }
-          best = Swift.min(best, seconds)
+    for g in grids {
+      let (mu, sigma) = grid(g, elements: elements)
+      for f in activations {
+        let ruled = zip(mu, sigma).filter { m, s in
+          s > 0 && (s <= MomentEvaluator.batchedRuleMaxSigma(f) || MomentEvaluator.wideRuleCovers(f, mu: m, sigma: s))
+        }.count
+        for (name, what) in [("mean", MomentSelection.mean), ("mean+slope", MomentSelection.meanAndSlope)] {
+          var best = Double.infinity
+          for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = try evaluator.batchedMoments(f, mu: mu, sigma: sigma, what)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            guard r.mean.allSatisfy(\.isFinite) else { throw BenchmarkError.failed("non-finite batched moment in the benchmark") }
+            best = Swift.min(best, seconds)
+          }
+          rows.append(Row(activation: f, grid: g, quantities: name, elementsPerSecond: Double(elements) / best, ruleShare: Double(ruled) / Double(elements)))
         }
-        rows.append(Row(activation: f, quantities: name, elementsPerSecond: Double(elements) / best, ruleShare: Double(ruled) / Double(elements)))
       }
     }
     return rows

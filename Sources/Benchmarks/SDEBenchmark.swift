@@ -27,13 +27,15 @@ public enum SDEBenchmark {
   /// steps of 64 neurons, γ = 0.1, σ = 0.5) and returns the best.
   public static func run(
     trajectories: Int = 1000, steps: Int = 2000, dimension: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    repeats: Int = 3, seed: UInt64 = 1
+    repeats: Int = 3, seed: UInt64 = 1, precision: Precision = .f64
   ) throws -> Result {
     let chain = try FixtureNetworks.noiseInTanh(dimension: dimension, steps: steps, seed: seed)
     var best = Double.infinity, checksum = 0.0
     for _ in 0..<max(1, repeats) {
       let start = DispatchTime.now().uptimeNanoseconds
-      let s = try Ensemble.solve(chain, options: EnsembleOptions(trajectories: trajectories, seed: seed, threads: threads))
+      var options = EnsembleOptions(trajectories: trajectories, seed: seed, threads: threads)
+      options.precision = precision
+      let s = try Ensemble.solve(chain, options: options)
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
       best = min(best, seconds)
       checksum = s.finalStates.reduce(0, +) / Double(s.finalStates.count)

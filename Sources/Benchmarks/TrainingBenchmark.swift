@@ -18,6 +18,8 @@ public enum TrainingBenchmark {
     public var repeats = 3
     public var sigma = 0.5
     public var seed: UInt64 = 1
+    /// BPTT precision (`TrainingOptions.precision`).
+    public var precision: Precision = .f64
     /// Also time `Trainer.train` itself (adds its final evaluation).
     public var wholeTrainer = false
     public init() {}
@@ -29,6 +31,7 @@ public enum TrainingBenchmark {
       o.batchSize = batch
       o.iterations = iterations
       o.seed = seed
+      o.precision = precision
       return o
     }
   }

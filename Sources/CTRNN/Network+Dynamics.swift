@@ -18,18 +18,68 @@ extension Network {
     var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
       let m = x.count / n
       Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
-      for r in 0..<m {
-        let o = r * n
-        for i in 0..<n {
-          let u = next[o + i] + c[i]
-          next[o + i] = inside
-            ? keep * x[o + i] + g * f(u + sigma * xi[o + i])
-            : keep * x[o + i] + g * (f(u) + sigma * xi[o + i])
+      // One loop per activation, so the activation is inlined rather than
+      // switched on per element (the same arithmetic, the same bytes).
+      @inline(__always) func apply(_ f: (Double) -> Double) {
+        for r in 0..<m {
+          let o = r * n
+          for i in 0..<n {
+            let u = next[o + i] + c[i]
+            next[o + i] = inside
+              ? keep * x[o + i] + g * f(u + sigma * xi[o + i])
+              : keep * x[o + i] + g * (f(u) + sigma * xi[o + i])
+          }
         }
+      }
+      switch f {
+      case .tanh: apply { Foundation.tanh($0) }
+      case .relu: apply { Swift.max($0, 0) }
+      default: apply { f($0) }
       }
     }
     problem.variates = Self.variates(noiseLaw)
+    problem.floatMap = floatChainMap(sigma: sigma)
     return problem
+  }
+
+  /// The chain's map in float32 (`EnsembleOptions.precision = .f32`): one
+  /// sgemm per step, then the fused vectorised kernel (linear, relu, tanh,
+  /// sigmoid, hardtanh) or, for softplus and erf, the float64 activation
+  /// rounded to float.
+  func floatChainMap(sigma: Double) -> MarkovChainProblem.FloatBatchMap {
+    let n = size, f = activation, inside = noise == .inside
+    let g = Float(gamma), keep = Float(1 - gamma), s = Float(sigma)
+    let weights = recurrent.elements.map { Float($0) }, c = drive.map { Float($0) }
+    let kernel: VectorKernels.Activation? =
+      switch f {
+      case .linear: .linear
+      case .relu: .relu
+      case .tanh: .tanh
+      case .sigmoid: .sigmoid
+      case .hardtanh: .hardtanh
+      case .softplus, .erf: nil
+      }
+    return { x, xi, next in
+      let m = x.count / n
+      guard let xp = x.baseAddress, let np = next.baseAddress, let ip = xi.baseAddress else { return }
+      weights.withUnsafeBufferPointer { w in BLAS.multiplyTransposed(xp, w.baseAddress!, into: np, m: m, n: n, k: n) }
+      c.withUnsafeBufferPointer { cp in
+        if let kernel {
+          VectorKernels.chainStep(
+            kernel, inside: inside, rows: m, n: n, states: xp, next: np, drive: cp.baseAddress!, normals: ip, keep: keep, gamma: g,
+            sigma: s)
+          return
+        }
+        for r in 0..<m {
+          for i in 0..<n {
+            let k = r * n + i, u = np[k] + cp[i]
+            np[k] = inside
+              ? keep * xp[k] + g * Float(f(Double(u + s * ip[k])))
+              : keep * xp[k] + g * (Float(f(Double(u))) + s * ip[k])
+          }
+        }
+      }
+    }
   }
 
   /// σ of the γσ chain for a σ in the network's amplitude convention

@@ -25,6 +25,9 @@ public struct NetworkSimulationOptions: Sendable {
   public var thin = 4
   public var seed: UInt64 = 1
   public var threads = ProcessInfo.processInfo.activeProcessorCount
+  /// float32 runs the exact chain in float32 (sgemm, vectorised kernels,
+  /// float normals); statistics stay float64. The diffusion schemes are float64 only.
+  public var precision: Precision = .f64
   public init() {}
 
   public func validate() throws(NetworkError) {
@@ -81,11 +84,13 @@ extension Network {
     let ensemble = EnsembleOptions(
       trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: size >= 256 ? 32 : 16,
       stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
+    var ensemble32 = ensemble
+    ensemble32.precision = options.precision
     let solution: EnsembleSolution
     do {
       switch scheme {
       case .chain:
-        solution = try Ensemble.solve(chain(sigma: sigma, initialState: h0, steps: options.steps), options: ensemble)
+        solution = try Ensemble.solve(chain(sigma: sigma, initialState: h0, steps: options.steps), options: ensemble32)
       case .eulerMaruyama, .milstein:
         let problem = try diffusionApproximation(sigma: sigma, table: table, initialState: h0, steps: options.steps)
         solution = scheme == .milstein

@@ -48,3 +48,13 @@ extension MLP {
     return affine(net.layers[net.layers.count - 1], h)
   }
 }
+
+extension MLP {
+  /// One noisy forward pass (noise σ·noise() per hidden unit, placed as the
+  /// network's `noise` says), for callers outside this module (the
+  /// feedforward paradox's test loss).
+  public func noisyOutput(_ input: [Double], sigma: Double, noise: () -> Double) throws(MLPError) -> [Double] {
+    try validateInput(input)
+    return Self.forward(self, input, sigma: sigma, noise: noise)
+  }
+}

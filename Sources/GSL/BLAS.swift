@@ -22,12 +22,18 @@ public enum BLAS {
     UnsafePointer<Double>?, Int32, Double, UnsafeMutablePointer<Double>?, Int32
   ) -> Void
   typealias SetThreads = @convention(c) (Int32) -> Void
+  typealias CBLASSgemm = @convention(c) (
+    Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+    UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32
+  ) -> Void
 
   static let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112  // CBLAS enum values
 
   struct Backend: @unchecked Sendable {
     let name: String
     let dgemm: CBLASDgemm
+    /// The float32 product from the same library (the float ensembles and training).
+    let sgemm: CBLASSgemm
     /// OpenBLAS's `openblas_set_num_threads`; nil for GSL's single-threaded CBLAS.
     let setThreads: SetThreads?
   }
@@ -35,14 +41,18 @@ public enum BLAS {
   static let backend: Backend = {
     if ProcessInfo.processInfo.environment["FIXEDPOINTS_BLAS"] != "gslcblas" {
       for library in ["libopenblas.so.0", "libopenblas.so"] {
-        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "cblas_dgemm") else { continue }
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "cblas_dgemm"),
+          let single = dlsym(handle, "cblas_sgemm")
+        else { continue }
         // safe: the C prototype of openblas_set_num_threads is void(int).
         let threads = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
         threads?(1)
         // The handle is kept open for the life of the process: the function
         // pointers above point into it.
         // safe: OpenBLAS's cblas_dgemm has exactly the CBLASDgemm prototype (32-bit ints).
-        return Backend(name: "openblas", dgemm: unsafeBitCast(symbol, to: CBLASDgemm.self), setThreads: threads)
+        return Backend(
+          name: "openblas", dgemm: unsafeBitCast(symbol, to: CBLASDgemm.self), sgemm: unsafeBitCast(single, to: CBLASSgemm.self),
+          setThreads: threads)
       }
     }
     let gsl: CBLASDgemm = { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
@@ -50,7 +60,12 @@ public enum BLAS {
         CBLAS_ORDER(rawValue: UInt32(order)), CBLAS_TRANSPOSE(rawValue: UInt32(ta)), CBLAS_TRANSPOSE(rawValue: UInt32(tb)),
         m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
-    return Backend(name: "gslcblas", dgemm: gsl, setThreads: nil)
+    let gslSingle: CBLASSgemm = { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+      cblas_sgemm(
+        CBLAS_ORDER(rawValue: UInt32(order)), CBLAS_TRANSPOSE(rawValue: UInt32(ta)), CBLAS_TRANSPOSE(rawValue: UInt32(tb)),
+        m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+    return Backend(name: "gslcblas", dgemm: gsl, sgemm: gslSingle, setThreads: nil)
   }()
 
   /// "openblas" or "gslcblas": which dgemm `gemm` uses.
@@ -88,5 +103,25 @@ public enum BLAS {
     m: Int, n: Int, k: Int
   ) {
     backend.dgemm(rowMajor, noTrans, trans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+  }
+
+  /// `gemm` in float32 (sgemm from the same library).
+  @inline(__always)
+  public static func gemm(
+    _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+  ) {
+    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    backend.sgemm(
+      rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans, Int32(m), Int32(n), Int32(k), alpha, a,
+      Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+  }
+
+  /// `multiplyTransposed` in float32.
+  @inline(__always)
+  public static func multiplyTransposed(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int
+  ) {
+    backend.sgemm(rowMajor, noTrans, trans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
   }
 }

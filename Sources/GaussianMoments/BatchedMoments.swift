@@ -33,7 +33,9 @@ public struct BatchedMomentValues: Sendable, Equatable {
 ///   so that every term of the sum is positive (no cancellation; see
 ///   `tanhTerms`, `logisticTerms`, `softplusTerms`). The variance uses the
 ///   scalar path's cancellation-free integrands (`SmoothIntegrands`).
-/// - everything else (s = 0, larger s, linear, relu, hardtanh, erf):
+/// - tanh, sigmoid, softplus at larger s, mean and slope only: the
+///   trapezoidal rule in x of `WideGaussianRule` (|μ| ≲ 300).
+/// - everything else (s = 0, the variance at larger s, linear, relu, hardtanh, erf):
 ///   the scalar `MomentEvaluator.moments` (closed forms, the two-rule
 ///   Gauss–Hermite check, adaptive QAGP), element by element.
 ///
@@ -89,6 +91,14 @@ extension MomentEvaluator {
           guard v.isFinite else { throw MomentNotRepresentable(activation: f, mu: m, sigma: s, quantity: "variance") }
           out.variance[i] = v
         }
+      } else if s > 0, !what.contains(.variance), let wide = WideGaussianRule.rule(f),
+        let (mean, slope) = wide.meanAndSlope(mu: m, s: s, what: what)
+      {
+        if what.contains(.mean) {
+          guard mean.isFinite else { throw MomentNotRepresentable(activation: f, mu: m, sigma: s, quantity: "mean") }
+          out.mean[i] = mean
+        }
+        if what.contains(.meanSlope) { out.meanSlope[i] = slope }
       } else {
         let r = try moments(f, mu: m, sigma: s)
         if what.contains(.mean) { out.mean[i] = r.mean }

@@ -126,9 +126,18 @@ public final class MomentEvaluator {
     }
     // Adaptive: the integrand changes on the scale 1/s around ξ₀ = |μ|/s,
     // where μ − sξ crosses 0; give QAGP those points so no feature is missed.
+    // The features decay away from ξ₀ like e^{−a s|ξ − ξ₀|} (a = 1 for the
+    // logistic and softplus, 2 for tanh), so the points reach out to 40/s
+    // (e^{−40} ≈ 4e-18): with only ±8/s, at s ≳ 300 QAGP took the
+    // e^{−8} ≈ 3e-4 of the integrand left beyond ξ₀ + 8/s for smooth on its
+    // long last interval, and returned sigmoid's slope 5e-4 off (tanh 1e-7)
+    // with an error estimate of 1e-17.
+    // ξ₀ itself is left out when it is within 1e-3/s of the fold at 0: the
+    // integrands are smooth there, and a sliver [0, ξ₀] (ξ₀ = 1e-308 at
+    // μ = 1e-300) is one GSL rejects as a singularity.
     let xi0 = abs(mu) / s
-    var points: [Double] = [xi0]
-    for k in [-8.0, -2, 2, 8] { points.append(xi0 + k / s) }
+    var points: [Double] = xi0 * s >= 1e-3 ? [xi0] : []
+    for k in [-40.0, -20, -8, -2, 2, 8, 20, 40] { points.append(xi0 + k / s) }
     integrator.relativeTolerance = adaptiveTolerance
     let r = try integrator.integrate(
       { xi in h(s * xi) * Normal.pdf(xi) }, from: 0, to: 40, breakpoints: points,

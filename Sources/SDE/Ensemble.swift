@@ -13,7 +13,10 @@ public enum Ensemble {
     _ problem: SDEProblem, _ scheme: some SDEScheme, options: EnsembleOptions
   ) throws(SDEError) -> EnsembleSolution {
     let h = problem.step, sqrtH = h.squareRoot(), n = problem.dimension
-    let engine = EnsembleEngine(
+    guard options.precision == .f64 else {
+      throw .invalidArgument("SDE ensembles run in float64 only (precision \(options.precision.rawValue) asked)")
+    }
+    let engine = EnsembleEngine<Double>(
       dimension: n, noiseDimension: n, steps: problem.stepCount, initialState: problem.initialState,
       time: { problem.time(afterSteps: $0) },
       makeStepper: { batch in
@@ -30,8 +33,9 @@ public enum Ensemble {
 
   /// Runs the chain for every trajectory. Path times are step indices.
   public static func solve(_ chain: MarkovChainProblem, options: EnsembleOptions) throws(SDEError) -> EnsembleSolution {
+    if options.precision == .f32 { return try solveFloat(chain, options: options) }
     let n = chain.dimension
-    let engine = EnsembleEngine(
+    let engine = EnsembleEngine<Double>(
       dimension: n, noiseDimension: chain.noiseDimension, steps: chain.steps, initialState: chain.initialState,
       time: { Double($0) },
       makeStepper: { batch in
@@ -47,6 +51,36 @@ public enum Ensemble {
       }, variates: chain.variates)
     return try engine.run(options)
   }
+}
+
+extension Ensemble {
+  /// The chain stepped in float32 through its `floatMap`.
+  static func solveFloat(_ chain: MarkovChainProblem, options: EnsembleOptions) throws(SDEError) -> EnsembleSolution {
+    guard let map = chain.floatMap else { throw .invalidArgument("this chain has no float32 form; use precision f64") }
+    let n = chain.dimension
+    let engine = EnsembleEngine<Float>(
+      dimension: n, noiseDimension: chain.noiseDimension, steps: chain.steps, initialState: chain.initialState,
+      time: { Double($0) },
+      makeStepper: { batch in
+        let next = UnsafeMutableBufferPointer<Float>.allocate(capacity: batch * n)
+        next.initialize(repeating: 0)
+        let owner = FloatBufferOwner(next)
+        return { states, _, normals in
+          withExtendedLifetime(owner) {
+            map(UnsafeBufferPointer(states), UnsafeBufferPointer(normals), next)
+            _ = states.update(fromContentsOf: next)
+          }
+        }
+      }, variates: chain.variates)
+    return try engine.run(options)
+  }
+}
+
+/// Frees a float scratch buffer when the stepper that captured it goes away.
+final class FloatBufferOwner {
+  let buffer: UnsafeMutableBufferPointer<Float>
+  init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
+  deinit { buffer.deallocate() }
 }
 
 /// Frees a scratch buffer when the stepper that captured it goes away.

@@ -1,12 +1,15 @@
+import CKernels
 import Foundation
 
 /// The batched, multi-threaded loop shared by SDE and Markov-chain ensembles:
 /// draw each trajectory's normals from its own stream, advance the chunk,
-/// check finiteness, save paths, accumulate statistics.
-struct EnsembleEngine {
+/// check finiteness, save paths, accumulate statistics. `Scalar` is the type
+/// the states and normals are stepped in (Double, or Float for the float32
+/// chains); paths, final states and statistics are float64 either way.
+struct EnsembleEngine<Scalar: EnsembleScalar> {
   /// Advances an M×n batch one step: (states, step index k, M×d normals).
   typealias Stepper = (
-    _ states: UnsafeMutableBufferPointer<Double>, _ step: Int, _ normals: UnsafeMutableBufferPointer<Double>
+    _ states: UnsafeMutableBufferPointer<Scalar>, _ step: Int, _ normals: UnsafeMutableBufferPointer<Scalar>
   ) -> Void
 
   let dimension: Int
@@ -68,15 +71,29 @@ struct EnsembleEngine {
 
     let runChunk = { (c: Int) in
       let first = c * chunkSize, size = min(chunkSize, m - first)
-      let states = UnsafeMutableBufferPointer<Double>.allocate(capacity: size * n)
-      let normals = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, size * d))
+      let states = UnsafeMutableBufferPointer<Scalar>.allocate(capacity: size * n)
+      let normals = UnsafeMutableBufferPointer<Scalar>.allocate(capacity: max(1, size * d))
       normals.initialize(repeating: 0)
+      // One state converted to float64 for the accumulator (float chains).
+      let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+      row.initialize(repeating: 0)
+      // Non-Gaussian laws are drawn in float64 (GaussianStream) and rounded.
+      let lawScratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, d))
+      lawScratch.initialize(repeating: 0)
+      // Gaussian variates: the C ziggurat on each trajectory's Philox stream
+      // (for Double, the very values GaussianStream.fillGaussian gives).
+      let philox = UnsafeMutablePointer<fp_philox_stream>.allocate(capacity: size)
+      for j in 0..<size { fp_stream_init(philox + j, options.seed, UInt64(first + j)) }
       defer {
         states.deallocate()
         normals.deallocate()
+        row.deallocate()
+        lawScratch.deallocate()
+        philox.deallocate()
       }
-      for j in 0..<size { _ = UnsafeMutableBufferPointer(rebasing: states[j * n..<(j + 1) * n]).initialize(fromContentsOf: initialState) }
-      var streams = (0..<size).map { GaussianStream(seed: options.seed, stream: UInt64(first + $0)) }
+      let start = initialState.map { Scalar($0) }
+      for j in 0..<size { _ = UnsafeMutableBufferPointer(rebasing: states[j * n..<(j + 1) * n]).initialize(fromContentsOf: start) }
+      var streams = variates == .gaussian ? [] : (0..<size).map { GaussianStream(seed: options.seed, stream: UInt64(first + $0)) }
       var failedAt = [Int](repeating: 0, count: size)
       let stepper = makeStepper(size)
       let accumulator = layout.map { StationaryAccumulator(layout: $0, trajectories: size) }
@@ -84,23 +101,32 @@ struct EnsembleEngine {
       func savePath(row: Int) {
         for j in 0..<size {
           let dst = ((first + j) * rows + row) * n
-          for i in 0..<n { paths[dst + i] = states[j * n + i] }
+          for i in 0..<n { paths[dst + i] = states[j * n + i].doubleValue }
         }
       }
       if rows > 0 { savePath(row: 0) }
       var nextRow = 1
       for k in 0..<steps {
-        if d > 0 {
-          for j in 0..<size {
-            streams[j].fill(UnsafeMutableBufferPointer(rebasing: normals[j * d..<(j + 1) * d]), law: variates)
+        if d > 0, let base = normals.baseAddress {
+          if variates == .gaussian {
+            for j in 0..<size { Scalar.fillGaussian(philox + j, base + j * d, count: d) }
+          } else {
+            for j in 0..<size {
+              streams[j].fill(lawScratch, law: variates)
+              for i in 0..<d { normals[j * d + i] = Scalar(lawScratch[i]) }
+            }
           }
         }
         stepper(states, k, normals)
         let s = k + 1
-        for j in 0..<size where failedAt[j] == 0 {
-          for i in 0..<n where !states[j * n + i].isFinite {
-            failedAt[j] = s
-            break
+        // The whole chunk checked at once; which trajectory failed is looked
+        // for only when something did.
+        if Scalar.anyNonFinite(states.baseAddress!, count: size * n) {
+          for j in 0..<size where failedAt[j] == 0 {
+            for i in 0..<n where !states[j * n + i].isFinite {
+              failedAt[j] = s
+              break
+            }
           }
         }
         if rows > 0 && (s % every == 0 || s == steps) {
@@ -110,11 +136,18 @@ struct EnsembleEngine {
         if let accumulator, let o = options.stationary, s > o.burnIn, (s - o.burnIn) % o.thin == 0 {
           let record = (s - o.burnIn) / o.thin - 1
           for j in 0..<size where failedAt[j] == 0 {
-            accumulator.add(trajectory: j, record: record, state: UnsafeBufferPointer(rebasing: states[j * n..<(j + 1) * n]))
+            if Scalar.self == Double.self {
+              states.withMemoryRebound(to: Double.self) { s in
+                accumulator.add(trajectory: j, record: record, state: UnsafeBufferPointer(rebasing: s[j * n..<(j + 1) * n]))
+              }
+            } else {
+              for i in 0..<n { row[i] = states[j * n + i].doubleValue }
+              accumulator.add(trajectory: j, record: record, state: UnsafeBufferPointer(row))
+            }
           }
         }
       }
-      for i in 0..<(size * n) { finalStates[first * n + i] = states[i] }
+      for i in 0..<(size * n) { finalStates[first * n + i] = states[i].doubleValue }
       accumulator?.flushAll()  // here, on this chunk's thread, not later in the serial reduction
       results[c].failedAt = failedAt
       results[c].accumulator = accumulator

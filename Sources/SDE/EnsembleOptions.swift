@@ -19,6 +19,11 @@ public struct EnsembleOptions: Sendable, Equatable {
   public var savePathsEvery: Int?
   /// Accumulate stationary statistics after a burn-in.
   public var stationary: StationaryOptions?
+  /// The precision the steps run in (Markov chains with a float32 map only;
+  /// statistics are float64 either way). float32 draws its normals from the
+  /// same per-trajectory stream as float64, by a 23-bit ziggurat, so its
+  /// results are a different sample, equally independent of the thread count.
+  public var precision: Precision = .f64
 
   public init(
     trajectories: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -19,6 +19,15 @@ public struct MarkovChainProblem: Sendable {
   /// The law of the per-step variates `map` receives in `normals` (each of
   /// variance 1); Gaussian unless set.
   public var variates: ChainVariates = .gaussian
+  /// The same map in float32 (`EnsembleOptions.precision = .f32`), with the
+  /// same contract as `map`; nil when the chain has no float32 form.
+  public var floatMap: FloatBatchMap?
+
+  /// `BatchMap` in float32.
+  public typealias FloatBatchMap = @Sendable (
+    _ states: UnsafeBufferPointer<Float>, _ normals: UnsafeBufferPointer<Float>,
+    _ next: UnsafeMutableBufferPointer<Float>
+  ) -> Void
 
   public init(
     dimension: Int, noiseDimension: Int, initialState: [Double], steps: Int, map: @escaping BatchMap

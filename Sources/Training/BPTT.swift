@@ -9,136 +9,221 @@ import SDE
 ///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
 ///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
 ///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
-/// from h_0 = 0. The noise ξ (T×B×N standard normals) is drawn once and held
+/// from h_0 = 0, optionally with dropout masks M_t (`masks`, each 0 or
+/// 1/(1 − p): `DropoutMasks`): on the state, x_t = W_rec (M_t ⊙ h_t) + …;
+/// on f's input, h_{t+1} = (1−γ) h_t + γ f(M_t ⊙ x_t) [+ γσξ_t]. The noise ξ (T×B×N standard normals) is drawn once and held
 /// fixed for the backward pass, so the gradient is exact for that sample.
 /// Every matrix product is one BLAS dgemm over the whole batch.
 public enum BPTT {
   /// Loss only (the forward pass).
   ///
-  /// `masks` (T×B×N, each 0 or 1/(1 − p): `DropoutMasks`) applies the
-  /// dynamics' dropout: on the state, x_t = W_rec (M_t h_t) + …; on f's
-  /// input, h_{t+1} = (1−γ) h_t + γ f(M_t x_t). Nil: no dropout.
+  /// `masks` (T×B×N) applies the dynamics' dropout (`Dynamics.dropout`,
+  /// which must be set with them); nil: no dropout.
   public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics) -> Double {
-    Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics).loss
-  }
-
-  /// Loss, the parameter gradient, and the gradients with respect to the
-  /// noise values ξ as passed (T×B×N, empty without noise) and to the mask
-  /// entries (T×B×N, empty without masks): what learning the noise's scale
-  /// and the dropout rates needs (`AdaptiveNoise`).
-  public static func lossAndGradients(
-    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]?, dynamics: Dynamics
-  ) -> (loss: Double, gradient: Parameters, noise: [Double], masks: [Double]) {
-    var pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
-    pass.wantsInputGradients = true
-    let g = pass.backward()
-    return (pass.loss, g, pass.noiseGradient, pass.maskGradient)
+    Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics).loss
   }
 
   /// Loss and its gradient with respect to every parameter.
   public static func lossAndGradient(
     _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    var pass = Pass(p, batch, noise: noise, masks: masks, dynamics: dynamics)
+    let pass = Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics)
     return (pass.loss, pass.backward())
   }
 
+  /// Loss, the parameter gradient, and the gradients with respect to the
+  /// noise values ξ as passed (T×B×N, empty without noise) and to the mask
+  /// entries (T×B×N, empty without masks): what learning the noise's scale
+  /// and the dropout rates needs (`AdaptiveNoise`). Float64 only.
+  public static func lossAndGradients(
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]?, dynamics: Dynamics
+  ) -> (loss: Double, gradient: Parameters, noise: [Double], masks: [Double]) {
+    let pass = Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics)
+    let r = pass.backward(inputGradients: true)
+    return (pass.loss, r.gradient, r.noise, r.masks)
+  }
+
+  /// `lossAndGradient` computed in float32 (sgemm; weights, states and
+  /// noise in float), the loss summed in float64 and the gradient returned
+  /// in float64 for the float64 Adam update (mixed precision).
+  public static func lossAndGradientFloat(
+    _ p: Parameters, _ batch: TrialBatch, noise: [Float]?, dynamics: Dynamics
+  ) -> (loss: Double, gradient: Parameters) {
+    let pass = Pass<Float>(p, batch, noise: noise, dynamics: dynamics)
+    return (pass.loss, pass.backward())
+  }
+
+  /// `loss` in float32 (float64 sum).
+  public static func lossFloat(_ p: Parameters, _ batch: TrialBatch, noise: [Float]?, dynamics: Dynamics) -> Double {
+    Pass<Float>(p, batch, noise: noise, dynamics: dynamics).loss
+  }
+
+  /// Calls body with the noise's base address (nil without noise).
+  @inline(__always)
+  static func noisePointer<T>(_ noise: [T]?, _ body: (UnsafePointer<T>?) -> Void) {
+    if let noise { noise.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
+  }
+
+  /// Calls body with the array's base address when `use` (nil otherwise).
+  @inline(__always)
+  static func mutablePointer<T>(_ a: inout [T], if use: Bool, _ body: (UnsafeMutablePointer<T>?) -> Void) {
+    if use { a.withUnsafeMutableBufferPointer { body($0.baseAddress) } } else { body(nil) }
+  }
+
+  /// The forward pass's dropout buffers: the masks, M ⊙ h (on the state)
+  /// and x before the mask (on f's input); nil where they do not apply.
+  @inline(__always)
+  static func dropoutPointers<T>(
+    _ masks: [T]?, _ maskedStates: inout [T], _ unmasked: inout [T], site: DropoutSite?,
+    _ body: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+  ) {
+    noisePointer(masks) { m in
+      mutablePointer(&maskedStates, if: site == .state) { ms in
+        mutablePointer(&unmasked, if: site == .input) { un in body(m, ms, un) }
+      }
+    }
+  }
+
+  /// The backward pass's extra buffers: the masks (nil without), the
+  /// states, x before the mask (its base address; meaningful for dropout on
+  /// f's input only) and the input gradients (nil when empty: not wanted).
+  @inline(__always)
+  static func backwardPointers<T>(
+    _ masks: [T]?, _ states: [T], _ unmasked: [T], _ noiseGradient: inout [T], _ maskGradient: inout [T],
+    _ body: (UnsafePointer<T>?, UnsafePointer<T>, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+  ) {
+    noisePointer(masks) { m in
+      states.withUnsafeBufferPointer { hs in
+        unmasked.withUnsafeBufferPointer { un in
+          mutablePointer(&noiseGradient, if: !noiseGradient.isEmpty) { gn in
+            mutablePointer(&maskGradient, if: !maskGradient.isEmpty) { gm in body(m, hs.baseAddress!, un.baseAddress, gn, gm) }
+          }
+        }
+      }
+    }
+  }
+
   /// One forward pass with everything the backward pass needs.
-  struct Pass {
+  struct Pass<T: TrainingScalar> {
     let p: Parameters
+    /// The weights in T (the parameters themselves when T is Double).
+    let w: Weights<T>
     let batch: TrialBatch
     let d: Dynamics
     /// h_0 … h_T, (T+1)×B×N.
-    var states: [Double]
-    /// x_0 … x_{T−1} (noise included for noise-in; masked for dropout on
-    /// f's input: the argument of f), T×B×N.
-    var preactivations: [Double]
-    /// The dropout masks (T×B×N) and where they apply; nil without dropout.
-    let masks: [Double]?
+    var states: [T]
+    /// x_0 … x_{T−1} (noise included for noise-in; with dropout on f's
+    /// input, masked: f's argument), T×B×N.
+    var preactivations: [T]
+    /// The dropout masks (T×B×N) and their site; nil without dropout.
+    let masks: [T]?
     let dropout: DropoutSite?
-    let noise: [Double]?
-    /// The pre-activations before the mask (dropout on f's input only).
-    var unmasked: [Double] = []
-    /// Set before `backward` to fill `noiseGradient` and `maskGradient`.
-    var wantsInputGradients = false
-    var noiseGradient: [Double] = []
-    var maskGradient: [Double] = []
+    let hasNoise: Bool
+    /// Dropout on the state: M_t ⊙ h_t, what W_rec multiplies (T×B×N);
+    /// empty otherwise.
+    var maskedStates: [T] = []
+    /// Dropout on f's input: x_t before the mask (T×B×N); empty otherwise.
+    var unmasked: [T] = []
     /// z_0 … z_{T−1}, T×B×O.
-    var readouts: [Double]
+    var readouts: [T]
+    /// The inputs u_t in T, T×B×I.
+    let inputs: [T]
     var loss = 0.0
 
-    init(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics d: Dynamics) {
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics) {
       self.p = p
-      self.batch = batch
-      self.d = d
       self.masks = masks
       let dropout = masks == nil ? nil : d.dropout
       self.dropout = dropout
-      self.noise = noise
+      self.hasNoise = noise != nil
+      self.w = Weights(p)
+      self.batch = batch
+      self.inputs = T.array(batch.inputs)
+      self.d = d
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
       precondition(masks == nil || (masks!.count == t * b * n && d.dropout != nil), "masks must hold T×B×N values, with dropout")
-      states = [Double](repeating: 0, count: (t + 1) * b * n)
-      preactivations = [Double](repeating: 0, count: t * b * n)
-      readouts = [Double](repeating: 0, count: t * b * o)
-      let g = d.gamma, keep = 1 - g, f = d.activation, sigma = d.sigma, inside = d.noise == .inside
+      if dropout == .state { maskedStates = [T](repeating: 0, count: t * b * n) }
+      if dropout == .input { unmasked = [T](repeating: 0, count: t * b * n) }
+      states = [T](repeating: 0, count: (t + 1) * b * n)
+      preactivations = [T](repeating: 0, count: t * b * n)
+      readouts = [T](repeating: 0, count: t * b * o)
+      let g = T(d.gamma), keep = 1 - g, f = d.activation, sigma = T(d.sigma), inside = d.noise == .inside
+      let w = self.w, inputs = self.inputs
       let bn = b * n
       var total = 0.0
-      if dropout == .input { unmasked = [Double](repeating: 0, count: t * b * n) }
-      var unmaskedValues = unmasked
-      defer { unmasked = unmaskedValues }
-      states.withUnsafeMutableBufferPointer { hs in
-        preactivations.withUnsafeMutableBufferPointer { xs in
-          readouts.withUnsafeMutableBufferPointer { zs in
-            for step in 0..<t {
-              let h = hs.baseAddress! + step * bn, x = xs.baseAddress! + step * bn, next = h + bn
-              if dropout == .state, let masks {
-                // W_rec sees the masked state M h.
-                var masked = [Double](repeating: 0, count: bn)
-                for k in 0..<bn { masked[k] = masks[step * bn + k] * h[k] }
-                masked.withUnsafeBufferPointer { mh in
-                  p.recurrent.withUnsafeBufferPointer { w in
-                    BLAS.gemm(mh.baseAddress!, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
+      BPTT.noisePointer(noise) { noisePointer in
+        BPTT.dropoutPointers(masks, &maskedStates, &unmasked, site: dropout) { maskPointer, maskedPointer, unmaskedPointer in
+          states.withUnsafeMutableBufferPointer { hs in
+            preactivations.withUnsafeMutableBufferPointer { xs in
+              readouts.withUnsafeMutableBufferPointer { zs in
+                w.recurrent.withUnsafeBufferPointer { wRec in
+                  w.input.withUnsafeBufferPointer { wIn in
+                    w.readout.withUnsafeBufferPointer { wOut in
+                      w.bias.withUnsafeBufferPointer { bias in
+                        // The input drive of every step at once, X = U W_inᵀ over
+                        // the T·B rows; the recurrence then adds H W_recᵀ to it
+                        // (the same sum, rec + in, as adding in after rec).
+                        if i > 0 {
+                          inputs.withUnsafeBufferPointer { u in
+                            T.gemm(u.baseAddress!, transposeA: false, wIn.baseAddress!, transposeB: true, into: xs.baseAddress!, m: t * b, n: n, k: i)
+                          }
+                        }
+                        let shared = BPTTPointers(
+                          hs: hs.baseAddress!, xs: xs.baseAddress!, noise: noisePointer, wRec: wRec.baseAddress!, bias: bias.baseAddress!,
+                          masks: maskPointer, maskedStates: maskedPointer, unmasked: unmaskedPointer)
+                        // Trials in fixed slices, each run through all steps on
+                        // its own (rows never mix in the recursion).
+                        BPTT.forEachSlice(trials: b) { r0, r1 in
+                          let rows = r1 - r0
+                          @inline(__always) func apply(_ f: (T) -> T) {
+                            for step in 0..<t {
+                              let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
+                              // W_rec sees h_t, or with dropout on the state M_t ⊙ h_t.
+                              var seen = UnsafePointer(h + r0 * n)
+                              if let ms = shared.maskedStates, let m = shared.masks {
+                                let at = step * bn + r0 * n
+                                for k in 0..<(rows * n) { ms[at + k] = m[at + k] * h[r0 * n + k] }
+                                seen = UnsafePointer(ms + at)
+                              }
+                              T.gemm(
+                                seen, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
+                                beta: i > 0 ? 1 : 0)
+                              for r in r0..<r1 {
+                                for j in 0..<n {
+                                  let k = r * n + j
+                                  var xv = x[k] + shared.bias[j]
+                                  let xi = shared.noise.map { $0[step * bn + k] } ?? 0
+                                  if inside { xv += sigma * xi }
+                                  if let un = shared.unmasked, let m = shared.masks {
+                                    un[step * bn + k] = xv
+                                    xv *= m[step * bn + k]
+                                  }
+                                  x[k] = xv
+                                  next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
+                                }
+                              }
+                            }
+                          }
+                          // One loop per activation (inlined, not switched on
+                          // per element); the arithmetic is the same for each.
+                          switch f {
+                          case .relu: apply { Swift.max($0, 0) }
+                          case .tanh: apply { T.tanh($0) }
+                          default: apply { T(f($0.doubleValue)) }
+                          }
+                        }
+                        // The readouts of every step at once, Z = H_{1…T} W_outᵀ.
+                        T.gemm(hs.baseAddress! + bn, transposeA: false, wOut.baseAddress!, transposeB: true, into: zs.baseAddress!, m: t * b, n: o, k: n)
+                      }
+                    }
                   }
                 }
-              } else {
-                p.recurrent.withUnsafeBufferPointer { w in
-                  BLAS.gemm(h, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n, k: n)
-                }
-              }
-              if i > 0 {
-                batch.inputs.withUnsafeBufferPointer { u in
-                  p.input.withUnsafeBufferPointer { w in
-                    BLAS.gemm(
-                      u.baseAddress! + step * b * i, transposeA: false, w.baseAddress!, transposeB: true, into: x, m: b, n: n,
-                      k: i, beta: 1)
-                  }
-                }
-              }
-              for r in 0..<b {
-                for j in 0..<n {
-                  let k = r * n + j
-                  var xv = x[k] + p.bias[j]
-                  let xi = noise.map { $0[step * bn + k] } ?? 0
-                  if inside { xv += sigma * xi }
-                  if dropout == .input, let masks {
-                    unmaskedValues[step * bn + k] = xv
-                    xv *= masks[step * bn + k]
-                  }
-                  x[k] = xv
-                  next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
-                }
-              }
-              let z = zs.baseAddress! + step * b * o
-              p.readout.withUnsafeBufferPointer { w in
-                BLAS.gemm(next, transposeA: false, w.baseAddress!, transposeB: true, into: z, m: b, n: o, k: n)
-              }
-              for r in 0..<b {
-                for q in 0..<o {
-                  let k = r * o + q, at = step * b * o + k
-                  z[k] += p.readoutBias[q]
-                  let e = z[k] - batch.targets[at]
+                // The loss in step, trial, output order, summed in float64.
+                for at in 0..<(t * b * o) {
+                  zs[at] += w.readoutBias[at % o]
+                  let e = zs[at].doubleValue - batch.targets[at]
                   total += batch.weights[at] * e * e
                 }
               }
@@ -150,105 +235,268 @@ public enum BPTT {
       loss = weight > 0 ? total / weight : 0
     }
 
-    mutating func backward() -> Parameters {
-      let n = p.hidden, b = batch.trials, t = batch.steps
-      if wantsInputGradients {
-        noiseGradient = noise == nil ? [] : [Double](repeating: 0, count: t * b * n)
-        maskGradient = masks == nil ? [] : [Double](repeating: 0, count: t * b * n)
-      }
-      var gn = noiseGradient, gm = maskGradient
-      noiseGradient = []
-      maskGradient = []
-      defer {
-        noiseGradient = gn
-        maskGradient = gm
-      }
-      return backwardPass(noiseGradient: &gn, maskGradient: &gm)
-    }
+    /// The backward pass. The recursion through time (∂L/∂h_t from
+    /// ∂L/∂h_{t+1}) is one small product per step; the weight gradients are
+    /// sums over all T·B (step, trial) rows, so ∂L/∂x and ∂L/∂z are kept for
+    /// every step and each weight gradient is one product over T·B rows at
+    /// the end (one large dgemm instead of T small ones).
+    func backward() -> Parameters { backward(inputGradients: false).gradient }
 
-    /// `gn`, `gm` empty: not wanted; else T×B×N, filled with ∂L/∂ξ and ∂L/∂M.
-    func backwardPass(noiseGradient gn: inout [Double], maskGradient gm: inout [Double]) -> Parameters {
-      let sigma = d.sigma, inside = d.noise == .inside
+    /// The parameter gradient and, when `inputGradients`, ∂L/∂ξ (T×B×N,
+    /// for the noise values as passed; empty without noise) and ∂L/∂M
+    /// (T×B×N; empty without masks), each row written by its own slice.
+    func backward(inputGradients: Bool) -> (gradient: Parameters, noise: [Double], masks: [Double]) {
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
-      let g = d.gamma, keep = 1 - g, f = d.activation, weight = batch.totalWeight
-      let bn = b * n
-      var grad = Parameters(hidden: n, inputs: i, outputs: o)
-      guard weight > 0 else { return grad }
-      var gh = [Double](repeating: 0, count: bn)  // ∂L/∂h_{t+1}
-      var dz = [Double](repeating: 0, count: b * o)
-      var dx = [Double](repeating: 0, count: bn)
-      var previous = [Double](repeating: 0, count: bn)
-      states.withUnsafeBufferPointer { hs in
-        for step in stride(from: t - 1, through: 0, by: -1) {
-          let h = hs.baseAddress! + step * bn, next = h + bn
-          // Readout error at this step.
-          var any = false
-          for k in 0..<(b * o) {
-            let at = step * b * o + k, w = batch.weights[at]
-            dz[k] = w == 0 ? 0 : 2 * w * (readouts[at] - batch.targets[at]) / weight
-            if w != 0 { any = true }
-          }
-          if any {
-            dz.withUnsafeBufferPointer { dzp in
-              grad.readout.withUnsafeMutableBufferPointer { gw in
-                BLAS.gemm(dzp.baseAddress!, transposeA: true, next, transposeB: false, into: gw.baseAddress!, m: o, n: n, k: b, beta: 1)
-              }
-              p.readout.withUnsafeBufferPointer { w in
-                gh.withUnsafeMutableBufferPointer { ghp in
-                  BLAS.gemm(dzp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: ghp.baseAddress!, m: b, n: n, k: o, beta: 1)
+      let g = T(d.gamma), keep = 1 - g, f = d.activation, weight = batch.totalWeight
+      let sigma = T(d.sigma), inside = d.noise == .inside
+      let bn = b * n, bo = b * o
+      var grad = Weights<T>(hidden: n, inputs: i, outputs: o)
+      var noiseGradient = [T](repeating: 0, count: inputGradients && hasNoise ? t * bn : 0)
+      var maskGradient = [T](repeating: 0, count: inputGradients && masks != nil ? t * bn : 0)
+      guard weight > 0 else { return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient)) }
+      let w = self.w, inputs = self.inputs
+      var dzs = [T](repeating: 0, count: t * bo)  // ∂L/∂z_t, every step
+      var dxs = [T](repeating: 0, count: t * bn)  // ∂L/∂x_t, every step
+      // Readout errors of every step at once (no recursion in them).
+      var anyStep = [Bool](repeating: false, count: t)
+      for at in 0..<(t * bo) {
+        let w = batch.weights[at]
+        if w != 0 {
+          dzs[at] = T(2 * w * (readouts[at].doubleValue - batch.targets[at]) / weight)
+          anyStep[at / bo] = true
+        }
+      }
+      BPTT.backwardPointers(masks, states, unmasked, &noiseGradient, &maskGradient) { maskPointer, hsAll, unmaskedAll, gnPointer, gmPointer in
+        dzs.withUnsafeBufferPointer { dzp in
+          dxs.withUnsafeMutableBufferPointer { dxp in
+            preactivations.withUnsafeBufferPointer { xs in
+              w.recurrent.withUnsafeBufferPointer { wRec in
+                w.readout.withUnsafeBufferPointer { wOut in
+                  let shared = BPTTBackPointers(
+                    dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!,
+                    hs: hsAll, masks: maskPointer, unmasked: dropout == .input ? unmaskedAll : nil,
+                    stateMasks: dropout == .state, noiseGradient: gnPointer, maskGradient: gmPointer)
+                  // The same fixed slices of trials as the forward pass.
+                  BPTT.forEachSlice(trials: b) { r0, r1 in
+                    let rows = r1 - r0, rn = rows * n
+                    var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
+                    var previous = [T](repeating: 0, count: rn)
+                    gh.withUnsafeMutableBufferPointer { ghp in
+                      previous.withUnsafeMutableBufferPointer { pp in
+                        let gh = ghp.baseAddress!, previous = pp.baseAddress!
+                        for step in stride(from: t - 1, through: 0, by: -1) {
+                          if anyStep[step] {
+                            let dz = shared.dz + step * bo + r0 * o
+                            if o == 1 {
+                              // gh += dz · W_out with one output: a product per
+                              // element (cheaper written out than a gemm call).
+                              for r in 0..<rows {
+                                let e = dz[r]
+                                for j in 0..<n { gh[r * n + j] += e * shared.wOut[j] }
+                              }
+                            } else {
+                              T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                            }
+                          }
+                          let at = step * bn + r0 * n
+                          // noise-out: h_{t+1} has + γσξ_t.
+                          if let gn = shared.noiseGradient, !inside { for k in 0..<rn { gn[at + k] = g * sigma * gh[k] } }
+                          // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
+                          let dx = shared.dx + at, x = shared.xs + at
+                          switch f {
+                          case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
+                          default: for k in 0..<rn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
+                          }
+                          // Dropout on f's input: ∂(M x)/∂x = M, ∂(M x)/∂M = x.
+                          if let un = shared.unmasked, let m = shared.masks {
+                            if let gm = shared.maskGradient { for k in 0..<rn { gm[at + k] = dx[k] * un[at + k] } }
+                            for k in 0..<rn { dx[k] *= m[at + k] }
+                          }
+                          // noise-in: x_t has + σξ_t.
+                          if let gn = shared.noiseGradient, inside { for k in 0..<rn { gn[at + k] = sigma * dx[k] } }
+                          // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
+                          T.gemm(dx, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
+                          if shared.stateMasks, let m = shared.masks {
+                            // W_rec multiplied M_t ⊙ h_t: ∂L/∂M_t = (dx · W_rec) ⊙ h_t.
+                            let h = shared.hs + at
+                            if let gm = shared.maskGradient { for k in 0..<rn { gm[at + k] = previous[k] * h[k] } }
+                            for k in 0..<rn { gh[k] = keep * gh[k] + m[at + k] * previous[k] }
+                          } else {
+                            for k in 0..<rn { gh[k] = keep * gh[k] + previous[k] }
+                          }
+                        }
+                      }
+                    }
+                  }
                 }
               }
             }
-            for r in 0..<b { for q in 0..<o { grad.readoutBias[q] += dz[r * o + q] } }
-          }
-          // noise-out: h_{t+1} has + γσξ_t.
-          if !gn.isEmpty, !inside { for k in 0..<bn { gn[step * bn + k] = g * sigma * gh[k] } }
-          // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
-          for k in 0..<bn { dx[k] = g * gh[k] * f.derivative(preactivations[step * bn + k]) }
-          // Dropout on f's input: ∂(M x)/∂x = M, ∂(M x)/∂M = x.
-          if dropout == .input, let masks {
-            if !gm.isEmpty { for k in 0..<bn { gm[step * bn + k] = dx[k] * unmasked[step * bn + k] } }
-            for k in 0..<bn { dx[k] *= masks[step * bn + k] }
-          }
-          // noise-in: x_t has + σξ_t.
-          if !gn.isEmpty, inside { for k in 0..<bn { gn[step * bn + k] = sigma * dx[k] } }
-          // Dropout on the state: W_rec multiplied M h, so its gradient takes M h.
-          var maskedState: [Double] = []
-          if dropout == .state, let masks { maskedState = (0..<bn).map { masks[step * bn + $0] * h[$0] } }
-          for r in 0..<b { for j in 0..<n { grad.bias[j] += dx[r * n + j] } }
-          dx.withUnsafeBufferPointer { dxp in
-            grad.recurrent.withUnsafeMutableBufferPointer { gw in
-              maskedState.withUnsafeBufferPointer { mh in
-                let state = maskedState.isEmpty ? h : mh.baseAddress!
-                BLAS.gemm(dxp.baseAddress!, transposeA: true, state, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: b, beta: 1)
-              }
-            }
-            if i > 0 {
-              batch.inputs.withUnsafeBufferPointer { u in
-                grad.input.withUnsafeMutableBufferPointer { gw in
-                  BLAS.gemm(
-                    dxp.baseAddress!, transposeA: true, u.baseAddress! + step * b * i, transposeB: false, into: gw.baseAddress!,
-                    m: n, n: i, k: b, beta: 1)
-                }
-              }
-            }
-            // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
-            p.recurrent.withUnsafeBufferPointer { w in
-              previous.withUnsafeMutableBufferPointer { pp in
-                BLAS.gemm(dxp.baseAddress!, transposeA: false, w.baseAddress!, transposeB: false, into: pp.baseAddress!, m: b, n: n, k: n)
-              }
-            }
-          }
-          if dropout == .state, let masks {
-            // ∂L/∂M_t = (dx · W_rec) ⊙ h_t.
-            if !gm.isEmpty { for k in 0..<bn { gm[step * bn + k] = previous[k] * h[k] } }
-            for k in 0..<bn { gh[k] = keep * gh[k] + masks[step * bn + k] * previous[k] }
-          } else {
-            for k in 0..<bn { gh[k] = keep * gh[k] + previous[k] }
           }
         }
       }
-      return grad
+      // The weight gradients, each one product over the T·B rows:
+      // ∂W_out = DZᵀ H_{1…T}, ∂W_rec = DXᵀ H_{0…T−1} (with dropout on the
+      // state DXᵀ (M ⊙ H)_{0…T−1}), ∂W_in = DXᵀ U.
+      let rows = t * b
+      states.withUnsafeBufferPointer { hs in
+        dzs.withUnsafeBufferPointer { dzp in
+          grad.readout.withUnsafeMutableBufferPointer { gw in
+            T.gemm(dzp.baseAddress!, transposeA: true, hs.baseAddress! + bn, transposeB: false, into: gw.baseAddress!, m: o, n: n, k: rows)
+          }
+        }
+        dxs.withUnsafeBufferPointer { dxp in
+          maskedStates.withUnsafeBufferPointer { ms in
+            let seen = dropout == .state ? ms.baseAddress! : hs.baseAddress!
+            grad.recurrent.withUnsafeMutableBufferPointer { gw in
+              T.gemm(dxp.baseAddress!, transposeA: true, seen, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: rows)
+            }
+          }
+          if i > 0 {
+            inputs.withUnsafeBufferPointer { u in
+              grad.input.withUnsafeMutableBufferPointer { gw in
+                T.gemm(dxp.baseAddress!, transposeA: true, u.baseAddress!, transposeB: false, into: gw.baseAddress!, m: n, n: i, k: rows)
+              }
+            }
+          }
+        }
+      }
+      for r in 0..<rows { for j in 0..<n { grad.bias[j] += dxs[r * n + j] } }
+      for r in 0..<rows { for q in 0..<o { grad.readoutBias[q] += dzs[r * o + q] } }
+      return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient))
     }
+  }
+}
+
+extension BPTT {
+  /// Calls body(first, end) for each fixed slice of the batch's trials:
+  /// two halves from 16 trials on, run on two threads when there are two
+  /// cores, else one slice. The slices depend on the batch size alone, never
+  /// on the core count, and each row's arithmetic is the same in any slice.
+  static func forEachSlice(trials b: Int, _ body: (Int, Int) -> Void) {
+    guard b >= 16 else { return body(0, b) }
+    let half = b / 2
+    if ProcessInfo.processInfo.activeProcessorCount > 1 {
+      // The slices write disjoint rows of shared buffers and are joined
+      // before anything reads them, hence the unchecked wrapper.
+      withoutActuallyEscaping(body) { body in
+        let work = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: 2) { s in
+          s == 0 ? work.value(0, half) : work.value(half, b)
+        }
+      }
+    } else {
+      body(0, half)
+      body(half, b)
+    }
+  }
+}
+
+/// A value handed to the slice threads (see `BPTT.forEachSlice`).
+struct UncheckedBox<V>: @unchecked Sendable {
+  let value: V
+  init(_ value: V) { self.value = value }
+}
+
+/// The forward pass's buffers as plain pointers for the slice threads
+/// (the dropout ones nil without dropout, or at the other site).
+struct BPTTPointers<T>: @unchecked Sendable {
+  let hs: UnsafeMutablePointer<T>, xs: UnsafeMutablePointer<T>, noise: UnsafePointer<T>?
+  let wRec: UnsafePointer<T>, bias: UnsafePointer<T>
+  let masks: UnsafePointer<T>?, maskedStates: UnsafeMutablePointer<T>?, unmasked: UnsafeMutablePointer<T>?
+}
+
+/// The backward pass's buffers as plain pointers for the slice threads.
+struct BPTTBackPointers<T>: @unchecked Sendable {
+  let dz: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, xs: UnsafePointer<T>
+  let wRec: UnsafePointer<T>, wOut: UnsafePointer<T>
+  let hs: UnsafePointer<T>
+  /// Dropout: the masks, x before the mask (f's input site), whether the
+  /// masks are on the state; the input gradients when wanted.
+  let masks: UnsafePointer<T>?, unmasked: UnsafePointer<T>?, stateMasks: Bool
+  let noiseGradient: UnsafeMutablePointer<T>?, maskGradient: UnsafeMutablePointer<T>?
+}
+
+/// The scalar a BPTT pass runs in: Double (the reference) or Float.
+protocol TrainingScalar: BinaryFloatingPoint {
+  static func gemm(
+    _ a: UnsafePointer<Self>, transposeA: Bool, _ b: UnsafePointer<Self>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Self>, m: Int, n: Int, k: Int, beta: Self)
+  static func tanh(_ x: Self) -> Self
+  init(_ value: Double)
+  var doubleValue: Double { get }
+  /// `values` in this type (the array itself for Double).
+  static func array(_ values: [Double]) -> [Self]
+  /// `values` in float64 (the array itself for Double).
+  static func doubles(_ values: [Self]) -> [Double]
+}
+
+extension TrainingScalar {
+  @inline(__always)
+  static func gemm(
+    _ a: UnsafePointer<Self>, transposeA: Bool, _ b: UnsafePointer<Self>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Self>, m: Int, n: Int, k: Int
+  ) {
+    gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: 0)
+  }
+}
+
+extension Double: TrainingScalar {
+  @inline(__always)
+  static func gemm(
+    _ a: UnsafePointer<Double>, transposeA: Bool, _ b: UnsafePointer<Double>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Double>, m: Int, n: Int, k: Int, beta: Double
+  ) {
+    BLAS.gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: beta)
+  }
+  @inline(__always) static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+  var doubleValue: Double { self }
+  static func array(_ values: [Double]) -> [Double] { values }
+  static func doubles(_ values: [Double]) -> [Double] { values }
+}
+
+extension Float: TrainingScalar {
+  @inline(__always)
+  static func gemm(
+    _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float
+  ) {
+    BLAS.gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k, beta: beta)
+  }
+  @inline(__always) static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+  var doubleValue: Double { Double(self) }
+  static func array(_ values: [Double]) -> [Float] { values.map { Float($0) } }
+  static func doubles(_ values: [Float]) -> [Double] { values.map { Double($0) } }
+}
+
+/// The five parameter arrays in the pass's scalar type.
+struct Weights<T: TrainingScalar> {
+  var recurrent: [T], input: [T], bias: [T], readout: [T], readoutBias: [T]
+
+  init(_ p: Parameters) {
+    recurrent = T.array(p.recurrent)
+    input = T.array(p.input)
+    bias = T.array(p.bias)
+    readout = T.array(p.readout)
+    readoutBias = T.array(p.readoutBias)
+  }
+
+  /// All zeros (a gradient accumulator).
+  init(hidden n: Int, inputs i: Int, outputs o: Int) {
+    recurrent = [T](repeating: 0, count: n * n)
+    input = [T](repeating: 0, count: n * i)
+    bias = [T](repeating: 0, count: n)
+    readout = [T](repeating: 0, count: o * n)
+    readoutBias = [T](repeating: 0, count: o)
+  }
+
+  /// These values as float64 `Parameters` of p's shape.
+  func parameters(like p: Parameters) -> Parameters {
+    var g = Parameters(hidden: p.hidden, inputs: p.inputs, outputs: p.outputs)
+    g.recurrent = T.doubles(recurrent)
+    g.input = T.doubles(input)
+    g.bias = T.doubles(bias)
+    g.readout = T.doubles(readout)
+    g.readoutBias = T.doubles(readoutBias)
+    return g
   }
 }

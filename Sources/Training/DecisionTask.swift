@@ -27,6 +27,15 @@ import GSL
 ///
 /// Draws: per trial, in trial order: one uniform for s, one for c, then one
 /// Gaussian per stimulus step.
+///
+/// The variant `decision-fixation` (`fixationOutput`) adds a second readout,
+/// the fixation output of Yang et al. 2019 (O = 2: [choice, fixation]): its
+/// target is 1 while the fixation cue is on (fixation and stimulus periods)
+/// and 0 in the decision period, with the choice's per-step weight (1 in
+/// the fixation and stimulus periods, 5 in the decision period). So the
+/// network must also hold "not yet" during the stimulus, where the choice
+/// readout is free. The inputs, the choice readout's targets and weights,
+/// and the draws are those of `decision` at the same seed.
 public struct DecisionTask: TrainingTask {
   public static let defaultSteps = 100
   public static let coherences = [0.05, 0.1, 0.2, 0.4]
@@ -36,24 +45,28 @@ public struct DecisionTask: TrainingTask {
   public static let decisionWeight = 5.0
 
   public let steps: Int
-  public var name: String { "decision" }
+  /// The second readout, fixation (the `decision-fixation` variant).
+  public let fixationOutput: Bool
+  public var name: String { fixationOutput ? "decision-fixation" : "decision" }
   public var inputSize: Int { 2 }
-  public var outputSize: Int { 1 }
+  public var outputSize: Int { fixationOutput ? 2 : 1 }
   /// Steps [0, stimulusStart) are fixation, [stimulusStart, decisionStart)
   /// stimulus, [decisionStart, steps) decision.
   public var stimulusStart: Int { steps / 5 }
   public var decisionStart: Int { steps / 5 + steps / 2 }
   public var summary: String {
     "fixation \(stimulusStart), stimulus \(decisionStart - stimulusStart) (evidence c*s + \(Self.inputNoise) noise, c in \(Self.coherences)), decision \(steps - decisionStart) steps; readout -> s = +-1 (x\(Self.decisionWeight)), 0 while fixating"
+      + (fixationOutput ? "; fixation readout -> 1 until the decision period, then 0" : "")
   }
 
-  public init(steps: Int = DecisionTask.defaultSteps) {
+  public init(steps: Int = DecisionTask.defaultSteps, fixationOutput: Bool = false) {
     precondition(steps >= 10, "each period needs at least one step")
     self.steps = steps
+    self.fixationOutput = fixationOutput
   }
 
   public func batch(trials: Int, rng: GSLRandom) -> TrialBatch {
-    var batch = TrialBatch(steps: steps, trials: trials, inputSize: 2, outputSize: 1)
+    var batch = TrialBatch(steps: steps, trials: trials, inputSize: 2, outputSize: outputSize)
     let stimulus = stimulusStart, decision = decisionStart, cohs = Self.coherences
     for b in 0..<trials {
       let side: Double = rng.uniform() < 0.5 ? -1 : 1
@@ -70,6 +83,11 @@ public struct DecisionTask: TrainingTask {
         default:
           batch.targets[out] = side
           batch.weights[out] = Self.decisionWeight
+        }
+        if fixationOutput {
+          let fixation = batch.outputIndex(step: t, trial: b, 1)
+          batch.targets[fixation] = t < decision ? 1 : 0
+          batch.weights[fixation] = t < decision ? 1 : Self.decisionWeight
         }
       }
     }

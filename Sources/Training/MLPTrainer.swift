@@ -41,11 +41,11 @@ public enum MLPTrainer {
   }
 
   public static func train(task: String, options o: Options) throws -> Result {
-    guard task == "function" else {
-      throw TrainingError.invalidOption("task", "'\(task)': the mlp model trains on function only so far")
+    guard let kind = MLPTask(rawValue: task) else {
+      throw TrainingError.invalidOption("task", "'\(task)': the mlp model trains on \(MLPTask.allCases.map(\.rawValue).joined(separator: " or "))")
     }
-    guard o.sizes.count >= 3, o.sizes.first == 1, o.sizes.last == 1, o.sizes.allSatisfy({ (1...4096).contains($0) }) else {
-      throw TrainingError.invalidOption("sizes", "\(o.sizes): need 1 input, >= 1 hidden layer of 1...4096 units, 1 output")
+    guard o.sizes.count >= 3, o.sizes.first == kind.inputs, o.sizes.last == 1, o.sizes.allSatisfy({ (1...4096).contains($0) }) else {
+      throw TrainingError.invalidOption("sizes", "\(o.sizes): need \(kind.inputs) input(s), >= 1 hidden layer of 1...4096 units, 1 output")
     }
     guard o.sigma.isFinite, o.sigma >= 0 else { throw TrainingError.invalidOption("sigma", "must be finite and >= 0, got \(o.sigma)") }
     guard o.iterations >= 1, o.batchSize >= 1 else { throw TrainingError.invalidOption("iterations and batch", "must be >= 1") }
@@ -59,9 +59,15 @@ public enum MLPTrainer {
     let noiseCount = o.sizes.dropFirst().dropLast().reduce(0, +)
     var first = Double.nan, last = Double.nan
     for it in 0..<o.iterations {
-      let us = (0..<o.batchSize).map { _ in 2 * rng.uniform() - 1 }
+      // The function task's draws in their original order (same seed, same
+      // weights as before the moons task existed).
+      let batch: [(input: [Double], target: Double)]
+      switch kind {
+      case .function: batch = (0..<o.batchSize).map { _ in 2 * rng.uniform() - 1 }.map { ([$0], sin(Double.pi * $0)) }
+      case .moons: batch = TwoMoons.sample(o.batchSize, rng: rng)
+      }
       let noise = (0..<(o.batchSize * noiseCount)).map { _ in rng.gaussian() }
-      var (loss, grad) = lossAndGradient(params, template: start, inputs: us, noise: noise, sigma: o.sigma)
+      var (loss, grad) = lossAndGradient(params, template: start, batch: batch, task: kind, noise: noise, sigma: o.sigma)
       guard loss.isFinite else { throw TrainingError.diverged("the loss became non-finite at iteration \(it); lower lr") }
       if it == 0 { first = loss }
       last = loss
@@ -75,9 +81,13 @@ public enum MLPTrainer {
     // its random sequence.
     let evalRNG = try GSLRandom(seed: UInt(o.seed) &+ 0x5EED)
     let n = o.evaluationSamples
-    let evalInputs = (0..<n).map { -1 + (2 * Double($0) + 1) / Double(n) }
+    let evalBatch: [(input: [Double], target: Double)]
+    switch kind {
+    case .function: evalBatch = (0..<n).map { -1 + (2 * Double($0) + 1) / Double(n) }.map { ([$0], sin(Double.pi * $0)) }
+    case .moons: evalBatch = TwoMoons.evaluationBatch(n)
+    }
     let evalNoise = (0..<(n * noiseCount)).map { _ in evalRNG.gaussian() }
-    let finalLoss = lossAndGradient(params, template: start, inputs: evalInputs, noise: evalNoise, sigma: o.sigma).loss
+    let finalLoss = lossAndGradient(params, template: start, batch: evalBatch, task: kind, noise: evalNoise, sigma: o.sigma).loss
     var net = unflatten(params, template: start)
     net.sigmaTrain = o.sigma
     net.task = task
@@ -101,12 +111,21 @@ public enum MLPTrainer {
     return net
   }
 
-  /// Mean over the inputs of (z(u) − sin πu)² with the given noise (one
-  /// N(0,1) draw per sample and hidden unit, in sample-major order), and its
-  /// gradient by backpropagation with that noise held fixed.
+  /// The function task's loss: `lossAndGradient` on targets sin πu.
   static func lossAndGradient(_ p: [Double], template: MLP, inputs: [Double], noise: [Double], sigma: Double)
     -> (loss: Double, gradient: [Double])
   {
+    lossAndGradient(p, template: template, batch: inputs.map { ([$0], sin(Double.pi * $0)) }, task: .function, noise: noise, sigma: sigma)
+  }
+
+  /// Mean over the batch of the task's loss — function: (z − y)²; moons:
+  /// the logistic loss softplus(z) − y z of the logit z for a label y ∈ {0, 1}
+  /// — with the given noise (one N(0,1) draw per sample and hidden unit, in
+  /// sample-major order), and its gradient by backpropagation with that
+  /// noise held fixed.
+  static func lossAndGradient(
+    _ p: [Double], template: MLP, batch: [(input: [Double], target: Double)], task: MLPTask, noise: [Double], sigma: Double
+  ) -> (loss: Double, gradient: [Double]) {
     let net = unflatten(p, template: template)
     let f = net.activation
     let hiddenCount = net.layers.count - 1
@@ -120,9 +139,9 @@ public enum MLPTrainer {
       k += layer.weights.elements.count + layer.bias.count
     }
     var loss = 0.0
-    let scale = 1 / Double(inputs.count)
-    for (s, u) in inputs.enumerated() {
-      var hs: [[Double]] = [[u]]
+    let scale = 1 / Double(batch.count)
+    for (s, sample) in batch.enumerated() {
+      var hs: [[Double]] = [sample.input]
       var slopes: [[Double]] = []
       var e = s * perSample
       for l in 0..<hiddenCount {
@@ -145,9 +164,17 @@ public enum MLPTrainer {
         slopes.append(d)
       }
       let z = MLP.affineForTraining(net.layers[hiddenCount], hs[hiddenCount])[0]
-      let r = z - sin(Double.pi * u)
-      loss += scale * r * r
-      var g = [2 * scale * r]
+      let y = sample.target
+      var g: [Double]
+      switch task {
+      case .function:
+        let r = z - y
+        loss += scale * r * r
+        g = [2 * scale * r]
+      case .moons:
+        loss += scale * MLPTask.logisticLoss(z, y)
+        g = [scale * (1 / (1 + exp(-z)) - y)]
+      }
       for l in stride(from: hiddenCount, through: 0, by: -1) {
         let layer = net.layers[l], h = hs[l]
         let (rows, cols) = (layer.weights.rows, layer.weights.columns)
@@ -178,5 +205,47 @@ extension MLP {
       out[i] += s
     }
     return out
+  }
+}
+
+/// The tasks an MLP trains on.
+public enum MLPTask: String, CaseIterable, Sendable {
+  /// u ~ U[−1, 1] → sin(πu), squared error.
+  case function
+  /// Two-moons binary classification in 2-D (`TwoMoons`), logistic loss.
+  case moons
+
+  public var inputs: Int { self == .function ? 1 : 2 }
+
+  /// softplus(z) − y z, written to stay finite for large |z|.
+  public static func logisticLoss(_ z: Double, _ y: Double) -> Double {
+    max(z, 0) + log1p(exp(-abs(z))) - y * z
+  }
+}
+
+/// The two-moons data set (as scikit-learn's `make_moons`): label 0 on the
+/// upper half circle (cos t, sin t), label 1 on the lower one
+/// (1 − cos t, ½ − sin t), t ~ U[0, π], plus N(0, 0.1²) jitter per
+/// coordinate; the two classes equally likely.
+public enum TwoMoons {
+  public static let jitter = 0.1
+
+  public static func sample(_ count: Int, rng: GSLRandom) -> [(input: [Double], target: Double)] {
+    (0..<count).map { _ in
+      let label: Double = rng.uniform() < 0.5 ? 0 : 1
+      let t = Double.pi * rng.uniform()
+      let x = label == 0 ? [cos(t), sin(t)] : [1 - cos(t), 0.5 - sin(t)]
+      return ([x[0] + jitter * rng.gaussian(), x[1] + jitter * rng.gaussian()], label)
+    }
+  }
+
+  /// A fixed batch without jitter: `count` points, alternating labels, at
+  /// evenly spaced t — the same for every network and seed.
+  public static func evaluationBatch(_ count: Int) -> [(input: [Double], target: Double)] {
+    (0..<count).map { i in
+      let label = Double(i % 2)
+      let t = Double.pi * (Double(i / 2) + 0.5) / Double((count + 1) / 2)
+      return (label == 0 ? [cos(t), sin(t)] : [1 - cos(t), 0.5 - sin(t)], label)
+    }
   }
 }

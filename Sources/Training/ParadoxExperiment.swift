@@ -40,6 +40,11 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   /// rates p_train and p_test, and σ is 0. Nil (and absent from the JSON,
   /// so other results are unchanged): additive noise.
   public var dropout: DropoutSite? = nil
+  /// The model kind when it is not the CTRNN: "mlp" for `paradox --model
+  /// mlp` (see `MLPParadox`; dt, tau and trialSteps are then 0, unused).
+  /// nil, and absent from the JSON, for a CTRNN sweep, so those files are
+  /// unchanged.
+  public var model: String?
 
   public init(
     task: String, activation: String, hidden: Int, iterations: Int, batch: Int, learningRate: Double, clip: Double,

@@ -16,6 +16,9 @@ public struct TrainingOptions: Sendable {
   public var finalLearningRateFraction = 0.1
   public var clipNorm = 1.0
   public var seed: UInt64 = 1
+  /// f32: BPTT in float32 (sgemm, float noise from the same streams by the
+  /// 23-bit ziggurat), the loss summed and Adam run in float64.
+  public var precision: Precision = .f64
   /// Trials in the fixed evaluation batch behind the reported final loss.
   public var evaluationTrials = 256
 
@@ -32,6 +35,10 @@ public struct TrainingOptions: Sendable {
       guard d.dropoutRate.isFinite, d.dropoutRate >= 0, d.dropoutRate <= DropoutSite.maximumRate else {
         throw .invalidOption("--rate", "must be in 0...\(DropoutSite.maximumRate), got \(d.dropoutRate)")
       }
+    }
+    // The float32 pass has no masks (and no input gradients for --learn-noise).
+    if d.dropout != nil, precision == .f32 {
+      throw .invalidOption("--precision", "f32 does not support --dropout (or --learn-noise); use --precision f64")
     }
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }

@@ -12,7 +12,7 @@ import SDE
 /// Seeding (unchanged from the first trainer, so checkpoints stay bit for
 /// bit): initial weights from GSL's MT19937 at `seed`, trial data from
 /// MT19937 at seed + 1, the noise of iteration k from Philox stream k of
-/// seed + 2.
+/// seed + 2, its dropout masks (if any) from Philox stream k of seed + 4.
 public struct TrainingLoop {
   /// Wall-clock seconds spent in each phase, summed over the steps so far.
   /// Four clock reads per step: nothing next to a BPTT pass.
@@ -34,8 +34,15 @@ public struct TrainingLoop {
   private var adam: Adam
   private let data: GSLRandom
   /// T×B×N standard normals, refilled in place each step.
-  private var noise: [Double]
-  /// T×B×N dropout masks (`DropoutMasks`), empty without dropout.
+  private var noise: [Double] = []
+  /// The next iteration's noise, drawn in the background.
+  private let prefetch = NoisePrefetch<Double>()
+  /// The float32 path's noise (`precision == .f32`): the 23-bit ziggurat on
+  /// the same streams.
+  private var noise32: [Float] = []
+  private let prefetch32 = NoisePrefetch<Float>()
+  /// T×B×N dropout masks (`DropoutMasks`), empty without dropout (float64
+  /// only: `TrainingOptions.validate` refuses dropout in float32).
   private var masks: [Double] = []
 
   public init(task: any TrainingTask, options o: TrainingOptions) throws {
@@ -46,7 +53,6 @@ public struct TrainingLoop {
     flat = parameters.flat
     adam = Adam(count: flat.count, learningRate: o.learningRate)
     data = try GSLRandom(seed: UInt(truncatingIfNeeded: o.seed &+ 1))
-    noise = o.dynamics.sigma > 0 ? [Double](repeating: 0, count: task.steps * o.batchSize * o.hidden) : []
   }
 
   /// One iteration: draw a batch, draw its noise, BPTT, clip, Adam with the
@@ -63,21 +69,27 @@ public struct TrainingLoop {
     }
     let batch = task.batch(trials: o.batchSize, rng: data)
     phases.batch += lap()
-    if o.dynamics.sigma > 0 {
-      let count = batch.steps * batch.trials * o.hidden
-      if noise.count != count { noise = [Double](repeating: 0, count: count) }
-      var g = GaussianStream(seed: o.seed &+ 2, stream: UInt64(k))
-      noise.withUnsafeMutableBufferPointer { g.fillGaussian($0) }
+    let count = o.dynamics.sigma > 0 ? batch.steps * batch.trials * o.hidden : 0
+    let (loss, gradient): (Double, Parameters)
+    if o.precision == .f32 {
+      if count > 0 { prefetch32.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise32) }
+      phases.noise += lap()
+      (loss, gradient) = BPTT.lossAndGradientFloat(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: o.dynamics)
+    } else {
+      // Philox stream k of seed + 2 by the C ziggurat: the same doubles as
+      // GaussianStream(seed:stream:).fillGaussian.
+      if count > 0 { prefetch.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise) }
+      // Dropout masks from Philox stream k of seed + 4, so the noise is
+      // what it is without dropout.
+      if o.dynamics.dropout != nil {
+        let size = batch.steps * batch.trials * o.hidden
+        if masks.count != size { masks = [Double](repeating: 0, count: size) }
+        DropoutMasks.fill(&masks, rate: o.dynamics.dropoutRate, seed: o.seed &+ 4, stream: UInt64(k))
+      }
+      phases.noise += lap()
+      (loss, gradient) = BPTT.lossAndGradient(
+        parameters, batch, noise: count > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil, dynamics: o.dynamics)
     }
-    if o.dynamics.dropout != nil {
-      let count = batch.steps * batch.trials * o.hidden
-      if masks.count != count { masks = [Double](repeating: 0, count: count) }
-      DropoutMasks.fill(&masks, rate: o.dynamics.dropoutRate, seed: o.seed &+ 4, stream: UInt64(k))
-    }
-    phases.noise += lap()
-    let (loss, gradient) = BPTT.lossAndGradient(
-      parameters, batch, noise: o.dynamics.sigma > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil,
-      dynamics: o.dynamics)
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }
     var g = gradient.flat
@@ -91,4 +103,57 @@ public struct TrainingLoop {
     iteration += 1
     return loss
   }
+}
+
+/// A type whose standard normals `GaussianStream.fill` draws in bulk.
+protocol BulkNormal: BinaryFloatingPoint, Sendable {
+  static func fill(seed: UInt64, stream: UInt64, _ buffer: UnsafeMutableBufferPointer<Self>)
+}
+extension Double: BulkNormal {
+  static func fill(seed: UInt64, stream: UInt64, _ buffer: UnsafeMutableBufferPointer<Double>) {
+    GaussianStream.fill(seed: seed, stream: stream, buffer)
+  }
+}
+extension Float: BulkNormal {
+  static func fill(seed: UInt64, stream: UInt64, _ buffer: UnsafeMutableBufferPointer<Float>) {
+    GaussianStream.fill(seed: seed, stream: stream, buffer)
+  }
+}
+
+/// Iteration k's noise is stream k of the noise seed: a function of k alone,
+/// so while iteration k runs, k + 1's is drawn on another core. `next` is
+/// called only from the thread that steps the loop and waits for the
+/// background draw before touching its buffer, so the buffer is never shared
+/// while being written (hence @unchecked Sendable). The values are the same
+/// as drawing in place: prefetching changes when, not what.
+final class NoisePrefetch<T: BulkNormal>: @unchecked Sendable {
+  private let group = DispatchGroup()
+  private var buffer: [T] = []
+  private var iteration = -1
+  private var pending = false
+
+  /// Puts iteration k's `count` normals in `noise` (the prefetched ones when
+  /// they are k's with this count, else drawn now) and starts drawing k + 1's.
+  func next(seed: UInt64, iteration k: Int, count: Int, into noise: inout [T]) {
+    if pending {
+      group.wait()
+      pending = false
+    }
+    if iteration == k, buffer.count == count {
+      swap(&noise, &buffer)
+    } else {
+      if noise.count != count { noise = [T](repeating: 0, count: count) }
+      noise.withUnsafeMutableBufferPointer { T.fill(seed: seed, stream: UInt64(k), $0) }
+    }
+    iteration = k + 1
+    pending = true
+    group.enter()
+    DispatchQueue.global().async {
+      if self.buffer.count != count { self.buffer = [T](repeating: 0, count: count) }
+      self.buffer.withUnsafeMutableBufferPointer { T.fill(seed: seed, stream: UInt64(k + 1), $0) }
+      self.group.leave()
+    }
+  }
+
+  deinit { if pending { group.wait() } }
 }

@@ -18,11 +18,19 @@ public protocol TrainingTask: Sendable {
 
 /// The tasks `fixedpoints train --task NAME` knows.
 public enum TaskCatalogue {
-  public static let names = ["function", "regulator", "path-integration", "decision", "flipflop"]
+  public static let names = [
+    "function", "regulator", "path-integration", "decision", "flipflop", "decision-fixation", "maze", "multitask",
+  ]
 
   /// The fewest steps per trial the task called `name` can be built with
-  /// (decision needs one step in each of its periods).
-  public static func minimumSteps(_ name: String) -> Int { name == "decision" ? 10 : 2 }
+  /// (decision and multitask need one step in each of their periods).
+  public static func minimumSteps(_ name: String) -> Int {
+    switch name {
+    case "decision", "decision-fixation": return 10
+    case "multitask": return 20
+    default: return 2
+    }
+  }
 
   /// The task called `name` with `steps` steps per trial (nil: its default);
   /// nil for an unknown name or fewer than `minimumSteps(name)` steps.
@@ -34,6 +42,9 @@ public enum TaskCatalogue {
     case "path-integration": return PathIntegrationTask(steps: steps ?? PathIntegrationTask.defaultSteps)
     case "decision": return DecisionTask(steps: steps ?? DecisionTask.defaultSteps)
     case "flipflop": return FlipFlopTask(steps: steps ?? FlipFlopTask.defaultSteps)
+    case "decision-fixation": return DecisionTask(steps: steps ?? DecisionTask.defaultSteps, fixationOutput: true)
+    case "maze": return MazeTask(steps: steps ?? MazeTask.defaultSteps)
+    case "multitask": return MultiTask(steps: steps ?? MultiTask.defaultSteps)
     default: return nil
     }
   }

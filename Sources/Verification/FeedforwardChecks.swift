@@ -19,7 +19,28 @@ enum FeedforwardChecks {
       ) {
         try linearCovariance()
       },
+      Check(
+        name: "dae-eq21-activations", unit: .standardErrors, tolerance: 5,
+        reason: "32-48-32 relu denoising autoencoder (Kaiming weights, seed 4, biases -0.3), input noise sigma = 0.5: Bricken Eq. 21 (E h) and the corrected Eqs. 23/25 (E eta^2) vs the network's activations over 8 data x 10 000 noise draws; worst |z| over the (datum, unit) comparisons with >= 1000 expected non-zero draws each (at most 768; measured 2.51); the pre-activation is exactly Gaussian, so |z| > 5 happens by chance with p < 768 x 5.7e-7 ≈ 4e-4"
+      ) {
+        try daeActivations()
+      },
     ]
+  }
+
+  /// A denoising autoencoder with the paper's initialisation and a negative
+  /// bias (the sparse regime training reaches), on the synthetic data.
+  static func daeActivations() throws -> Double {
+    let (n, m) = (32, 48)
+    let rng = try GSLRandom(seed: 4)
+    let we = (0..<(m * n)).map { _ in (2 / Double(n)).squareRoot() * rng.gaussian() }
+    let wd = (0..<(n * m)).map { _ in (1 / Double(m)).squareRoot() * rng.gaussian() }
+    let dae = try DenoisingAutoencoder(
+      encoder: Matrix(rows: m, columns: n, elements: we), encoderBias: [Double](repeating: -0.3, count: m),
+      decoder: Matrix(rows: n, columns: m, elements: wd), decoderBias: [Double](repeating: 0, count: n), sigmaTrain: 0.5,
+      data: try SparsePatterns(dimension: n, features: 16, probability: 0.1, seed: 7))
+    let a = try DAEAnalysis.run(dae, sigma: 0.5, data: 8, draws: 10_000, pairUnits: 0, seed: 2)
+    return max(a.eq21.worstZ, a.eta2.worstZ)
   }
 
   static func reluPropagation() throws -> Double {

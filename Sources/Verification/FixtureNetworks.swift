@@ -25,7 +25,7 @@ public enum FixtureNetworks {
       throw SDEError.invalidArgument("weights hold \(weights.count) values for \(n) neurons; need n² = \(n * n)")
     }
     let keep = 1 - gamma
-    return try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: [Double](repeating: 0, count: n), steps: steps) {
+    var chain = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: [Double](repeating: 0, count: n), steps: steps) {
       x, xi, next in
       let m = x.count / n
       // next = X Wᵀ: row r of X is state r, so (W x_r)ᵀ = x_rᵀ Wᵀ.
@@ -34,14 +34,26 @@ public enum FixtureNetworks {
           if let w = wp.baseAddress { BLAS.multiplyTransposed(xp, w, into: np, m: m, n: n, k: n) }
         }
       }
+      // The fused vectorised step (tanh ≤ 4 ulp, VectorKernels.tanh).
+      guard let xp = x.baseAddress, let np = next.baseAddress, let ip = xi.baseAddress else { return }
       bias.withUnsafeBufferPointer { bp in
-        for r in 0..<m {
-          let o = r * n
-          for i in 0..<n {
-            next[o + i] = keep * x[o + i] + gamma * FastMath.tanh(next[o + i] + bp[i] + sigma * xi[o + i])
-          }
-        }
+        VectorKernels.tanhInsideStep(
+          rows: m, n: n, states: xp, next: np, drive: bp.baseAddress!, normals: ip, keep: keep, gamma: gamma, sigma: sigma)
       }
     }
+    // The same network in float32: sgemm, then the fused vectorised step.
+    let wf = weights.map { Float($0) }, bf = bias.map { Float($0) }
+    let (keep32, gamma32, sigma32) = (Float(keep), Float(gamma), Float(sigma))
+    chain.floatMap = { x, xi, next in
+      let m = x.count / n
+      guard let xp = x.baseAddress, let np = next.baseAddress, let ip = xi.baseAddress else { return }
+      wf.withUnsafeBufferPointer { w in BLAS.multiplyTransposed(xp, w.baseAddress!, into: np, m: m, n: n, k: n) }
+      bf.withUnsafeBufferPointer { b in
+        VectorKernels.chainStep(
+          .tanh, inside: true, rows: m, n: n, states: xp, next: np, drive: b.baseAddress!, normals: ip, keep: keep32, gamma: gamma32,
+          sigma: sigma32)
+      }
+    }
+    return chain
   }
 }

@@ -63,15 +63,15 @@ enum SDEChecks {
       },
       Check(
         name: "ensemble-determinism", unit: .absolute, tolerance: 0,
-        reason: "16-neuron noise-in tanh network (BLAS dgemm drift), 200 trajectories: number of differing bit patterns between runs with the same seed, and with 1 vs 2 threads and chunk sizes 16 vs 128; must be exactly 0"
+        reason: "16-neuron noise-in tanh network (BLAS dgemm drift), 200 trajectories: number of differing bit patterns between runs with the same seed, and with 1 vs 2 threads and chunk sizes 16 vs 128, in float64 and in float32; must be exactly 0"
       ) {
         let chain = try FixtureNetworks.noiseInTanh(dimension: 16, steps: 300, seed: 4)
-        func run(_ threads: Int, _ chunk: Int) throws -> [UInt64] {
-          let s = try Ensemble.solve(
-            chain,
-            options: EnsembleOptions(
-              trajectories: 200, seed: 77, threads: threads, chunkSize: chunk, savePathsEvery: 50,
-              stationary: StationaryOptions(burnIn: 100)))
+        func run(_ threads: Int, _ chunk: Int, _ precision: Precision = .f64) throws -> [UInt64] {
+          var options = EnsembleOptions(
+            trajectories: 200, seed: 77, threads: threads, chunkSize: chunk, savePathsEvery: 50,
+            stationary: StationaryOptions(burnIn: 100))
+          options.precision = precision
+          let s = try Ensemble.solve(chain, options: options)
           let st = try stationary(s)
           return (s.finalStates + s.paths + st.mean + st.meanStandardError + (st.covariance?.elements ?? [])).map(\.bitPattern)
         }
@@ -79,6 +79,10 @@ enum SDEChecks {
         var differing = 0
         for other in [try run(2, 128), try run(1, 128), try run(2, 16), try run(1, 16)] {
           differing += zip(reference, other).filter { $0 != $1 }.count + abs(reference.count - other.count)
+        }
+        let reference32 = try run(2, 128, .f32)
+        for other in [try run(1, 128, .f32), try run(2, 16, .f32)] {
+          differing += zip(reference32, other).filter { $0 != $1 }.count + abs(reference32.count - other.count)
         }
         return Double(differing)
       },

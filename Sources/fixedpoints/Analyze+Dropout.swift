@@ -10,6 +10,7 @@ extension Analyze {
   func runDropout(_ model: Checkpoint, path: String, progress: @escaping @Sendable (String) -> Void) throws {
     if taskLoss { throw ValidationError("--task-loss is not available for dropout checkpoints yet") }
     if destination.out != nil { throw ValidationError("--out is not available for dropout checkpoints yet; use --json") }
+    if precision.precision == .f32 { throw ValidationError("--precision f32 is not available for dropout checkpoints (the dropout chain runs in f64)") }
     let options = try options
     if options.schemes != [.chain] {
       throw ValidationError("--schemes: only chain with dropout (the diffusion approximation has no masks)")

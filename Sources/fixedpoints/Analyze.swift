@@ -1,5 +1,6 @@
 import ArgumentParser
 import CTRNN
+import Feedforward
 import Foundation
 import Platform
 import Reports
@@ -28,14 +29,22 @@ struct Analyze: ParsableCommand {
       (noise-out), in the units of the pre-activation / of h; dt and tau are
       read from the checkpoint, in its units of time.
       Inputs, in --input order (default: function and regulator 0.5, flipflop
-      0; decision and path-integration have none, give one):
+      0; the other tasks have none, give one):
         function: u in [-1, 1], target sin(pi u);
         regulator: the level to hold, in [0.2, 1.5];
         decision: fixation cue (1 fixating, 0 = go), evidence c*s in [-0.4, 0.4];
         path-integration: velocity x, velocity y (sd 0.25 in training);
-        flipflop: three channels, +-1 during a pulse, 0 between.
+        flipflop: three channels, +-1 during a pulse, 0 between;
+        decision-fixation: as decision;
+        maze: one-hot position over the 18 open cells (row-major);
+        multitask: fixation cue, 2 rings of 8 stimulus units, one-hot rule
+        (go, anti-go, delay-match, ctx-dm-1, ctx-dm-2).
       An --input outside the range seen in training is analysed, with a
       warning on stderr.
+      A feedforward checkpoint (metadata architecture = mlp, from train
+      --model mlp) is recognised and gets the MLP analysis (see analyze-mlp):
+      --sigma-test, one --input, --seed, --samples, --task-loss, --task-inputs
+      and the output options apply; the CTRNN's ensemble and search options do not.
       Examples:
         fixedpoints analyze                                  # the bundled model
         fixedpoints analyze Data/flipflop-tanh-noise-in.ckpt --sigma-test 0,0.3,0.7
@@ -64,6 +73,7 @@ struct Analyze: ParsableCommand {
   var input: [InputGrid] = []
 
   @OptionGroup var simulation: SimulationOptions<Defaults>
+  @OptionGroup var precision: PrecisionOptions
 
   @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
   var schemes = "chain"
@@ -85,6 +95,9 @@ struct Analyze: ParsableCommand {
 
   @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
   var taskInputs = 8
+
+  @Option(help: "Feedforward (mlp) checkpoints: simulated forward passes per sigma (default 100000); a CTRNN's simulation is --trajectories x --steps.")
+  var samples: Int?
 
   @OptionGroup var limits: LimitOptions
 
@@ -113,6 +126,7 @@ struct Analyze: ParsableCommand {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
       o.simulation = simulation.network(threads: threading.threads)
+      o.simulation.precision = precision.precision
       o.schemes = try parsedSchemes
       o.search = searchOptions.search(seed: simulation.seed)
       o.slowPointSpeed = slowPoints
@@ -121,6 +135,9 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
+    if precision.precision == .f32, try parsedSchemes.contains(where: { $0 != .chain }) {
+      throw ValidationError("--precision f32 runs the chain scheme only; em and milstein are float64")
+    }
     if taskLoss {
       guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
       if !input.isEmpty { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }
@@ -141,6 +158,12 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     let path = try checkpoint ?? BundledModel.defaultPath()
+    // The checkpoint's metadata names its model kind: a feedforward file
+    // goes to the feedforward analysis (Analyze+Feedforward.swift).
+    if let architecture = CheckpointArchitecture.of(path: path), architecture != "ctrnn" {
+      return try runFeedforward(architecture: architecture, path: path)
+    }
+    if samples != nil { throw ValidationError("--samples applies to feedforward (mlp) checkpoints; a CTRNN's simulation is --trajectories x --steps") }
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)

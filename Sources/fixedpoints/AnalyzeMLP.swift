@@ -3,10 +3,11 @@ import Feedforward
 import Foundation
 import Reports
 
-/// `analyze-mlp`: the feedforward counterpart of `analyze`. A separate
-/// command (not `analyze` dispatching on the checkpoint) because the two
-/// take different options (no fixed points, search, schemes or threads
-/// here); `analyze` given an MLP checkpoint names this command.
+/// `analyze-mlp`: the feedforward analysis with its own options. `analyze`
+/// reads the checkpoint's `architecture` and dispatches an MLP file to the
+/// same code (`report`), so `analyze mlp.ckpt` and `analyze-mlp mlp.ckpt`
+/// print the same report; this command stays for its defaults (20 task
+/// inputs) and because scripts use it.
 struct AnalyzeMLP: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "analyze-mlp",
@@ -62,27 +63,39 @@ struct AnalyzeMLP: ParsableCommand {
 
   func run() throws {
     let net = try MLP(contentsOf: URL(fileURLWithPath: checkpoint))
+    try Self.report(
+      net, sigmas: sigmaTest.values, input: input?.values, samples: samples, seed: seed, taskLoss: taskLoss,
+      taskInputs: taskInputs, output: output)
+  }
+
+  /// The analysis and its output, shared with `analyze` (which dispatches
+  /// an MLP checkpoint here): `input` nil means the default 0.5 of a
+  /// one-input network.
+  static func report(
+    _ net: MLP, sigmas: [Double], input: [Double]?, samples: Int, seed: UInt, taskLoss: Bool, taskInputs: Int,
+    output: OutputOptions
+  ) throws {
     if taskLoss {
       guard net.task == "function" else {
         throw ValidationError("--task-loss needs a function-task checkpoint; this one's task is '\(net.task ?? "none")'")
       }
       let loss = try MLPTaskLoss.run(
-        net, inputs: MLPTaskLoss.midpoints(taskInputs), sigmas: sigmaTest.values, samplesPerInput: samples, seed: seed)
+        net, inputs: MLPTaskLoss.midpoints(taskInputs), sigmas: sigmas, samplesPerInput: samples, seed: seed)
       return try output.emit(MLPTaskLossReport(loss, net: net), stage: "the MLP task loss")
     }
     let u: [Double]
     if let input {
-      guard input.values.count == net.inputSize else {
-        throw ValidationError("--input has \(input.values.count) value(s); the network takes \(net.inputSize)")
+      guard input.count == net.inputSize else {
+        throw ValidationError("--input has \(input.count) value(s); the network takes \(net.inputSize)")
       }
-      u = input.values
+      u = input
     } else {
       guard net.inputSize == 1 else {
         throw ValidationError("--input is required: the network takes \(net.inputSize) inputs")
       }
       u = [0.5]
     }
-    let analysis = try MLPAnalysis.run(net, input: u, sigmas: sigmaTest.values, samples: samples, seed: seed)
+    let analysis = try MLPAnalysis.run(net, input: u, sigmas: sigmas, samples: samples, seed: seed)
     try output.emit(MLPAnalysisReport(analysis), stage: "the MLP analysis")
   }
 }

@@ -52,7 +52,7 @@ struct BenchMoments: ParsableCommand {
         "evaluations_per_second": String(format: "%.1f", row.evaluationsPerSecond),
       ])
     }
-    var batchedTable = Table(columns: ["activation", "quantities", "elements/s", "single-rule share"])
+    var batchedTable = Table(columns: ["activation", "s grid", "quantities", "elements/s", "batched-rule share"])
     var batchedResults: [[String: String]] = []
     if batched > 0 {
       let batchedRows: [BatchedMomentsBenchmark.Row]
@@ -61,10 +61,11 @@ struct BenchMoments: ParsableCommand {
       }
       for row in batchedRows {
         batchedTable.append([
-          row.activation.rawValue, row.quantities, String(format: "%.4g", row.elementsPerSecond), String(format: "%.2f", row.ruleShare),
+          row.activation.rawValue, row.grid.rawValue, row.quantities, String(format: "%.4g", row.elementsPerSecond),
+          String(format: "%.2f", row.ruleShare),
         ])
         batchedResults.append([
-          "activation": row.activation.rawValue, "quantities": row.quantities,
+          "activation": row.activation.rawValue, "grid": row.grid.rawValue, "quantities": row.quantities,
           "elements_per_second": String(format: "%.1f", row.elementsPerSecond), "rule_share": String(format: "%.3f", row.ruleShare),
         ])
       }
@@ -95,6 +96,7 @@ struct BenchSDE: ParsableCommand {
   @Option(help: "Threads (results do not depend on it).") var threads = ProcessInfo.processInfo.activeProcessorCount
   @Option(help: "Timed runs; the best is reported.") var repeats = 3
   @Option(help: "Seed of the weights and the noise.") var seed: UInt64 = 1
+  @OptionGroup var precision: PrecisionOptions
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -105,21 +107,24 @@ struct BenchSDE: ParsableCommand {
 
   func run() throws {
     let r = try SDEBenchmark.run(
-      trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, repeats: repeats, seed: seed)
+      trajectories: trajectories, steps: steps, dimension: dimension, threads: threads, repeats: repeats, seed: seed,
+      precision: precision.precision)
     if output.json {
       struct Report: Encodable {
         var neuron_steps_per_second, seconds, mean_final_state: Double
         var trajectories, steps, dimension, threads: Int
         var blas: String
+        var precision: String
       }
       print(try JSONOutput.string(Report(
         neuron_steps_per_second: r.neuronStepsPerSecond, seconds: r.seconds, mean_final_state: r.meanFinalState,
-        trajectories: r.trajectories, steps: r.steps, dimension: r.dimension, threads: r.threads, blas: r.blas)))
+        trajectories: r.trajectories, steps: r.steps, dimension: r.dimension, threads: r.threads, blas: r.blas,
+        precision: precision.precision.rawValue)))
       return
     }
-    var table = Table(columns: ["trajectories", "steps", "neurons", "threads", "BLAS", "seconds", "neuron-steps/s"])
+    var table = Table(columns: ["trajectories", "steps", "neurons", "threads", "BLAS", "precision", "seconds", "neuron-steps/s"])
     table.append([
-      "\(r.trajectories)", "\(r.steps)", "\(r.dimension)", "\(r.threads)", r.blas,
+      "\(r.trajectories)", "\(r.steps)", "\(r.dimension)", "\(r.threads)", r.blas, precision.precision.rawValue,
       String(format: "%.3f", r.seconds), String(format: "%.3g", r.neuronStepsPerSecond),
     ])
     print(table.render(output.format), terminator: "")

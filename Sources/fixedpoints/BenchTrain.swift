@@ -38,6 +38,7 @@ struct BenchTrain: ParsableCommand {
   @Option(help: "Noise amplitude sigma (noise-in).") var sigma = 0.5
   @Option(help: "Seed of the weights, the data and the noise.") var seed: UInt64 = 1
   @Flag(help: "Also time Trainer.train itself (adds its final 256-trial evaluation).") var wholeTrainer = false
+  @OptionGroup var precision: PrecisionOptions
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -62,6 +63,7 @@ struct BenchTrain: ParsableCommand {
     settings.sigma = sigma
     settings.seed = seed
     settings.wholeTrainer = wholeTrainer
+    settings.precision = precision.precision
     let r: TrainingBenchmark.Result
     do { r = try TrainingBenchmark.run(settings) } catch let e as TrainingError { throw ValidationError(e.description) }
     let o = r.options
@@ -82,7 +84,7 @@ struct BenchTrain: ParsableCommand {
         iterations_per_second: r.iterationsPerSecond, seconds: r.seconds, trainer_iterations_per_second: r.trainerIterationsPerSecond,
         hidden: hidden, batch: batch, steps_per_trial: stepsPerTrial, iterations: iterations, repeats: repeats,
         threads: threads, parameters: r.parameterCount, blas_threads: blasThreads,
-        blas: BLAS.implementation, dtype: "float64", activation: o.dynamics.activation.rawValue,
+        blas: BLAS.implementation, dtype: precision.precision == .f32 ? "float32" : "float64", activation: o.dynamics.activation.rawValue,
         noise: o.dynamics.noise.rawValue, task: r.taskName,
         sigma: sigma, dt: o.dynamics.dt, tau: o.dynamics.tau, learning_rate: o.learningRate, clip_norm: o.clipNorm,
         first_loss: r.firstLoss, last_loss: r.lastLoss,
@@ -93,7 +95,7 @@ struct BenchTrain: ParsableCommand {
     }
     var table = Table(
       columns: ["hidden", "batch", "steps/trial", "iterations", "threads", "BLAS", "seconds", "iterations/s"],
-      caption: "function task, relu noise-in sigma = \(sigma), dt 0.1, tau 1, float64; best of \(repeats)")
+      caption: "function task, relu noise-in sigma = \(sigma), dt 0.1, tau 1, \(precision.precision == .f32 ? "float32" : "float64"); best of \(repeats)")
     table.append([
       "\(hidden)", "\(batch)", "\(stepsPerTrial)", "\(iterations)", "\(threads)", BLAS.implementation,
       String(format: "%.3f", r.seconds), String(format: "%.1f", r.iterationsPerSecond),

@@ -16,7 +16,7 @@ struct Fixedpoints: ParsableCommand {
       Example: fixedpoints analyze    (the bundled model; see fixedpoints help analyze)
       """,
     version: "0.1.0",
-    subcommands: [Moments.self, Verify.self, Bench.self, Stationary.self, Simulate.self, Analyze.self, Train.self, Paradox.self, Merge.self, CheckpointCommand.self, DebiasCommand.self, Mechanism.self, TableCommand.self, AnalyzeMLP.self])
+    subcommands: [Moments.self, Verify.self, Bench.self, Stationary.self, Simulate.self, Analyze.self, Train.self, Paradox.self, Merge.self, CheckpointCommand.self, DebiasCommand.self, Mechanism.self, TableCommand.self, AnalyzeMLP.self, DAESparsity.self])
 }
 
 /// Entry point: maps every error to the project's exit codes in one place

@@ -24,6 +24,12 @@ struct Paradox: ParsableCommand {
       measured test-loss curve as the .json of the same name; the results file
       lists each checkpoint relative to itself (shards never collide; merge keeps the links).
       Example: fixedpoints paradox --task function --noise in,out --sigma-train 0,0.25,0.5,1.0 --sigma-test 0:1.0:0.1 --seeds 3 --iterations 3000
+      --model mlp sweeps feedforward networks instead (function task, --hidden
+      units in each of --hidden-layers layers, trained as train --model mlp;
+      test loss E(z - sin(pi u))^2 over --eval-trials evenly spaced inputs),
+      or --task moons (two-moons classification, 2 inputs, logistic loss on a
+      fixed jitter-free batch); the results read as task mlp-function / mlp-moons. --keep and --threads apply to the
+      CTRNN only.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -76,6 +82,12 @@ struct Paradox: ParsableCommand {
   @Option(help: "Keep every trained network (checkpoint + test-loss curve JSON) in this directory (created if missing).")
   var keep: String?
 
+  @Option(help: "Model: ctrnn (default) or mlp (feedforward, function task).")
+  var model = "ctrnn"
+
+  @Option(name: .customLong("hidden-layers"), help: "mlp: hidden layers (default 2).")
+  var hiddenLayers: Int?
+
   @OptionGroup var output: OutputOptions
 
   /// The placements asked for, each once, in the order given.
@@ -103,6 +115,7 @@ struct Paradox: ParsableCommand {
 
   func validate() throws {
     if dropout == nil, rateTrain != nil || rateTest != nil { throw ValidationError("--rate-train/--rate-test need --dropout state or input") }
+    if dropout != nil, model != "ctrnn" { throw ValidationError("--dropout applies to --model ctrnn only") }
     if dropout != nil {
       guard let rateTrain, let rateTest else { throw ValidationError("--dropout needs --rate-train and --rate-test") }
       for p in rateTrain.values + rateTest.values where !(p.isFinite && p >= 0 && p <= DropoutSite.maximumRate) {
@@ -136,13 +149,15 @@ struct Paradox: ParsableCommand {
       // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
       var o = training.options(noise: .inside, sigma: 0, seed: 1)
       o.evaluationTrials = evalTrials
-      try o.checkMemory(steps: training.makeTask().steps, budget: training.limits.budget())
+      try o.checkMemory(steps: training.isFeedforwardOnlyTask ? 1 : training.makeTask().steps, budget: training.limits.budget())
     } catch let e as PlatformError { throw ValidationError(ParameterFlags.message(e)) }
     if let out { try OutputPath.validate(out, option: "--out") }
     if let keep { try KeepDirectory.validate(keep) }
+    try validateModel()
   }
 
   func run() throws {
+    if model == "mlp" { return try runMLP() }
     let task = try training.makeTask()
     var config = ParadoxConfig(
       task: task.name, activation: training.activation.rawValue, hidden: training.hidden, iterations: training.iterations,

@@ -9,7 +9,7 @@ extension Train {
   /// tau, trial steps) do not apply and are ignored.
   func runMLP() throws {
     var o = MLPTrainer.Options(
-      sizes: [1] + Array(repeating: training.hidden, count: hiddenLayers ?? 2) + [1], activation: training.activation,
+      sizes: [MLPTask(rawValue: training.task)?.inputs ?? 1] + Array(repeating: training.hidden, count: hiddenLayers ?? 2) + [1], activation: training.activation,
       noise: noise, sigma: sigma)
     o.iterations = training.iterations
     o.batchSize = training.batch

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SDE
 import CTRNN
 import Foundation
 import GaussianMoments
@@ -74,12 +75,16 @@ struct TrainingArguments: ParsableArguments {
     ]
   }
 
+  /// A task only the feedforward model has (its command checks the model).
+  var isFeedforwardOnlyTask: Bool { MLPTask(rawValue: task) != nil && !TaskCatalogue.names.contains(task) }
+
   func validate() throws {
     try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    let task = try makeTask()
     // Adam's step is about lr per parameter: above 1 training only diverges,
     // after the run has started (the library accepts it, to test divergence).
     guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
+    if isFeedforwardOnlyTask { return }
+    let task = try makeTask()
     do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
     do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
       throw ValidationError(ParameterFlags.message(e))
@@ -100,7 +105,11 @@ struct Train: ParsableCommand {
       Example: fixedpoints train --task function --noise in --sigma 0.5 --hidden 64 --iterations 3000 --seed 1 -o model.ckpt
       --model mlp trains a feedforward network instead (function task; --hidden
       units in each of --hidden-layers layers; backprop through the noisy pass;
-      dt and tau do not apply) for analyze-mlp.
+      dt and tau do not apply) for analyze-mlp; --task moons with --model mlp is
+      two-moons classification (2 inputs, one logit, logistic loss).
+      --model dae trains Bricken et al.'s ReLU denoising autoencoder (--hidden
+      units; synthetic sparse-pattern data, 32 inputs; noise of sd --sigma on
+      the input) for analyze and dae-sparsity.
       """)
 
   @OptionGroup var training: TrainingArguments
@@ -126,28 +135,40 @@ struct Train: ParsableCommand {
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
 
-  @Option(help: "Model: ctrnn (default) or mlp (feedforward: --hidden units in each of --hidden-layers layers, task function).")
+  @Option(help: "Model: ctrnn (default), mlp (feedforward: --hidden units in each of --hidden-layers layers, task function) or dae (denoising autoencoder, input noise).")
   var model = "ctrnn"
 
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
   var hiddenLayers: Int?
 
+  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams).")
+  var precision: Precision = .f64
+
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do {
-      try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed)).validate()
+      var options = try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed))
+      options.precision = model == "ctrnn" ? precision : .f64
+      try options.validate()
       try dropoutOptions.adaptive(sigma: sigma)?.validate()
     } catch {
       throw ValidationError("\(error)")
     }
-    if model == "mlp", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
+    if model != "ctrnn", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
     try OutputPath.validate(output, option: "-o/--out")
-    guard ["ctrnn", "mlp"].contains(model) else { throw ValidationError("--model must be ctrnn or mlp, got '\(model)'") }
+    guard ["ctrnn", "mlp", "dae"].contains(model) else { throw ValidationError("--model must be ctrnn, mlp or dae, got '\(model)'") }
+    if model == "dae" {
+      if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
+      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model dae, got \(training.hidden)") }
+    }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
+    if model == "mlp", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
+    if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
     if model == "mlp" {
-      guard training.task == "function" else {
-        throw ValidationError("--task \(training.task): --model mlp trains the function task only so far")
+      guard MLPTask(rawValue: training.task) != nil else {
+        throw ValidationError("--task \(training.task): --model mlp trains \(MLPTask.allCases.map(\.rawValue).joined(separator: " or ")) only")
       }
       if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
       if let hiddenLayers, !(1...16).contains(hiddenLayers) {
@@ -159,8 +180,10 @@ struct Train: ParsableCommand {
 
   func run() throws {
     if model == "mlp" { return try runMLP() }
+    if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
-    let options = try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed))
+    var options = try dropoutOptions.apply(to: training.options(noise: noise, sigma: sigma, seed: seed))
+    options.precision = precision
     if let adaptive = dropoutOptions.adaptive(sigma: sigma) { return try runLearnedNoise(task, options, adaptive) }
     let progress = Progress(label: "train \(task.name) noise-\(noise.label) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
@@ -174,13 +197,20 @@ struct Train: ParsableCommand {
     } catch let e as TrainingError {
       throw ValidationError(e.description)
     }
+    // A task with parts (multitask's rules): the loss of each, in the metadata and the summary.
+    var metadata = training.metadata(task: task), partLine = ""
+    if let task = task as? any TaskWithParts {
+      let parts = try Trainer.partLosses(
+        result.parameters, task: task, dynamics: options.dynamics, trials: options.evaluationTrials, seed: seed &+ 3)
+      metadata["loss_per_part"] = parts.map { "\($0.name)=\($0.loss)" }.joined(separator: ",")
+      partLine = "\nloss per rule: " + parts.map { "\($0.name) \(String(format: "%.4g", $0.loss))" }.joined(separator: ", ")
+    }
     let checkpoint = try result.parameters.checkpoint(
-      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss,
-      extraMetadata: training.metadata(task: task))
+      dynamics: options.dynamics, task: task.name, seed: seed, loss: result.finalLoss, extraMetadata: metadata)
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma)\(dropoutOptions.summary), final loss \(result.finalLoss)")
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, noise-\(noise.label), sigma = \(sigma)\(dropoutOptions.summary), final loss \(result.finalLoss)" + partLine)
     }
   }
 }

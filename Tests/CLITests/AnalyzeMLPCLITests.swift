@@ -93,7 +93,10 @@ extension CLITests {
     let ctrnn = try writeCheckpoint(Self.checkpointFile(), "ctrnn.ckpt", in: dir)
     let cases: [([String], String)] = [
       (["analyze-mlp", ctrnn], "ctrnn"),
-      (["analyze", mlp], "analyze-mlp"),
+      (["analyze", mlp, "--trajectories", "10"], "--trajectories"),
+      (["analyze", mlp, "--schemes", "chain,em"], "--schemes"),
+      (["analyze", mlp, "--input", "0.1", "--input", "0.2"], "--input"),
+      (["analyze", ctrnn, "--samples", "100"], "--samples"),
       (["analyze-mlp", mlp, "--input", "1,2"], "--input"),
       (["analyze-mlp", mlp, "--samples", "1"], "--samples"),
       (["analyze-mlp", mlp, "--sigma-test", "-1"], "--sigma-test"),
@@ -185,5 +188,59 @@ extension CLITests {
     let bad = try run(["analyze-mlp", path, "--task-loss", "--input", "0.5"])
     XCTAssertEqual(bad.status, 2)
     XCTAssertTrue(bad.stderr.contains("--input"), bad.stderr)
+  }
+}
+
+extension CLITests {
+  /// `analyze` reads the checkpoint's architecture and gives an MLP file the
+  /// MLP analysis: the same bytes as `analyze-mlp` with the same options.
+  func testAnalyzeDispatchesAnMLPCheckpoint() throws {
+    let dir = try checkpointDirectory()
+    let path = try writeCheckpoint(Self.mlpFile(), "mlp.ckpt", in: dir)
+    let options = ["--sigma-test", "0,0.5", "--samples", "5000", "--seed", "2", "--json"]
+    let a = try run(["analyze", path] + options)
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let b = try run(["analyze-mlp", path] + options)
+    XCTAssertEqual(b.status, 0, b.stderr)
+    XCTAssertEqual(a.stdout, b.stdout)
+    let loss = try run(["analyze", path, "--task-loss", "--task-inputs", "4", "--sigma-test", "0,0.5", "--samples", "2000", "--json"])
+    XCTAssertEqual(loss.status, 0, loss.stderr)
+    XCTAssertEqual(try json(loss)["inputs"] as? [Double], [-0.75, -0.25, 0.25, 0.75])
+  }
+
+  /// A noise-in MLP trained at sigma = 0.5 has a noise-induced output bias
+  /// at sigma = 0.5 (many SE from 0) that the layer-wise propagation and
+  /// the simulation agree on. With one hidden layer the propagation is
+  /// exact (independent rectified Gaussians), so the tolerance is 4 SE of
+  /// the simulated mean (p ≈ 6e-5 per comparison by chance). With two
+  /// hidden layers the second layer's pre-activation is only approximately
+  /// Gaussian: there the closure's bias must be within 5% of the simulated
+  /// bias plus 4 SE (the 5% is the approximation's allowance; measured on
+  /// this network, seed 1: −0.03159 vs −0.0318(6), 0.6%).
+  func testAnalyzeOnATrainedNoiseInMLPShowsTheBiasBothWays() throws {
+    let dir = try checkpointDirectory()
+    for layers in [1, 2] {
+      let path = dir.appendingPathComponent("mlp\(layers).ckpt").path
+      let t = try run([
+        "train", "--model", "mlp", "--task", "function", "--noise", "in", "--sigma", "0.5", "--hidden", "16",
+        "--hidden-layers", "\(layers)", "--iterations", "2000", "--lr", "0.01", "--seed", "1", "-o", path,
+      ])
+      XCTAssertEqual(t.status, 0, t.stderr)
+      let r = try run(["analyze", path, "--sigma-test", "0,0.5", "--samples", "40000", "--json"])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let levels = try XCTUnwrap(try json(r)["noise_levels"] as? [[String: Any]])
+      let at = try XCTUnwrap(levels.first { $0["sigma"] as? Double == 0.5 })
+      func first(_ key: String) throws -> Double { try XCTUnwrap((at[key] as? [Double])?.first, key) }
+      let bias = try first("bias"), se = try first("simulated_se"), simulated = try first("simulated_mean")
+      let meanField = try first("analytic_mean_field"), closure = try first("analytic_closure")
+      let analyticBias = try first("analytic_bias")
+      XCTAssertGreaterThan(abs(bias), 10 * se, "layers \(layers): bias \(bias) ± \(se) should be far from 0")
+      if layers == 1 {
+        XCTAssertLessThan(abs(simulated - closure) / se, 4, "closure \(closure) vs simulated \(simulated) ± \(se)")
+        XCTAssertLessThan(abs(simulated - meanField) / se, 4, "mean field \(meanField) vs simulated \(simulated) ± \(se)")
+      } else {
+        XCTAssertLessThan(abs(analyticBias - bias), 0.05 * abs(bias) + 4 * se, "two layers: closure bias \(analyticBias) vs simulated \(bias) ± \(se)")
+      }
+    }
   }
 }

@@ -52,6 +52,15 @@ extension CLITests {
     try assertRejected(["analyze", drop, "--rate-test", "0.99"], naming: "--rate-test")
     try assertRejected(["analyze", drop, "--schemes", "chain,em"], naming: "--schemes")
     try assertRejected(["analyze", drop, "--task-loss"], naming: "--task-loss")
+    // The float32 kernels have no masks: refused, not run without them.
+    try assertRejected(["train"] + Self.trainSmall + ["--precision", "f32", "--dropout", "state", "--rate", "0.2", "-o", path], naming: "--precision f32")
+    try assertRejected(
+      ["train"] + Self.trainSmall + ["--precision", "f32", "--dropout", "input", "--rate", "0.2", "--learn-noise", "-o", path], naming: "--precision f32")
+    try assertRejected(["analyze", drop, "--precision", "f32"], naming: "--precision f32")
+    try assertRejected(["train", "--model", "dae", "--iterations", "5", "--dropout", "state", "--rate", "0.2", "-o", path], naming: "--dropout")
+    try assertRejected(
+      ["paradox", "--model", "mlp", "--iterations", "5", "--dropout", "state", "--rate-train", "0.1", "--rate-test", "0.1"], naming: "--dropout")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path))
   }
 }
 

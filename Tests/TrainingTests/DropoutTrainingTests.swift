@@ -9,16 +9,18 @@ import XCTest
 /// fixed, against central differences (same bounds and reasons as
 /// `GradientCheckTests`), the forward pass by hand, and the masks' law.
 final class DropoutTrainingTests: XCTestCase {
-  func check(_ f: Activation, _ noise: NoisePlacement, site: DropoutSite, sigma: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+  func check(
+    _ f: Activation, _ noise: NoisePlacement, site: DropoutSite, sigma: Double, trials: Int = 3, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     let task = FunctionTask(steps: 12)
     let rng = try GSLRandom(seed: 4)
-    let batch = task.batch(trials: 3, rng: rng)
+    let batch = task.batch(trials: trials, rng: rng)
     let p = try Parameters.initial(hidden: 5, inputs: 1, outputs: 1, seed: 7)
     var d = Dynamics(activation: f, noise: noise, sigma: sigma, dt: 0.2, tau: 1)
     d.dropout = site
     d.dropoutRate = 0.3
-    let xi = sigma > 0 ? Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0) : nil
-    let masks = DropoutMasks.make(count: 12 * 3 * 5, rate: 0.3, seed: 10, stream: 0)
+    let xi = sigma > 0 ? Trainer.noise(count: 12 * trials * 5, seed: 9, stream: 0) : nil
+    let masks = DropoutMasks.make(count: 12 * trials * 5, rate: 0.3, seed: 10, stream: 0)
     let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, masks: masks, dynamics: d)
     let x = p.flat, analytic = g.flat
     var offset = 0
@@ -48,6 +50,30 @@ final class DropoutTrainingTests: XCTestCase {
           for sigma in [0.0, 0.5] { try check(f, noise, site: site, sigma: sigma) }
         }
       }
+    }
+  }
+
+  /// From 16 trials BPTT runs the batch in two slices of rows (two
+  /// threads); 17 trials make them unequal. The masks must follow each
+  /// slice's rows: the same finite-difference bound.
+  func testGradientInSlicedBatch() throws {
+    for site in DropoutSite.allCases {
+      for noise in NoisePlacement.allCases { try check(.tanh, noise, site: site, sigma: 0.5, trials: 17) }
+    }
+  }
+
+  /// The float32 kernels take no masks: options asking for both are
+  /// refused before any training, naming --precision.
+  func testFloat32RefusesDropout() {
+    var d = Dynamics(activation: .relu, noise: .inside, sigma: 0, dt: 0.1, tau: 1)
+    d.dropout = .state
+    d.dropoutRate = 0.2
+    var o = TrainingOptions(dynamics: d)
+    XCTAssertNoThrow(try o.validate())
+    o.precision = .f32
+    XCTAssertThrowsError(try o.validate()) { e in
+      guard case .invalidOption(let option, _) = e as? TrainingError else { return XCTFail("\(e)") }
+      XCTAssertEqual(option, "--precision")
     }
   }
 
@@ -122,9 +148,10 @@ final class DropoutTrainingTests: XCTestCase {
 final class AdaptiveNoiseTests: XCTestCase {
   func testGradientInWeightsAndNoiseParameters() throws {
     for site in DropoutSite.allCases {
-      for noisePlacement in NoisePlacement.allCases {
+      // 3 trials: one slice; 17: two slices of rows (see BPTT.forEachSlice).
+      for (noisePlacement, trials) in [(NoisePlacement.inside, 3), (.outside, 3), (.inside, 17), (.outside, 17)] {
         let task = FunctionTask(steps: 10)
-        let batch = task.batch(trials: 3, rng: try GSLRandom(seed: 4))
+        let batch = task.batch(trials: trials, rng: try GSLRandom(seed: 4))
         let p = try Parameters.initial(hidden: 4, inputs: 1, outputs: 1, seed: 7)
         var d = Dynamics(activation: .tanh, noise: noisePlacement, sigma: 0.3, dt: 0.2, tau: 1)
         d.dropout = site
@@ -134,8 +161,8 @@ final class AdaptiveNoiseTests: XCTestCase {
         // Units away from the prior, so the KL gradient is not 0.
         noise.logSigma = noise.logSigma.enumerated().map { $1 + 0.2 * Double($0) - 0.3 }
         noise.rateLogit = noise.rateLogit.enumerated().map { $1 - 0.3 * Double($0) + 0.2 }
-        let xi = Trainer.noise(count: 10 * 3 * 4, seed: 9, stream: 0)
-        let u = AdaptiveNoise.uniforms(count: 10 * 3 * 4, seed: 10, stream: 0)
+        let xi = Trainer.noise(count: 10 * trials * 4, seed: 9, stream: 0)
+        let u = AdaptiveNoise.uniforms(count: 10 * trials * 4, seed: 10, stream: 0)
         let r = AdaptiveNoise.objective(p, noise, batch, xi: xi, u: u, dynamics: d, options: o)
         func loss(_ q: Parameters, _ m: AdaptiveNoise) -> Double {
           AdaptiveNoise.objective(q, m, batch, xi: xi, u: u, dynamics: d, options: o).loss
@@ -152,8 +179,8 @@ final class AdaptiveNoiseTests: XCTestCase {
           worst = max(worst, abs(numeric - r.noiseGradient[k]))
           scale = max(scale, abs(numeric))
         }
-        XCTAssertGreaterThan(scale, 1e-6, "\(site) \(noisePlacement): the noise parameters must matter")
-        XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "\(site) \(noisePlacement) (rho, alpha): worst \(worst), scale \(scale)")
+        XCTAssertGreaterThan(scale, 1e-6, "\(site) \(noisePlacement) \(trials) trials: the noise parameters must matter")
+        XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "\(site) \(noisePlacement) \(trials) trials (rho, alpha): worst \(worst), scale \(scale)")
         // A few weights (W_rec's first row and the readout), same bound.
         let x = p.flat, analytic = r.gradient.flat
         var worstW = 0.0, scaleW = 0.0
@@ -166,7 +193,7 @@ final class AdaptiveNoiseTests: XCTestCase {
           worstW = max(worstW, abs(numeric - analytic[k]))
           scaleW = max(scaleW, abs(numeric))
         }
-        XCTAssertLessThanOrEqual(worstW, 1e-6 * scaleW, "\(site) \(noisePlacement) weights: worst \(worstW), scale \(scaleW)")
+        XCTAssertLessThanOrEqual(worstW, 1e-6 * scaleW, "\(site) \(noisePlacement) \(trials) trials weights: worst \(worstW), scale \(scaleW)")
       }
     }
   }

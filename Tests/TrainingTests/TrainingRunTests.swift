@@ -77,7 +77,9 @@ final class TrainingRunTests: XCTestCase {
 
   /// Every task in the catalogue has a run below (a new task needs one).
   func testEveryCatalogueTaskHasARun() {
-    XCTAssertEqual(Set(TaskCatalogue.names), ["function", "regulator", "path-integration", "decision", "flipflop"])
+    XCTAssertEqual(
+      Set(TaskCatalogue.names),
+      ["function", "regulator", "path-integration", "decision", "flipflop", "decision-fixation", "maze", "multitask"])
   }
 
   /// Regulator, relu: the constant loss is Var u = 1.3²/12 ≈ 0.14 (0.153 on

@@ -2,11 +2,12 @@
 (scripts/torch_to_ckpt.py), the fixedpoints_io package, and what the Swift
 reader says about files that are not converted yet.
 
-torch is not installed by scripts/setup.sh (PyPI's Linux wheel pulls the
-CUDA libraries, several GB). The layouts are therefore tested through
-state_dicts written by NumPy with exactly the key names and shapes PyTorch,
-Flax and PsychRNN use (`*_state_dict` below); the tests that need a real
-torch module are skipped with the reason when torch is missing.
+scripts/setup.sh installs torch only where a CPU-only build ("+cpu") is
+reachable (PyPI's default Linux wheel pulls the CUDA libraries, several GB).
+The layouts are therefore also tested through state_dicts written by NumPy
+with exactly the key names and shapes PyTorch, Flax and PsychRNN use
+(`*_state_dict` below); the tests that need a real torch module are skipped
+with the reason when torch is missing.
 
 Independence: every "source" forward pass used as a reference here is
 written in this file, from the framework's documented formula, not taken
@@ -39,7 +40,7 @@ try:
 except ImportError:
     torch = None
 needs_torch = pytest.mark.skipif(
-    torch is None, reason="torch is not installed (optional; setup does not install it: PyPI's wheel is several GB)")
+    torch is None, reason="torch is not installed (setup installs it only where a CPU-only '+cpu' wheel is reachable)")
 
 
 def relu(x):

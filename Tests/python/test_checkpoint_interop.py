@@ -316,7 +316,7 @@ def test_torch_to_ckpt_core_refuses_bad_input(edit, kwargs, fragment):
 
 
 def test_torch_state_dict_through_the_script(tmp_path):
-    torch = pytest.importorskip("torch", reason="torch is not installed (optional; never installed by setup)")
+    torch = pytest.importorskip("torch", reason="torch is not installed (setup installs it only where a CPU-only '+cpu' wheel is reachable)")
 
     class Model(torch.nn.Module):
         def __init__(self):

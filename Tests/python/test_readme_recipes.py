@@ -60,7 +60,7 @@ def test_the_readme_has_the_three_recipes():
 def test_recipe_runs_as_written(tmp_path, name, python, shell):
     if "(torch)" in name:
         pytest.importorskip("torch", reason=f"recipe '{name}' needs torch, which is not installed "
-                                            "(optional; setup does not install it)")
+                                            "(setup installs it only where a CPU-only '+cpu' wheel is reachable)")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([os.path.join(REPO, "Tests", "python"), os.path.join(REPO, "python")]
                                         + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))

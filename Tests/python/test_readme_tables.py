@@ -23,7 +23,7 @@ def test_readme_tables_are_the_generated_ones():
                        env={**os.environ, "FIXEDPOINTS_BIN": BIN}, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     blocks = ["<!-- " + b.strip() for b in r.stdout.split("<!-- ") if b.strip()]
-    assert len(blocks) == 7, r.stdout
+    assert len(blocks) == 9, r.stdout
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     for block in blocks:

@@ -29,7 +29,7 @@ extension Checkpoint {
   /// Metadata keys with a typed field; every other key is `extraMetadata`.
   public static let reservedMetadataKeys: Set<String> = [
     "format", "activation", "noise", "sigma_train", "dt", "tau", "task", "seed", "loss",
-    "noise_law", "noise_amplitude",
+    "noise_law", "noise_amplitude", "dropout", "dropout_rate", "noise_sigmas", "dropout_rates",
   ]
 
   // MARK: - Reading
@@ -135,6 +135,17 @@ extension Checkpoint {
       readoutBias: bOut.values,
       task: task, seed: metadata["seed"], loss: loss, extraMetadata: extra, dtype: dtype,
       noiseLaw: noiseLaw, noiseAmplitude: noiseAmplitude)
+    // Optional as well: a file without `dropout` has none (every file
+    // before dropout existed reads as it did).
+    if metadata["dropout"] != nil {
+      let site: DropoutSite = try Self.choice(metadata, "dropout")
+      self = try withDropout(site, rate: Self.number(metadata, "dropout_rate"))
+    } else if metadata["dropout_rate"] != nil {
+      throw .badMetadata("dropout_rate is set but dropout (one of state, input) is missing")
+    }
+    if metadata["noise_sigmas"] != nil || metadata["dropout_rates"] != nil {
+      self = try withLearnedNoise(sigmas: Self.numbers(metadata, "noise_sigmas"), rates: Self.numbers(metadata, "dropout_rates"))
+    }
   }
 
   /// A required metadata value that must be one of an enum's raw values.
@@ -155,6 +166,17 @@ extension Checkpoint {
     guard let raw = metadata[key] else { throw .badMetadata("missing '\(key)' (a number)") }
     guard let value = Double(raw) else { throw .badMetadata("\(key) = '\(raw)' is not a number") }
     return value
+  }
+
+  /// A required comma-separated list of numbers.
+  private static func numbers(_ metadata: [String: String], _ key: String) throws(CheckpointError) -> [Double] {
+    guard let raw = metadata[key] else { throw .badMetadata("missing '\(key)' (comma-separated numbers, one per unit)") }
+    var values: [Double] = []
+    for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
+      guard let v = Double(part) else { throw .badMetadata("\(key) has '\(part)', not a number") }
+      values.append(v)
+    }
+    return values
   }
 
   // MARK: - Writing
@@ -192,6 +214,14 @@ extension Checkpoint {
     // are what they were before these keys existed.
     if noiseLaw != .gaussian { metadata["noise_law"] = noiseLaw.rawValue }
     if noiseAmplitude != .gammaSigma { metadata["noise_amplitude"] = noiseAmplitude.rawValue }
+    if let dropout {
+      metadata["dropout"] = dropout.rawValue
+      metadata["dropout_rate"] = "\(dropoutRate)"
+    }
+    if let unitSigmas, let unitDropoutRates {
+      metadata["noise_sigmas"] = unitSigmas.map { "\($0)" }.joined(separator: ",")
+      metadata["dropout_rates"] = unitDropoutRates.map { "\($0)" }.joined(separator: ",")
+    }
     // Swift's description of a Double is the shortest string that parses
     // back to the same Double: the round trip is exact.
     metadata["sigma_train"] = "\(sigmaTrain)"

@@ -45,6 +45,18 @@ public struct Checkpoint: Sendable, Equatable {
   public var loss: Double?
   /// Every other `__metadata__` entry, kept so a round trip loses nothing.
   public var extraMetadata: [String: String]
+  /// Bernoulli dropout of the trained network (`dropout` metadata; nil, no
+  /// dropout, when absent) and its training rate p (`dropout_rate`), the
+  /// dropout counterpart of `sigmaTrain`. Set with `withDropout`, which
+  /// checks the rate.
+  public internal(set) var dropout: DropoutSite? = nil
+  public internal(set) var dropoutRate: Double = 0
+  /// Learned noise (`train --learn-noise`): each unit's σᵢ and dropout rate
+  /// pᵢ (`noise_sigmas`, `dropout_rates` metadata, comma-separated); nil
+  /// when not learned. `sigmaTrain` is then their root mean square and
+  /// `dropoutRate` the mean rate. Set with `withLearnedNoise`.
+  public internal(set) var unitSigmas: [Double]? = nil
+  public internal(set) var unitDropoutRates: [Double]? = nil
 
   /// W_rec, N×N.
   public var recurrent: Matrix
@@ -65,7 +77,9 @@ public struct Checkpoint: Sendable, Equatable {
   /// γ = dt/τ.
   public var gamma: Double { dt / tau }
   /// Placement, law and amplitude as one value.
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate) }
+  public var noiseModel: NoiseModel {
+    NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate, dropout: dropout)
+  }
   /// Gulcehre's saturation gate, from the `noise_gate`, `gate_alpha`,
   /// `gate_p` metadata (checked when the file is read); nil without it.
   public var noiseGate: NoiseGate? { try? NoiseGate.fromMetadata(extraMetadata) }

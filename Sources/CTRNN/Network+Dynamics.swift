@@ -11,6 +11,7 @@ extension Network {
   /// (`chainSigma`).
   public func chain(sigma sigmaGiven: Double, initialState h0: [Double], steps: Int) throws -> MarkovChainProblem {
     try checkSigma(sigmaGiven)
+    if let dropout { return try dropoutChain(dropout, sigma: sigmaGiven, initialState: h0, steps: steps) }
     let sigma = chainSigma(sigmaGiven)
     let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
     let weights = recurrent.elements
@@ -124,6 +125,9 @@ extension Network {
   ) throws -> SDEProblem {
     try checkSigma(sigmaGiven)
     try requireGaussianNoise(for: "the diffusion approximation")
+    if dropout != nil {
+      throw NetworkError.invalidParameter(.schemes, message: "the diffusion approximation has no dropout; use the exact chain")
+    }
     let sigma = chainSigma(sigmaGiven)
     let n = size, tau = tau, dt = dt, f = activation, c = drive
     let weights = recurrent.elements

@@ -79,5 +79,11 @@ extension Checkpoint {
         message: "is \(noiseAmplitude.rawValue): this analysis takes sigma in the gamma convention and does not convert "
           + "yet; its exact chain does (sigma_c = sqrt(2/gamma) sigma)")
     }
+    if let dropout {
+      throw .invalidParameter(
+        .dropoutRate,
+        message: "is \(dropoutRate) (\(dropout.label)): this analysis has no dropout; the dropout closure and the exact chain "
+          + "do (library: DropoutStudy)")
+    }
   }
 }

@@ -31,11 +31,22 @@ public struct Network: Sendable {
   public let readoutBias: [Double]
   /// The constant input u.
   public let input: [Double]
+  /// Bernoulli dropout (nil: none) and each unit's rate pᵢ, the
+  /// checkpoint's training rate to begin with; the analysis may set other
+  /// rates (the dropout counterpart of σ_test). `Network+Dropout.swift`.
+  public var dropout: DropoutSite?
+  public var dropoutRates: [Double]
+  /// σᵢ/σ for each unit: the chain and closure with dropout add σ·profileᵢ
+  /// noise to unit i. All 1 except for learned noise, where σ = σ_train
+  /// gives the learned σᵢ.
+  public var noiseProfile: [Double]
 
   public var size: Int { recurrent.rows }
   public var outputs: Int { readoutWeights.rows }
   public var gamma: Double { dt / tau }
-  public var noiseModel: NoiseModel { NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate) }
+  public var noiseModel: NoiseModel {
+    NoiseModel(placement: noise, law: noiseLaw, amplitude: noiseAmplitude, gate: noiseGate, dropout: dropout)
+  }
 
   public init(checkpoint k: Checkpoint, input u: [Double]) throws(NetworkError) {
     guard u.count == k.inputSize else {
@@ -54,6 +65,13 @@ public struct Network: Sendable {
     readoutWeights = k.readoutWeights
     readoutBias = k.readoutBias
     input = u
+    dropout = k.dropout
+    dropoutRates = k.unitDropoutRates ?? [Double](repeating: k.dropoutRate, count: k.hiddenSize)
+    if let sigmas = k.unitSigmas, k.sigmaTrain > 0 {
+      noiseProfile = sigmas.map { $0 / k.sigmaTrain }
+    } else {
+      noiseProfile = [Double](repeating: 1, count: k.hiddenSize)
+    }
     drive = (0..<k.hiddenSize).map { i in
       k.bias[i] + (0..<k.inputSize).reduce(0.0) { $0 + k.inputWeights[i, $1] * u[$1] }
     }
@@ -116,6 +134,7 @@ public enum NetworkParameter: String, Sendable, CaseIterable {
   case sigma, schemes, trajectories, steps, burnIn, threads, thin, input
   case noiseLaw = "noise_law"
   case noiseAmplitude = "noise_amplitude"
+  case dropoutRate = "dropout_rate"
 }
 
 /// Bad input to the network-level analysis.

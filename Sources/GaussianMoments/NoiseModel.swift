@@ -142,19 +142,24 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
   /// Gulcehre's saturation gate (placement `outside`: the noise enters
   /// φ, the unit's output); nil for additive noise.
   public var gate: NoiseGate?
+  /// Bernoulli dropout besides the additive noise (nil: none). Its rate,
+  /// like σ, belongs to the analysis, not to the model.
+  public var dropout: DropoutSite?
 
   public init(
-    placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma, gate: NoiseGate? = nil
+    placement: NoisePlacement, law: NoiseLaw = .gaussian, amplitude: NoiseAmplitude = .gammaSigma, gate: NoiseGate? = nil,
+    dropout: DropoutSite? = nil
   ) {
     self.placement = placement
     self.law = law
     self.amplitude = amplitude
     self.gate = gate
+    self.dropout = dropout
   }
 
   /// Additive Gaussian noise with the γσ amplitude: every model before
   /// noise laws existed, and every file without the new keys.
-  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && gate == nil }
+  public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && gate == nil && dropout == nil }
 
   /// "in", or "in, laplace, √(2γ)σ" when not the default; "gated, …" for
   /// Gulcehre's gate.
@@ -162,6 +167,7 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
     var parts = [gate == nil ? placement.label : "gated"]
     if law != .gaussian || amplitude != .gammaSigma || gate != nil { parts.append(law.label) }
     if amplitude != .gammaSigma { parts.append(amplitude.label) }
+    if let dropout { parts.append(dropout.label) }
     return parts.joined(separator: ", ")
   }
 }

@@ -16,6 +16,13 @@ public struct CheckpointReport: Report {
   public var task, seed: String?
   public var loss: Double?
   public var extraMetadata: [String: String]
+  /// Bernoulli dropout and its training rate: keys written only for a
+  /// checkpoint with dropout, so every other file's report is what it was.
+  public var dropout: String?
+  public var dropoutRate: Double?
+  /// Learned per-unit σᵢ and pᵢ (`train --learn-noise`), only when present.
+  public var noiseSigmas: [Double]?
+  public var dropoutRates: [Double]?
 
   public init(_ c: Checkpoint, file: String) throws {
     self.file = file
@@ -38,11 +45,15 @@ public struct CheckpointReport: Report {
     seed = c.seed
     loss = c.loss
     extraMetadata = c.extraMetadata
+    dropout = c.dropout?.rawValue
+    dropoutRate = c.dropout == nil ? nil : c.dropoutRate
+    noiseSigmas = c.unitSigmas
+    dropoutRates = c.unitDropoutRates
   }
 
   enum CodingKeys: String, CodingKey {
     case file, format, hiddenSize, inputSize, outputSize, parameters, activation, noise, noiseLaw, noiseAmplitude, dtype, sigmaTrain, dt,
-      tau, gamma, spectralRadius, task, seed, loss, extraMetadata
+      tau, gamma, spectralRadius, task, seed, loss, extraMetadata, dropout, dropoutRate, noiseSigmas, dropoutRates
   }
 
   /// Written out so that nil optionals encode as null (the synthesized
@@ -69,6 +80,10 @@ public struct CheckpointReport: Report {
     try c.encode(seed, forKey: .seed)
     try c.encode(loss, forKey: .loss)
     try c.encode(extraMetadata, forKey: .extraMetadata)
+    try c.encodeIfPresent(dropout, forKey: .dropout)
+    try c.encodeIfPresent(dropoutRate, forKey: .dropoutRate)
+    try c.encodeIfPresent(noiseSigmas, forKey: .noiseSigmas)
+    try c.encodeIfPresent(dropoutRates, forKey: .dropoutRates)
   }
 
   /// Values left-aligned: most are words, and one long metadata string
@@ -86,6 +101,9 @@ public struct CheckpointReport: Report {
         ("noise law", noiseLaw),
         ("noise amplitude", NoiseAmplitude(rawValue: noiseAmplitude)?.summary ?? noiseAmplitude),
         ("sigma_train", NumberFormat.full(sigmaTrain)),
+      ] + (dropout.map { [("dropout", "\($0), rate \(NumberFormat.full(dropoutRate ?? 0))")] } ?? [])
+      + (noiseSigmas.map { [("learned sigma_i", $0.map(NumberFormat.short).joined(separator: " "))] } ?? [])
+      + (dropoutRates.map { [("learned p_i", $0.map(NumberFormat.short).joined(separator: " "))] } ?? []) + [
         ("dt", NumberFormat.full(dt)),
         ("tau", NumberFormat.full(tau)),
         ("gamma = dt/tau", NumberFormat.significant(gamma)),

@@ -109,7 +109,19 @@ public struct ParadoxSummary: Sendable, Encodable {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(results, forKey: .results)
     try c.encode(rows, forKey: .summary)
-    try c.encode(verdict, forKey: .verdict)
+    if let d = results.config.dropout {
+      try c.encode(Self.dropoutVerdict(verdict, site: d), forKey: .verdict)
+    } else {
+      try c.encode(verdict, forKey: .verdict)
+    }
+  }
+
+  /// With dropout the sweep's one placement carries the rates: the verdict
+  /// is the noise-in tally's (optimum at p_test > 0?) in those words.
+  static func dropoutVerdict(_ v: Verdict, site: DropoutSite) -> String {
+    guard let t = v.inside else { return "no p_train > 0 in the sweep: nothing to compare" }
+    let list = t.optima.map { "\($0.sigmaTrain)->\($0.bestSigmaTest)" }.joined(separator: ", ")
+    return "dropout-\(site.rawValue): optimum at p_test > 0 for \(t.agreeing)/\(t.optima.count) p_train > 0 (\(list))"
   }
 
   public init(_ results: ParadoxResults) {
@@ -149,7 +161,8 @@ public struct ParadoxSummary: Sendable, Encodable {
 
   /// The table, and on a terminal the verdict under it.
   public func render(_ format: TableFormat) -> String {
-    table.render(format) + (format == .terminal ? "verdict: \(verdict)\n" : "")
+    let v = results.config.dropout.map { Self.dropoutVerdict(verdict, site: $0) } ?? verdict.description
+    return table.render(format) + (format == .terminal ? "verdict: \(v)\n" : "")
   }
 
   /// The table: per row the best σ_test and the loss there, at 0 and at σ_train (± SE).
@@ -157,7 +170,8 @@ public struct ParadoxSummary: Sendable, Encodable {
     let c = results.config
     var t = Table(
       columns: ["noise", "sigma_train", "seeds", "best sigma_test", "loss at best", "loss at 0", "loss at sigma_train"],
-      caption: "\(c.task), \(c.hidden) \(c.activation) units, \(c.iterations) steps; test loss (mean over seeds) on \(c.evaluationTrials) trials x \(c.evaluationRepeats) noise samples")
+      caption: (c.dropout.map { "\($0.label), no additive noise: the sigma columns are dropout rates p; " } ?? "")
+        + "\(c.task), \(c.hidden) \(c.activation) units, \(c.iterations) steps; test loss (mean over seeds) on \(c.evaluationTrials) trials x \(c.evaluationRepeats) noise samples")
     func fmt(_ x: Double?, _ se: Double?) -> String {
       guard let x else { return "-" }
       return se.map { String(format: "%.4g ± %.1g", x, $0) } ?? String(format: "%.4g", x)
@@ -167,7 +181,7 @@ public struct ParadoxSummary: Sendable, Encodable {
       let train = row.sigmaTestNearestTrain.flatMap { c.sigmaTest.firstIndex(of: $0) }
       let best = c.sigmaTest.firstIndex(of: row.bestSigmaTest)!
       t.append([
-        c.noiseLabel(row.noise), "\(row.sigmaTrain)", "\(row.seeds)", "\(row.bestSigmaTest)", fmt(row.lossAtBest, row.standardError[best]),
+        c.dropout.map { "dropout-\($0.rawValue)" } ?? c.noiseLabel(row.noise), "\(row.sigmaTrain)", "\(row.seeds)", "\(row.bestSigmaTest)", fmt(row.lossAtBest, row.standardError[best]),
         fmt(row.lossAtZero, zero.map { row.standardError[$0] }), fmt(row.lossAtTrain, train.map { row.standardError[$0] }),
       ])
     }

@@ -8,26 +8,44 @@ import SDE
 /// through the noisy discrete dynamics (DESIGN.md, "The models"):
 ///   x_t     = W_rec h_t + W_in u_t + b [+ σξ_t]            (noise-in)
 ///   h_{t+1} = (1−γ) h_t + γ f(x_t) [+ γσξ_t]               (noise-out)
-///   h_{t+1} = (1−γ) h_t + γ φ(x_t, ξ_t)                    (gated, `NoiseGate`)
 ///   z_t     = W_out h_{t+1} + b_out,  L = Σ w (z_t − y_t)² / Σ w
-/// from h_0 = 0. The noise ξ (T×B×N unit-SD variates of the dynamics' law:
-/// standard normals, or Laplace / half-normal / salt-and-pepper ones) is
-/// drawn once and held fixed for the backward pass, so the gradient is exact
-/// for that sample whatever the law (ξ enters additively, so the pass does
-/// not depend on it).
+///   h_{t+1} = (1−γ) h_t + γ φ(x_t, ξ_t)                    (gated, `NoiseGate`)
+/// from h_0 = 0, optionally with dropout masks M_t (`masks`, each 0 or
+/// 1/(1 − p): `DropoutMasks`): on the state, x_t = W_rec (M_t ⊙ h_t) + …;
+/// on f's input, h_{t+1} = (1−γ) h_t + γ f(M_t ⊙ x_t) [+ γσξ_t]. The noise ξ
+/// (T×B×N unit-SD variates of the dynamics' law: standard normals, or
+/// Laplace / half-normal / salt-and-pepper ones) is drawn once and held
+/// fixed for the backward pass, so the gradient is exact for that sample
+/// whatever the law (ξ enters additively). Gated noise and dropout are not
+/// combined (the CLI refuses it).
 /// Every matrix product is one BLAS dgemm over the whole batch.
 public enum BPTT {
   /// Loss only (the forward pass).
-  public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics) -> Double {
-    Pass<Double>(p, batch, noise: noise, dynamics: dynamics).loss
+  ///
+  /// `masks` (T×B×N) applies the dynamics' dropout (`Dynamics.dropout`,
+  /// which must be set with them); nil: no dropout.
+  public static func loss(_ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics) -> Double {
+    Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics).loss
   }
 
   /// Loss and its gradient with respect to every parameter.
   public static func lossAndGradient(
-    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, dynamics: Dynamics
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]? = nil, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    let pass = Pass<Double>(p, batch, noise: noise, dynamics: dynamics)
+    let pass = Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics)
     return (pass.loss, pass.backward())
+  }
+
+  /// Loss, the parameter gradient, and the gradients with respect to the
+  /// noise values ξ as passed (T×B×N, empty without noise) and to the mask
+  /// entries (T×B×N, empty without masks): what learning the noise's scale
+  /// and the dropout rates needs (`AdaptiveNoise`). Float64 only.
+  public static func lossAndGradients(
+    _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]?, dynamics: Dynamics
+  ) -> (loss: Double, gradient: Parameters, noise: [Double], masks: [Double]) {
+    let pass = Pass<Double>(p, batch, noise: noise, masks: masks, dynamics: dynamics)
+    let r = pass.backward(inputGradients: true)
+    return (pass.loss, r.gradient, r.noise, r.masks)
   }
 
   /// `lossAndGradient` computed in float32 (sgemm; weights, states and
@@ -51,6 +69,45 @@ public enum BPTT {
     if let noise { noise.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
   }
 
+  /// Calls body with the array's base address when `use` (nil otherwise).
+  @inline(__always)
+  static func mutablePointer<T>(_ a: inout [T], if use: Bool, _ body: (UnsafeMutablePointer<T>?) -> Void) {
+    if use { a.withUnsafeMutableBufferPointer { body($0.baseAddress) } } else { body(nil) }
+  }
+
+  /// The forward pass's dropout buffers: the masks, M ⊙ h (on the state)
+  /// and x before the mask (on f's input); nil where they do not apply.
+  @inline(__always)
+  static func dropoutPointers<T>(
+    _ masks: [T]?, _ maskedStates: inout [T], _ unmasked: inout [T], site: DropoutSite?,
+    _ body: (UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+  ) {
+    noisePointer(masks) { m in
+      mutablePointer(&maskedStates, if: site == .state) { ms in
+        mutablePointer(&unmasked, if: site == .input) { un in body(m, ms, un) }
+      }
+    }
+  }
+
+  /// The backward pass's extra buffers: the masks (nil without), the
+  /// states, x before the mask (its base address; meaningful for dropout on
+  /// f's input only) and the input gradients (nil when empty: not wanted).
+  @inline(__always)
+  static func backwardPointers<T>(
+    _ masks: [T]?, _ states: [T], _ unmasked: [T], _ noiseGradient: inout [T], _ maskGradient: inout [T],
+    _ body: (UnsafePointer<T>?, UnsafePointer<T>, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+  ) {
+    noisePointer(masks) { m in
+      states.withUnsafeBufferPointer { hs in
+        unmasked.withUnsafeBufferPointer { un in
+          mutablePointer(&noiseGradient, if: !noiseGradient.isEmpty) { gn in
+            mutablePointer(&maskGradient, if: !maskGradient.isEmpty) { gm in body(m, hs.baseAddress!, un.baseAddress, gn, gm) }
+          }
+        }
+      }
+    }
+  }
+
   /// One forward pass with everything the backward pass needs.
   struct Pass<T: TrainingScalar> {
     let p: Parameters
@@ -58,28 +115,46 @@ public enum BPTT {
     let w: Weights<T>
     let batch: TrialBatch
     let d: Dynamics
-    /// The held noise (the backward pass of gated noise needs it).
-    let noise: [T]?
     /// h_0 … h_T, (T+1)×B×N.
     var states: [T]
-    /// x_0 … x_{T−1} (noise included for noise-in), T×B×N.
+    /// x_0 … x_{T−1} (noise included for noise-in; with dropout on f's
+    /// input, masked: f's argument), T×B×N.
     var preactivations: [T]
+    /// The dropout masks (T×B×N) and their site; nil without dropout.
+    let masks: [T]?
+    let dropout: DropoutSite?
+    let hasNoise: Bool
+    /// The held noise (the backward pass of gated noise needs it).
+    let noise: [T]?
+    /// Dropout on the state: M_t ⊙ h_t, what W_rec multiplies (T×B×N);
+    /// empty otherwise.
+    var maskedStates: [T] = []
+    /// Dropout on f's input: x_t before the mask (T×B×N); empty otherwise.
+    var unmasked: [T] = []
     /// z_0 … z_{T−1}, T×B×O.
     var readouts: [T]
     /// The inputs u_t in T, T×B×I.
     let inputs: [T]
     var loss = 0.0
 
-    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, dynamics d: Dynamics) {
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics) {
       self.p = p
+      self.masks = masks
+      let dropout = masks == nil ? nil : d.dropout
+      self.dropout = dropout
+      self.hasNoise = noise != nil
+      self.noise = noise
+      precondition(d.gate == nil || masks == nil, "gated noise with dropout is not implemented")
       self.w = Weights(p)
       self.batch = batch
       self.inputs = T.array(batch.inputs)
       self.d = d
-      self.noise = noise
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       precondition(batch.inputSize == i && batch.outputSize == o, "batch does not fit the network")
       precondition(noise == nil || noise!.count == t * b * n, "noise must hold T×B×N values")
+      precondition(masks == nil || (masks!.count == t * b * n && d.dropout != nil), "masks must hold T×B×N values, with dropout")
+      if dropout == .state { maskedStates = [T](repeating: 0, count: t * b * n) }
+      if dropout == .input { unmasked = [T](repeating: 0, count: t * b * n) }
       states = [T](repeating: 0, count: (t + 1) * b * n)
       preactivations = [T](repeating: 0, count: t * b * n)
       readouts = [T](repeating: 0, count: t * b * o)
@@ -88,84 +163,98 @@ public enum BPTT {
       let bn = b * n
       var total = 0.0
       BPTT.noisePointer(noise) { noisePointer in
-        states.withUnsafeMutableBufferPointer { hs in
-          preactivations.withUnsafeMutableBufferPointer { xs in
-            readouts.withUnsafeMutableBufferPointer { zs in
-              w.recurrent.withUnsafeBufferPointer { wRec in
-                w.input.withUnsafeBufferPointer { wIn in
-                  w.readout.withUnsafeBufferPointer { wOut in
-                    w.bias.withUnsafeBufferPointer { bias in
-                      // The input drive of every step at once, X = U W_inᵀ over
-                      // the T·B rows; the recurrence then adds H W_recᵀ to it
-                      // (the same sum, rec + in, as adding in after rec).
-                      if i > 0 {
-                        inputs.withUnsafeBufferPointer { u in
-                          T.gemm(u.baseAddress!, transposeA: false, wIn.baseAddress!, transposeB: true, into: xs.baseAddress!, m: t * b, n: n, k: i)
+        BPTT.dropoutPointers(masks, &maskedStates, &unmasked, site: dropout) { maskPointer, maskedPointer, unmaskedPointer in
+          states.withUnsafeMutableBufferPointer { hs in
+            preactivations.withUnsafeMutableBufferPointer { xs in
+              readouts.withUnsafeMutableBufferPointer { zs in
+                w.recurrent.withUnsafeBufferPointer { wRec in
+                  w.input.withUnsafeBufferPointer { wIn in
+                    w.readout.withUnsafeBufferPointer { wOut in
+                      w.bias.withUnsafeBufferPointer { bias in
+                        // The input drive of every step at once, X = U W_inᵀ over
+                        // the T·B rows; the recurrence then adds H W_recᵀ to it
+                        // (the same sum, rec + in, as adding in after rec).
+                        if i > 0 {
+                          inputs.withUnsafeBufferPointer { u in
+                            T.gemm(u.baseAddress!, transposeA: false, wIn.baseAddress!, transposeB: true, into: xs.baseAddress!, m: t * b, n: n, k: i)
+                          }
                         }
-                      }
-                      let shared = BPTTPointers(
-                        hs: hs.baseAddress!, xs: xs.baseAddress!, noise: noisePointer, wRec: wRec.baseAddress!, bias: bias.baseAddress!)
-                      // Trials in fixed slices, each run through all steps on
-                      // its own (rows never mix in the recursion).
-                      BPTT.forEachSlice(trials: b) { r0, r1 in
-                        let rows = r1 - r0
-                        @inline(__always) func apply(_ f: (T) -> T) {
-                          for step in 0..<t {
-                            let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
-                            T.gemm(
-                              h + r0 * n, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
-                              beta: i > 0 ? 1 : 0)
-                            for r in r0..<r1 {
-                              for j in 0..<n {
-                                let k = r * n + j
-                                var xv = x[k] + shared.bias[j]
-                                let xi = shared.noise.map { $0[step * bn + k] } ?? 0
-                                if inside { xv += sigma * xi }
-                                x[k] = xv
-                                next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
+                        let shared = BPTTPointers(
+                          hs: hs.baseAddress!, xs: xs.baseAddress!, noise: noisePointer, wRec: wRec.baseAddress!, bias: bias.baseAddress!,
+                          masks: maskPointer, maskedStates: maskedPointer, unmasked: unmaskedPointer)
+                        // Trials in fixed slices, each run through all steps on
+                        // its own (rows never mix in the recursion).
+                        BPTT.forEachSlice(trials: b) { r0, r1 in
+                          let rows = r1 - r0
+                          @inline(__always) func apply(_ f: (T) -> T) {
+                            for step in 0..<t {
+                              let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
+                              // W_rec sees h_t, or with dropout on the state M_t ⊙ h_t.
+                              var seen = UnsafePointer(h + r0 * n)
+                              if let ms = shared.maskedStates, let m = shared.masks {
+                                let at = step * bn + r0 * n
+                                for k in 0..<(rows * n) { ms[at + k] = m[at + k] * h[r0 * n + k] }
+                                seen = UnsafePointer(ms + at)
+                              }
+                              T.gemm(
+                                seen, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
+                                beta: i > 0 ? 1 : 0)
+                              for r in r0..<r1 {
+                                for j in 0..<n {
+                                  let k = r * n + j
+                                  var xv = x[k] + shared.bias[j]
+                                  let xi = shared.noise.map { $0[step * bn + k] } ?? 0
+                                  if inside { xv += sigma * xi }
+                                  if let un = shared.unmasked, let m = shared.masks {
+                                    un[step * bn + k] = xv
+                                    xv *= m[step * bn + k]
+                                  }
+                                  x[k] = xv
+                                  next[k] = keep * h[k] + g * f(xv) + (inside ? 0 : g * sigma * xi)
+                                }
                               }
                             }
                           }
-                        }
-                        // Gated noise (Gulcehre et al.): h_{t+1} = (1−γ)h + γφ(x, ξ),
-                        // in float64 per element (a rare, slower path).
-                        if let gate = d.gate {
-                          for step in 0..<t {
-                            let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
-                            T.gemm(
-                              h + r0 * n, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
-                              beta: i > 0 ? 1 : 0)
-                            for r in r0..<r1 {
-                              for j in 0..<n {
-                                let k = r * n + j
-                                let xv = x[k] + shared.bias[j]
-                                let xi = shared.noise.map { $0[step * bn + k] } ?? 0
-                                x[k] = xv
-                                next[k] = keep * h[k] + g * T(gate.value(f, xv.doubleValue, sigma: d.sigma, xi: xi.doubleValue))
+                          // Gated noise (Gulcehre et al.): h_{t+1} = (1−γ)h + γφ(x, ξ),
+                          // in float64 per element (a rare, slower path; no dropout).
+                          if let gate = d.gate {
+                            for step in 0..<t {
+                              let h = shared.hs + step * bn, x = shared.xs + step * bn, next = h + bn
+                              T.gemm(
+                                h + r0 * n, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
+                                beta: i > 0 ? 1 : 0)
+                              for r in r0..<r1 {
+                                for j in 0..<n {
+                                  let k = r * n + j
+                                  let xv = x[k] + shared.bias[j]
+                                  let xi = shared.noise.map { $0[step * bn + k] } ?? 0
+                                  x[k] = xv
+                                  next[k] = keep * h[k] + g * T(gate.value(f, xv.doubleValue, sigma: d.sigma, xi: xi.doubleValue))
+                                }
                               }
                             }
+                            return
                           }
-                          return
+                          // One loop per activation (inlined, not switched on
+                          // per element); the arithmetic is the same for each.
+                          switch f {
+                          case .relu: apply { Swift.max($0, 0) }
+                          case .tanh: apply { T.tanh($0) }
+                          default: apply { T(f($0.doubleValue)) }
+                          }
                         }
-                        // One loop per activation (inlined, not switched on
-                        // per element); the arithmetic is the same for each.
-                        switch f {
-                        case .relu: apply { Swift.max($0, 0) }
-                        case .tanh: apply { T.tanh($0) }
-                        default: apply { T(f($0.doubleValue)) }
-                        }
+                        // The readouts of every step at once, Z = H_{1…T} W_outᵀ.
+                        T.gemm(hs.baseAddress! + bn, transposeA: false, wOut.baseAddress!, transposeB: true, into: zs.baseAddress!, m: t * b, n: o, k: n)
                       }
-                      // The readouts of every step at once, Z = H_{1…T} W_outᵀ.
-                      T.gemm(hs.baseAddress! + bn, transposeA: false, wOut.baseAddress!, transposeB: true, into: zs.baseAddress!, m: t * b, n: o, k: n)
                     }
                   }
                 }
-              }
-              // The loss in step, trial, output order, summed in float64.
-              for at in 0..<(t * b * o) {
-                zs[at] += w.readoutBias[at % o]
-                let e = zs[at].doubleValue - batch.targets[at]
-                total += batch.weights[at] * e * e
+                // The loss in step, trial, output order, summed in float64.
+                for at in 0..<(t * b * o) {
+                  zs[at] += w.readoutBias[at % o]
+                  let e = zs[at].doubleValue - batch.targets[at]
+                  total += batch.weights[at] * e * e
+                }
               }
             }
           }
@@ -180,12 +269,20 @@ public enum BPTT {
     /// sums over all T·B (step, trial) rows, so ∂L/∂x and ∂L/∂z are kept for
     /// every step and each weight gradient is one product over T·B rows at
     /// the end (one large dgemm instead of T small ones).
-    func backward() -> Parameters {
+    func backward() -> Parameters { backward(inputGradients: false).gradient }
+
+    /// The parameter gradient and, when `inputGradients`, ∂L/∂ξ (T×B×N,
+    /// for the noise values as passed; empty without noise) and ∂L/∂M
+    /// (T×B×N; empty without masks), each row written by its own slice.
+    func backward(inputGradients: Bool) -> (gradient: Parameters, noise: [Double], masks: [Double]) {
       let n = p.hidden, b = batch.trials, t = batch.steps, i = p.inputs, o = p.outputs
       let g = T(d.gamma), keep = 1 - g, f = d.activation, weight = batch.totalWeight
+      let sigma = T(d.sigma), inside = d.noise == .inside
       let bn = b * n, bo = b * o
       var grad = Weights<T>(hidden: n, inputs: i, outputs: o)
-      guard weight > 0 else { return grad.parameters(like: p) }
+      var noiseGradient = [T](repeating: 0, count: inputGradients && hasNoise ? t * bn : 0)
+      var maskGradient = [T](repeating: 0, count: inputGradients && masks != nil ? t * bn : 0)
+      guard weight > 0 else { return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient)) }
       let w = self.w, inputs = self.inputs
       var dzs = [T](repeating: 0, count: t * bo)  // ∂L/∂z_t, every step
       var dxs = [T](repeating: 0, count: t * bn)  // ∂L/∂x_t, every step
@@ -199,53 +296,73 @@ public enum BPTT {
         }
       }
       BPTT.noisePointer(noise) { noisePointer in
-      dzs.withUnsafeBufferPointer { dzp in
-        dxs.withUnsafeMutableBufferPointer { dxp in
-          preactivations.withUnsafeBufferPointer { xs in
-            w.recurrent.withUnsafeBufferPointer { wRec in
-              w.readout.withUnsafeBufferPointer { wOut in
-                let shared = BPTTBackPointers(
-                  dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!,
-                  noise: noisePointer)
-                // The same fixed slices of trials as the forward pass.
-                BPTT.forEachSlice(trials: b) { r0, r1 in
-                  let rows = r1 - r0, rn = rows * n
-                  var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
-                  var previous = [T](repeating: 0, count: rn)
-                  gh.withUnsafeMutableBufferPointer { ghp in
-                    previous.withUnsafeMutableBufferPointer { pp in
-                      let gh = ghp.baseAddress!, previous = pp.baseAddress!
-                      for step in stride(from: t - 1, through: 0, by: -1) {
-                        if anyStep[step] {
-                          let dz = shared.dz + step * bo + r0 * o
-                          if o == 1 {
-                            // gh += dz · W_out with one output: a product per
-                            // element (cheaper written out than a gemm call).
-                            for r in 0..<rows {
-                              let e = dz[r]
-                              for j in 0..<n { gh[r * n + j] += e * shared.wOut[j] }
+      BPTT.backwardPointers(masks, states, unmasked, &noiseGradient, &maskGradient) { maskPointer, hsAll, unmaskedAll, gnPointer, gmPointer in
+        dzs.withUnsafeBufferPointer { dzp in
+          dxs.withUnsafeMutableBufferPointer { dxp in
+            preactivations.withUnsafeBufferPointer { xs in
+              w.recurrent.withUnsafeBufferPointer { wRec in
+                w.readout.withUnsafeBufferPointer { wOut in
+                  let shared = BPTTBackPointers(
+                    dz: dzp.baseAddress!, dx: dxp.baseAddress!, xs: xs.baseAddress!, wRec: wRec.baseAddress!, wOut: wOut.baseAddress!,
+                    hs: hsAll, masks: maskPointer, unmasked: dropout == .input ? unmaskedAll : nil,
+                    stateMasks: dropout == .state, noiseGradient: gnPointer, maskGradient: gmPointer, noise: noisePointer)
+                  // The same fixed slices of trials as the forward pass.
+                  BPTT.forEachSlice(trials: b) { r0, r1 in
+                    let rows = r1 - r0, rn = rows * n
+                    var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
+                    var previous = [T](repeating: 0, count: rn)
+                    gh.withUnsafeMutableBufferPointer { ghp in
+                      previous.withUnsafeMutableBufferPointer { pp in
+                        let gh = ghp.baseAddress!, previous = pp.baseAddress!
+                        for step in stride(from: t - 1, through: 0, by: -1) {
+                          if anyStep[step] {
+                            let dz = shared.dz + step * bo + r0 * o
+                            if o == 1 {
+                              // gh += dz · W_out with one output: a product per
+                              // element (cheaper written out than a gemm call).
+                              for r in 0..<rows {
+                                let e = dz[r]
+                                for j in 0..<n { gh[r * n + j] += e * shared.wOut[j] }
+                              }
+                            } else {
+                              T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                            }
+                          }
+                          let at = step * bn + r0 * n
+                          // noise-out: h_{t+1} has + γσξ_t.
+                          if let gn = shared.noiseGradient, !inside { for k in 0..<rn { gn[at + k] = g * sigma * gh[k] } }
+                          // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
+                          let dx = shared.dx + at, x = shared.xs + at
+                          if let gate = d.gate {
+                            // ∂φ/∂x with the held ξ: the gate's slope carries gradient through the noise path.
+                            for k in 0..<rn {
+                              let xi = shared.noise.map { $0[at + k] } ?? 0
+                              dx[k] = g * gh[k] * T(gate.slope(f, x[k].doubleValue, sigma: d.sigma, xi: xi.doubleValue))
                             }
                           } else {
-                            T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                            switch f {
+                            case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
+                            default: for k in 0..<rn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
+                            }
+                          }
+                          // Dropout on f's input: ∂(M x)/∂x = M, ∂(M x)/∂M = x.
+                          if let un = shared.unmasked, let m = shared.masks {
+                            if let gm = shared.maskGradient { for k in 0..<rn { gm[at + k] = dx[k] * un[at + k] } }
+                            for k in 0..<rn { dx[k] *= m[at + k] }
+                          }
+                          // noise-in: x_t has + σξ_t.
+                          if let gn = shared.noiseGradient, inside { for k in 0..<rn { gn[at + k] = sigma * dx[k] } }
+                          // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
+                          T.gemm(dx, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
+                          if shared.stateMasks, let m = shared.masks {
+                            // W_rec multiplied M_t ⊙ h_t: ∂L/∂M_t = (dx · W_rec) ⊙ h_t.
+                            let h = shared.hs + at
+                            if let gm = shared.maskGradient { for k in 0..<rn { gm[at + k] = previous[k] * h[k] } }
+                            for k in 0..<rn { gh[k] = keep * gh[k] + m[at + k] * previous[k] }
+                          } else {
+                            for k in 0..<rn { gh[k] = keep * gh[k] + previous[k] }
                           }
                         }
-                        // Through the activation: ∂L/∂x_t = γ ∂L/∂h_{t+1} ⊙ f′(x_t).
-                        let dx = shared.dx + step * bn + r0 * n, x = shared.xs + step * bn + r0 * n
-                        if let gate = d.gate {
-                          // ∂φ/∂x with the held ξ: the gate's slope carries gradient through the noise path.
-                          for k in 0..<rn {
-                            let xi = shared.noise.map { $0[step * bn + r0 * n + k] } ?? 0
-                            dx[k] = g * gh[k] * T(gate.slope(f, x[k].doubleValue, sigma: d.sigma, xi: xi.doubleValue))
-                          }
-                        } else {
-                        switch f {
-                        case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }
-                        default: for k in 0..<rn { dx[k] = g * gh[k] * T(f.derivative(x[k].doubleValue)) }
-                        }
-                        }
-                        // ∂L/∂h_t = (1−γ) ∂L/∂h_{t+1} + W_recᵀ ∂L/∂x_t (row form: dx · W_rec).
-                        T.gemm(dx, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
-                        for k in 0..<rn { gh[k] = keep * gh[k] + previous[k] }
                       }
                     }
                   }
@@ -257,7 +374,8 @@ public enum BPTT {
       }
       }
       // The weight gradients, each one product over the T·B rows:
-      // ∂W_out = DZᵀ H_{1…T}, ∂W_rec = DXᵀ H_{0…T−1}, ∂W_in = DXᵀ U.
+      // ∂W_out = DZᵀ H_{1…T}, ∂W_rec = DXᵀ H_{0…T−1} (with dropout on the
+      // state DXᵀ (M ⊙ H)_{0…T−1}), ∂W_in = DXᵀ U.
       let rows = t * b
       states.withUnsafeBufferPointer { hs in
         dzs.withUnsafeBufferPointer { dzp in
@@ -266,8 +384,11 @@ public enum BPTT {
           }
         }
         dxs.withUnsafeBufferPointer { dxp in
-          grad.recurrent.withUnsafeMutableBufferPointer { gw in
-            T.gemm(dxp.baseAddress!, transposeA: true, hs.baseAddress!, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: rows)
+          maskedStates.withUnsafeBufferPointer { ms in
+            let seen = dropout == .state ? ms.baseAddress! : hs.baseAddress!
+            grad.recurrent.withUnsafeMutableBufferPointer { gw in
+              T.gemm(dxp.baseAddress!, transposeA: true, seen, transposeB: false, into: gw.baseAddress!, m: n, n: n, k: rows)
+            }
           }
           if i > 0 {
             inputs.withUnsafeBufferPointer { u in
@@ -280,7 +401,7 @@ public enum BPTT {
       }
       for r in 0..<rows { for j in 0..<n { grad.bias[j] += dxs[r * n + j] } }
       for r in 0..<rows { for q in 0..<o { grad.readoutBias[q] += dzs[r * o + q] } }
-      return grad.parameters(like: p)
+      return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient))
     }
   }
 }
@@ -315,16 +436,23 @@ struct UncheckedBox<V>: @unchecked Sendable {
   init(_ value: V) { self.value = value }
 }
 
-/// The forward pass's buffers as plain pointers for the slice threads.
+/// The forward pass's buffers as plain pointers for the slice threads
+/// (the dropout ones nil without dropout, or at the other site).
 struct BPTTPointers<T>: @unchecked Sendable {
   let hs: UnsafeMutablePointer<T>, xs: UnsafeMutablePointer<T>, noise: UnsafePointer<T>?
   let wRec: UnsafePointer<T>, bias: UnsafePointer<T>
+  let masks: UnsafePointer<T>?, maskedStates: UnsafeMutablePointer<T>?, unmasked: UnsafeMutablePointer<T>?
 }
 
 /// The backward pass's buffers as plain pointers for the slice threads.
 struct BPTTBackPointers<T>: @unchecked Sendable {
   let dz: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, xs: UnsafePointer<T>
   let wRec: UnsafePointer<T>, wOut: UnsafePointer<T>
+  let hs: UnsafePointer<T>
+  /// Dropout: the masks, x before the mask (f's input site), whether the
+  /// masks are on the state; the input gradients when wanted.
+  let masks: UnsafePointer<T>?, unmasked: UnsafePointer<T>?, stateMasks: Bool
+  let noiseGradient: UnsafeMutablePointer<T>?, maskGradient: UnsafeMutablePointer<T>?
   /// The held noise (gated noise's slope needs it); nil without noise.
   let noise: UnsafePointer<T>?
 }

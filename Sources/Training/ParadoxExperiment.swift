@@ -35,6 +35,11 @@ public struct ParadoxConfig: Codable, Sendable, Equatable {
   public static let testSeed: UInt64 = 20_260_602
   /// Independent noise samples per test point (the SE is over these).
   public var evaluationRepeats: Int
+  /// `paradox --dropout`: Bernoulli dropout at this site instead of
+  /// additive noise; `sigmaTrain` and `sigmaTest` then hold the dropout
+  /// rates p_train and p_test, and σ is 0. Nil (and absent from the JSON,
+  /// so other results are unchanged): additive noise.
+  public var dropout: DropoutSite? = nil
   /// The model kind when it is not the CTRNN: "mlp" for `paradox --model
   /// mlp` (see `MLPParadox`; dt, tau and trialSteps are then 0, unused).
   /// nil, and absent from the JSON, for a CTRNN sweep, so those files are
@@ -159,6 +164,11 @@ extension ParadoxConfig {
     }
     var o = TrainingOptions(
       dynamics: Dynamics(activation: f, noise: job.noise, sigma: job.sigmaTrain, dt: dt, tau: tau, law: noiseLaw ?? .gaussian, gate: gate))
+    if let dropout {
+      o.dynamics.sigma = 0
+      o.dynamics.dropout = dropout
+      o.dynamics.dropoutRate = job.sigmaTrain
+    }
     o.hidden = hidden
     o.iterations = iterations
     o.batchSize = batch
@@ -169,7 +179,7 @@ extension ParadoxConfig {
     var losses: [Double] = [], errors: [Double] = []
     for sigma in sigmaTest {
       var d = o.dynamics
-      d.sigma = sigma
+      if dropout != nil { d.dropoutRate = sigma } else { d.sigma = sigma }
       // One test batch for every job and σ (seed fixed): common random numbers.
       let e = try Trainer.evaluate(result.parameters, task: task, dynamics: d, trials: evaluationTrials, seed: Self.testSeed, repeats: evaluationRepeats)
       losses.append(e.loss)

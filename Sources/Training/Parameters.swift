@@ -93,6 +93,7 @@ public struct Parameters: Sendable, Equatable {
       readoutWeights: Matrix(rows: outputs, columns: hidden, elements: readout), readoutBias: readoutBias,
       task: task, seed: "\(seed)", loss: loss, extraMetadata: extraMetadata.merging(d.gate?.metadata ?? [:]) { $1 },
       dtype: .f64, noiseLaw: d.law)
+    .withDropout(d.dropout, rate: d.dropoutRate)
   }
 }
 
@@ -111,6 +112,10 @@ public struct Dynamics: Sendable, Equatable {
   /// Gulcehre's saturation gate (with `noise` outside): the unit's output
   /// is φ(x, ξ) = α h + (1−α) u + d σ G ξ instead of f(x) + σξ.
   public var gate: NoiseGate?
+  /// Bernoulli dropout in training (nil: none) at rate `dropoutRate`; the
+  /// masks are `DropoutMasks`, drawn per step like the noise.
+  public var dropout: DropoutSite? = nil
+  public var dropoutRate: Double = 0
   public var gamma: Double { dt / tau }
 
   public init(

@@ -34,6 +34,15 @@ public struct TrainingOptions: Sendable {
     guard d.sigma.isFinite, d.sigma >= 0, d.sigma <= NetworkAnalysis.Options.maximumSigma else {
       throw .invalidOption("--sigma", "must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(d.sigma)")
     }
+    if d.dropout != nil {
+      guard d.dropoutRate.isFinite, d.dropoutRate >= 0, d.dropoutRate <= DropoutSite.maximumRate else {
+        throw .invalidOption("--rate", "must be in 0...\(DropoutSite.maximumRate), got \(d.dropoutRate)")
+      }
+    }
+    // The float32 pass has no masks (and no input gradients for --learn-noise).
+    if d.dropout != nil, precision == .f32 {
+      throw .invalidOption("--precision", "f32 does not support --dropout (or --learn-noise); use --precision f64")
+    }
     guard d.dt.isFinite, d.dt > 0 else { throw .invalidOption("--dt", "must be finite and > 0, got \(d.dt)") }
     guard d.tau.isFinite, d.tau > 0, d.dt <= d.tau else { throw .invalidOption("--tau", "must be finite, > 0 and >= dt, got \(d.tau)") }
     // Checked now, not when the checkpoint is built after the whole run.
@@ -164,8 +173,12 @@ public enum Trainer {
     var losses: [Double] = []
     for r in 0..<max(1, repeats) {
       let noise = dynamics.sigma > 0 ? Self.noise(count: batch.steps * batch.trials * p.hidden, seed: seed, stream: UInt64(r), law: dynamics.law) : nil
-      losses.append(BPTT.loss(p, batch, noise: noise, dynamics: dynamics))
-      if dynamics.sigma == 0 { break }
+      // Dropout masks from their own streams (seed + 4), so the noise is
+      // what it is without dropout.
+      let masks = dynamics.dropout == nil ? nil
+        : DropoutMasks.make(count: batch.steps * batch.trials * p.hidden, rate: dynamics.dropoutRate, seed: seed &+ 4, stream: UInt64(r))
+      losses.append(BPTT.loss(p, batch, noise: noise, masks: masks, dynamics: dynamics))
+      if dynamics.sigma == 0 && (dynamics.dropout == nil || dynamics.dropoutRate == 0) { break }
     }
     let mean = losses.reduce(0, +) / Double(losses.count)
     guard losses.count > 1 else { return (mean, 0) }

@@ -12,7 +12,7 @@ import SDE
 /// Seeding (unchanged from the first trainer, so checkpoints stay bit for
 /// bit): initial weights from GSL's MT19937 at `seed`, trial data from
 /// MT19937 at seed + 1, the noise of iteration k from Philox stream k of
-/// seed + 2.
+/// seed + 2, its dropout masks (if any) from Philox stream k of seed + 4.
 public struct TrainingLoop {
   /// Wall-clock seconds spent in each phase, summed over the steps so far.
   /// Four clock reads per step: nothing next to a BPTT pass.
@@ -41,6 +41,9 @@ public struct TrainingLoop {
   /// the same streams.
   private var noise32: [Float] = []
   private let prefetch32 = NoisePrefetch<Float>()
+  /// T×B×N dropout masks (`DropoutMasks`), empty without dropout (float64
+  /// only: `TrainingOptions.validate` refuses dropout in float32).
+  private var masks: [Double] = []
 
   public init(task: any TrainingTask, options o: TrainingOptions) throws {
     try o.validate()
@@ -89,8 +92,16 @@ public struct TrainingLoop {
           noise.withUnsafeMutableBufferPointer { g.fill($0, law: law) }
         }
       }
+      // Dropout masks from Philox stream k of seed + 4, so the noise is
+      // what it is without dropout.
+      if o.dynamics.dropout != nil {
+        let size = batch.steps * batch.trials * o.hidden
+        if masks.count != size { masks = [Double](repeating: 0, count: size) }
+        DropoutMasks.fill(&masks, rate: o.dynamics.dropoutRate, seed: o.seed &+ 4, stream: UInt64(k))
+      }
       phases.noise += lap()
-      (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: count > 0 ? noise : nil, dynamics: dynamics)
+      (loss, gradient) = BPTT.lossAndGradient(
+        parameters, batch, noise: count > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil, dynamics: dynamics)
     }
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }

@@ -3,6 +3,7 @@
 public enum Catalogue {
   public static var all: [Check] {
     MomentChecks.all + SDEChecks.all + NetworkChecks.all + AttractorChecks.all + FeedforwardChecks.all + NoiseLawChecks.all
+      + DropoutChecks.all
   }
 
   /// Checks whose name contains `filter` (all when nil).

@@ -87,6 +87,9 @@ struct Analyze: ParsableCommand {
 
   @OptionGroup var threading: ThreadOptions
 
+  @Option(name: .customLong("rate-test"), help: "Dropout checkpoints: test dropout rates p (list or range, in 0...0.95; default: the training rate).")
+  var rateTest: NumberList?
+
   @Flag(name: .customLong("task-loss"), help: "Report the test loss over the task's inputs at every sigma_test: closure-predicted and simulated, with the optimum of each.")
   var taskLoss = false
 
@@ -174,6 +177,8 @@ struct Analyze: ParsableCommand {
     let status = Progress(label: "analyze")
     defer { status.finish() }
     let progress: @Sendable (String) -> Void = { status.note($0) }
+    if model.dropout != nil { return try runDropout(model, path: path, progress: progress) }
+    if rateTest != nil { throw ValidationError("--rate-test applies to checkpoints with dropout; this one has none") }
     if !model.noiseModel.isDefault { return try runNoiseLaw(model, path: path, progress: progress) }
     if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.

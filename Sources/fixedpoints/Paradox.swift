@@ -48,6 +48,18 @@ struct Paradox: ParsableCommand {
   @Option(name: .customLong("sigma-test"), help: "Test noise levels (sd per step): a list 0,0.5, a range start:stop:step, or both.")
   var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
 
+  @Option(
+    help: ArgumentHelp(
+      "Sweep Bernoulli dropout instead of additive noise: state or input (as train --dropout); with --rate-train and --rate-test.",
+      discussion: "No additive noise (sigma = 0); the summary's sigma columns then hold the rates. Example: fixedpoints paradox --dropout state --rate-train 0,0.1,0.2,0.3 --rate-test 0:0.5:0.05 --seeds 3"))
+  var dropout: DropoutSite?
+
+  @Option(name: .customLong("rate-train"), help: "With --dropout: training dropout rates (0...0.95), a list or a range.")
+  var rateTrain: NumberList?
+
+  @Option(name: .customLong("rate-test"), help: "With --dropout: test dropout rates (0...0.95), a list or a range.")
+  var rateTest: NumberList?
+
   @Option(help: "Seeds per cell (seeds 1...k).")
   var seeds = 3
 
@@ -104,7 +116,25 @@ struct Paradox: ParsableCommand {
     }
   }
 
+  /// The grids the sweep runs: σ, or with --dropout the rates.
+  var trainGrid: [Double] { dropout == nil ? sigmaTrain.values : rateTrain?.values ?? [] }
+  var testGrid: [Double] { dropout == nil ? sigmaTest.values : rateTest?.values ?? [] }
+
   func validate() throws {
+    if dropout == nil, rateTrain != nil || rateTest != nil { throw ValidationError("--rate-train/--rate-test need --dropout state or input") }
+    if dropout != nil, model != "ctrnn" { throw ValidationError("--dropout applies to --model ctrnn only") }
+    if dropout != nil {
+      guard let rateTrain, let rateTest else { throw ValidationError("--dropout needs --rate-train and --rate-test") }
+      for p in rateTrain.values + rateTest.values where !(p.isFinite && p >= 0 && p <= DropoutSite.maximumRate) {
+        throw ValidationError("--rate-train/--rate-test values must be in 0...\(DropoutSite.maximumRate), got \(p)")
+      }
+      guard placements == [.inside] || noise == "in,out" else {
+        throw ValidationError("--noise does not apply with --dropout (no additive noise)")
+      }
+    }
+    if dropout != nil, gated || noiseLaw != .gaussian {
+      throw ValidationError("--dropout runs without additive noise: --noise gated and --noise-law do not apply")
+    }
     for p in placementNames where NoisePlacement(rawValue: p) == nil && !gated {
       throw ValidationError(
         p == "gated" ? "--noise gated runs alone (a sweep of gated noise), not with in/out" : "--noise: unknown placement '\(p)'; use in, out, in,out or gated")
@@ -120,9 +150,9 @@ struct Paradox: ParsableCommand {
       throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
     }
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
-    let jobs = placements.count.multipliedReportingOverflow(by: sigmaTrain.values.count).partialValue.multipliedReportingOverflow(by: seeds)
+    let jobs = placements.count.multipliedReportingOverflow(by: trainGrid.count).partialValue.multipliedReportingOverflow(by: seeds)
     guard !jobs.overflow, jobs.partialValue <= ParadoxConfig.maximumJobs else {
-      throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(sigmaTrain.values.count) × \(placements.count)")
+      throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(trainGrid.count) × \(placements.count)")
     }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
     guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
@@ -131,7 +161,7 @@ struct Paradox: ParsableCommand {
     _ = try parsedShard
     do {
       try ParadoxConfig.checkMemory(
-        placements: placements.count, sigmaTrain: sigmaTrain.values.count, seeds: seeds, sigmaTest: sigmaTest.values.count,
+        placements: placements.count, sigmaTrain: trainGrid.count, seeds: seeds, sigmaTest: testGrid.count,
         budget: training.limits.budget())
       // Each worker trains and evaluates one job: the evaluation batch has --eval-trials trials.
       var o = training.options(noise: .inside, sigma: 0, seed: 1)
@@ -149,11 +179,12 @@ struct Paradox: ParsableCommand {
     var config = ParadoxConfig(
       task: task.name, activation: training.activation.rawValue, hidden: training.hidden, iterations: training.iterations,
       batch: training.batch, learningRate: training.lr, clip: training.clip, dt: training.dt, tau: training.tau,
-      trialSteps: task.steps, placements: placements, sigmaTrain: Array(Set(sigmaTrain.values)).sorted(),
-      seeds: (1...seeds).map { UInt64($0) }, sigmaTest: Array(Set(sigmaTest.values)).sorted(), evaluationTrials: evalTrials,
+      trialSteps: task.steps, placements: dropout == nil ? placements : [.inside], sigmaTrain: Array(Set(trainGrid)).sorted(),
+      seeds: (1...seeds).map { UInt64($0) }, sigmaTest: Array(Set(testGrid)).sorted(), evaluationTrials: evalTrials,
       evaluationRepeats: evalRepeats)
     config.noiseLaw = noiseLaw == .gaussian ? nil : noiseLaw
     config.gate = gated ? NoiseGate() : nil
+    config.dropout = dropout
     let sweep = config
     let (k, n) = try parsedShard
     let work = config.jobs(shard: k, of: n)
@@ -176,7 +207,9 @@ struct Paradox: ParsableCommand {
         work, config: sweep, task: task, workers: workers,
         progress: { done, job, _ in
           status.update(
-            done: done, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", sweep.noiseLabel(job.noise), job.sigmaTrain, job.seed))
+            done: done,
+            detail: dropout.map { String(format: "done dropout-%@ p_train=%g seed=%llu", $0.rawValue, job.sigmaTrain, job.seed) }
+              ?? String(format: "done noise-%@ sigma_train=%g seed=%llu", sweep.noiseLabel(job.noise), job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
     let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)

@@ -149,6 +149,7 @@ struct Train: ParsableCommand {
     name: .customLong("noise-law"),
     help: "Law of the noise variate xi, scaled so sigma stays its standard deviation: gaussian (default), laplace, half-normal (uncentred, mean 1.3236 sigma), salt-and-pepper (0 w.p. 0.9, +-sqrt(10) sigma w.p. 0.05 each). Recorded in the checkpoint (noise_law).")
   var noiseLaw: NoiseLaw = .gaussian
+  @OptionGroup var dropoutOptions: DropoutTrainingOptions
 
   @Option(name: [.customShort("o"), .customLong("out")], help: "Checkpoint file to write (required).")
   var out: String?
@@ -174,7 +175,19 @@ struct Train: ParsableCommand {
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
-    do { try training.options(noise: noise.placement, sigma: sigma, seed: seed).validate() } catch { throw ValidationError(error.description) }
+    do {
+      var options = try dropoutOptions.apply(
+        to: training.options(noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil))
+      options.precision = model == "ctrnn" ? precision : .f64
+      try options.validate()
+      try dropoutOptions.adaptive(sigma: sigma)?.validate()
+    } catch {
+      throw ValidationError("\(error)")
+    }
+    if model != "ctrnn", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
+    if dropoutOptions.dropout != nil, noise == .gated || noiseLaw != .gaussian || sigmaSchedule != .constant {
+      throw ValidationError("--dropout combines with Gaussian noise in or out only (not --noise gated, --noise-law, --sigma-schedule)")
+    }
     if noise == .gated {
       if let problem = gate.problem(activation: training.activation) { throw ValidationError("--noise gated: \(problem)") }
       guard [.gaussian, .halfNormal].contains(noiseLaw) else {
@@ -216,9 +229,11 @@ struct Train: ParsableCommand {
     if model == "mlp" { return try runMLP() }
     if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
-    var options = training.options(
-      noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil, schedule: sigmaSchedule)
+    var options = try dropoutOptions.apply(
+      to: training.options(
+        noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil, schedule: sigmaSchedule))
     options.precision = precision
+    if let adaptive = dropoutOptions.adaptive(sigma: sigma) { return try runLearnedNoise(task, options, adaptive) }
     let noiseText = noiseLaw == .gaussian && noise != .gated ? "noise-\(noise.rawValue)" : "noise-\(noise.rawValue) (\(noiseLaw.label))"
     let progress = Progress(label: "train \(task.name) \(noiseText) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
@@ -246,7 +261,7 @@ struct Train: ParsableCommand {
     try checkpoint.write(toPath: output)
     // With -o - the checkpoint is stdout; the summary would corrupt it.
     if output != OutputFile.standardOutput {
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, \(noiseText), sigma = \(sigma), final loss \(result.finalLoss)" + partLine)
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation) units, \(noiseText), sigma = \(sigma)\(dropoutOptions.summary), final loss \(result.finalLoss)" + partLine)
     }
   }
 }

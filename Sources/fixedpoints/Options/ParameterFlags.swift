@@ -9,7 +9,7 @@ import Platform
 enum ParameterFlags {
   static let network: [NetworkParameter: String] = [
     .sigma: "--sigma-test", .schemes: "--schemes", .trajectories: "--trajectories", .steps: "--steps",
-    .burnIn: "--burn-in", .threads: "--threads", .input: "--input",
+    .burnIn: "--burn-in", .threads: "--threads", .input: "--input", .dropoutRate: "--rate-test",
   ]
 
   /// A network error as a usage error naming the flag (a parameter without a

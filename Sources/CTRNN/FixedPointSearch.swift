@@ -114,9 +114,10 @@ extension Network {
         keep = roots.indices.filter { Self.euclidean(roots[$0], centroid) <= limit }
       }
     }
-    let points = try keep.map { k -> NetworkFixedPoint in
-      var p = try fixedPoint(roots[k])
-      p.timesFound = hits[k]
+    // Each record is a dense eigen-decomposition (O(N³)), independent of the others.
+    let points = try fixedPoints(keep.map { roots[$0] }, threads: threads).enumerated().map { j, point -> NetworkFixedPoint in
+      var p = point
+      p.timesFound = hits[keep[j]]
       return p
     }.sorted(by: NetworkFixedPoint.reportOrder)
     let report = FixedPointSearchReport(
@@ -179,6 +180,20 @@ extension Network {
       for j in stride(from: w, to: count, by: workers) {
         slots.results[j] = .success(network.root(from: starts[j], search: search, solver: solver))
       }
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
+    return try slots.results.map { try $0!.get() }
+  }
+
+  /// `fixedPoint(_:)` of every state, in order whatever `threads` is
+  /// (worker w takes states w, w + workers, …).
+  func fixedPoints(_ states: [[Double]], threads: Int) throws -> [NetworkFixedPoint] {
+    let workers = max(1, min(threads, states.count))
+    if workers == 1 { return try states.map { try fixedPoint($0) } }
+    let slots = PointSlots(count: states.count)
+    let network = self
+    let shared = UncheckedWork { w in
+      for j in stride(from: w, to: states.count, by: workers) { slots.results[j] = Result { try network.fixedPoint(states[j]) } }
     }
     DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
     return try slots.results.map { try $0!.get() }
@@ -265,6 +280,7 @@ private final class ResultSlots<Value>: @unchecked Sendable {
 
 private typealias RunSlots = ResultSlots<Network.SampledRun>
 private typealias RootSlots = ResultSlots<[Double]?>
+private typealias PointSlots = ResultSlots<NetworkFixedPoint>
 
 /// A closure that only touches its own run's slot, so sharing it is safe.
 private struct UncheckedWork: @unchecked Sendable {

@@ -90,6 +90,20 @@ final class AnalysisScalingTests: XCTestCase {
     same(one.reference, two.reference)
   }
 
+  /// The search's lane-parallel W h + c (W column by column, 32 rows at a
+  /// time) adds the same terms in the same order as the row-major loop: the
+  /// same bits, for sizes below, at and between multiples of 32.
+  func testLaneParallelPreactivationIsBitIdentical() throws {
+    for n in [5, 32, 45, 100] {
+      let net = try Self.randomNetwork(n, .relu, gain: 1, seed: UInt(n))
+      let rng = try GSLRandom(seed: 9)
+      let h = (0..<n).map { _ in rng.gaussian() }
+      let rowMajor = Network.preactivation(h, weights: net.recurrent.elements, drive: net.drive)
+      let lanes = Network.preactivation(h, columnMajorWeights: Network.columnMajor(net.recurrent), drive: net.drive)
+      XCTAssertEqual(lanes.map(\.bitPattern), rowMajor.map(\.bitPattern), "n = \(n)")
+    }
+  }
+
   /// Fixed-point records computed on several threads are those computed on one.
   func testFixedPointRecordsAreTheSameOnAnyNumberOfThreads() throws {
     let net = try Self.randomNetwork(24, .tanh, gain: 2.0, seed: 3)

@@ -6,7 +6,10 @@ import GSL
 /// Seconds per stage of the default `analyze` on random relu networks of
 /// growing size: how the analysis scales with N. Runs the library's own
 /// stages (NetworkAnalysis+Stages.swift) in the order `NetworkAnalysis`
-/// does, with a clock around each. Reports seconds; never asserts a time.
+/// does, with two clocks around each: wall seconds, and processor seconds
+/// of every thread (the stages run one after the other, so the process's
+/// CPU time over a stage is that stage's). On a shared machine the wall
+/// time swings with the load; CPU time much less. Never asserts a time.
 public enum AnalyzeStagesBenchmark {
   public struct Row: Sendable {
     public var hidden: Int
@@ -20,13 +23,17 @@ public enum AnalyzeStagesBenchmark {
     public var simulation: Double
     /// Per-attractor levels (stage 4b; zero unless ≥ 2 stable points).
     public var multistable: Double
+    /// The small-noise expansion at every σ (the report's analytic_small_noise column).
+    public var smallNoise = 0.0
     public var fixedPoints: Int
     /// Outer (mean ↔ covariance) iterations of the closure, summed over σ.
     public var closureIterations = 0
-    public var total: Double { search + branches + closure + simulation + multistable }
+    public var total: Double { search + branches + closure + simulation + multistable + smallNoise }
     /// Processor seconds of the whole process over the analysis (every
     /// thread): less sensitive to other load on the machine than `total`.
     public var cpu: Double = 0
+    /// Processor seconds per stage (every thread), in the order above.
+    public var searchCPU = 0.0, branchesCPU = 0.0, closureCPU = 0.0, simulationCPU = 0.0, multistableCPU = 0.0, smallNoiseCPU = 0.0
   }
 
   /// A random noise-in relu network of `hidden` units for the `function`
@@ -52,37 +59,48 @@ public enum AnalyzeStagesBenchmark {
     var options = NetworkAnalysis.Options()
     options.simulation.threads = threads
     let sigmas = options.sortedSigmas
-    func clock<T>(_ seconds: inout Double, _ body: () throws -> T) rethrows -> T {
-      let start = DispatchTime.now().uptimeNanoseconds
-      defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+    func clock<T>(_ seconds: inout Double, _ cpu: inout Double, _ body: () throws -> T) rethrows -> T {
+      let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processorSeconds()
+      defer {
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        cpu += processorSeconds() - cpuStart
+      }
       return try body()
     }
     var row = Row(hidden: model.hiddenSize, search: 0, branches: 0, closure: 0, simulation: 0, multistable: 0, fixedPoints: 0)
     let cpuStart = processorSeconds()
     let problem = try AnalysisProblem(checkpoint: model, input: nil)
     let network = problem.network
-    let census = try clock(&row.search) {
+    let census = try clock(&row.search, &row.searchCPU) {
       try network.findFixedPoints(
         largestSigma: sigmas.last ?? 0, simulation: options.simulation, search: options.search, slowPointSpeed: nil)
     }
     row.fixedPoints = census.fixedPoints.count
-    let branches = try clock(&row.branches) { try network.continueBranches(from: census, sigmas: sigmas) }
+    let branches = try clock(&row.branches, &row.branchesCPU) { try network.continueBranches(from: census, sigmas: sigmas, threads: threads) }
     var previous: MultistableLevel?, previousClosure: GaussianClosure?
+    var levels: [NetworkAnalysis.Level] = []
     for sigma in sigmas {
-      let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
-      let closure = clock(&row.closure) { network.closure(sigma: sigma, start: start, previous: previousClosure, threads: threads) }
+      let meanField = branches.reference.point(at: sigma)
+      let start = meanField?.h ?? census.reference.h
+      let closure = clock(&row.closure, &row.closureCPU) { network.closure(sigma: sigma, start: start, previous: previousClosure, threads: threads) }
       previousClosure = closure.closure
       row.closureIterations += closure.closure?.iterations ?? 0
-      _ = try clock(&row.simulation) {
+      let simulated = try clock(&row.simulation, &row.simulationCPU) {
         try network.simulate(
           sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
       }
       var occupancy = options.occupancy
       occupancy.seed = options.simulation.seed
-      previous = try clock(&row.multistable) {
+      previous = try clock(&row.multistable, &row.multistableCPU) {
         try network.multistableLevel(sigma: sigma, census: census, branches: branches, options: occupancy, previous: previous)
       }
+      var level = NetworkAnalysis.Level(
+        sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference, target: problem.target)
+      level.multistable = previous
+      levels.append(level)
     }
+    let analysis = NetworkAnalysis(problem: problem, options: options, census: census, branches: branches, levels: levels)
+    _ = clock(&row.smallNoise, &row.smallNoiseCPU) { analysis.smallNoiseExpansions() }
     row.cpu = processorSeconds() - cpuStart
     return row
   }

@@ -41,7 +41,9 @@ extension Network {
   /// alternately the mean at fixed pre-activation variances (hybridsj) and
   /// the covariance at fixed mean (Smith doubling), until C changes by less
   /// than `tolerance` relative to its size. C enters the mean only through
-  /// sᵢ² — a correction of relative size γ — so this converges in a few steps.
+  /// sᵢ² — a correction of relative size γ — so this converges in a few
+  /// steps; it also stops once the observed linear contraction puts C within
+  /// `tolerance` of the fixed point (see the loop).
   ///
   /// `initialCovariance` (nil: 0) is where the outer iteration starts: the
   /// closure at a neighbouring σ, scaled, saves outer iterations (each a
@@ -58,6 +60,7 @@ extension Network {
     var c = Matrix(rows: n, columns: n)
     if let c0 = initialCovariance, c0.rows == n, c0.columns == n, c0.elements.allSatisfy(\.isFinite) { c = c0 }
     var change = Double.infinity, iterations = 0
+    var previousChange = Double.infinity, recentRates: [Double] = []
     var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
     while iterations < maxIterations {
       iterations += 1
@@ -76,6 +79,16 @@ extension Network {
       let magnitude = next.elements.map(abs).max() ?? 0
       c = next
       if change <= tolerance * max(magnitude, 1e-300) || magnitude == 0 { break }
+      // The outer iteration contracts linearly (measured: by ~1e-3 per
+      // step on random relu networks of 64–512 units). With the last two
+      // observed rates r below 0.1, the distance of C from the fixed point
+      // is about the geometric tail change·r/(1 − r): once that is below
+      // the tolerance, the step that would only confirm it is skipped (one
+      // Stein solve of the ~5 per σ). The closure then differs from the
+      // one that step would give by ≈ change·r, within the tolerance.
+      if previousChange.isFinite, previousChange > 0 { recentRates = Array((recentRates + [change / previousChange]).suffix(2)) }
+      previousChange = change
+      if recentRates.count == 2, let r = recentRates.max(), r < 0.1, change * r / (1 - r) <= tolerance * magnitude { break }
     }
     let radius = try NonsymmetricEigen.eigenvalues(a).first?.magnitude ?? 0
     return GaussianClosure(

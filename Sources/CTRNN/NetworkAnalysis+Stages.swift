@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GSL
 import GaussianMoments
@@ -134,9 +135,27 @@ extension Network {
   }
 
   /// Stage 2. The mean-field branch from every fixed point through `sigmas`.
-  public func continueBranches(from census: FixedPointCensus, sigmas: [Double]) throws -> MeanFieldBranches {
-    let all = try census.fixedPoints.map { try averagedBranch(from: $0, sigmas: sigmas) }
-    return MeanFieldBranches(all: all, reference: all[census.fixedPoints.firstIndex { $0.h == census.reference.h }!])
+  /// The branches are independent: with `threads` > 1 and several fixed
+  /// points they run side by side (worker w takes points w, w + threads, …),
+  /// a lone branch computes its spectral radii on every thread; the
+  /// branches are the same on any number of threads.
+  public func continueBranches(from census: FixedPointCensus, sigmas: [Double], threads: Int = 1) throws -> MeanFieldBranches {
+    let points = census.fixedPoints
+    let all: [AveragedBranch]
+    if threads > 1, points.count > 1 {
+      let slots = BranchSlots(count: points.count)
+      let workers = min(threads, points.count)
+      let network = self
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        for k in stride(from: w, to: points.count, by: workers) {
+          slots.results[k] = Result { try network.averagedBranch(from: points[k], sigmas: sigmas) }
+        }
+      }
+      all = try slots.results.map { try $0!.get() }
+    } else {
+      all = try points.map { try averagedBranch(from: $0, sigmas: sigmas, threads: threads) }
+    }
+    return MeanFieldBranches(all: all, reference: all[points.firstIndex { $0.h == census.reference.h }!])
   }
 
   /// Stage 3. The Gaussian closure at σ from `start` (the mean-field point,
@@ -176,7 +195,10 @@ extension Network {
     sigma: Double, start: [Double], closure: GaussianClosure?, schemes: [NetworkScheme], options: NetworkSimulationOptions
   ) throws -> [NetworkStationaryEstimate] {
     guard sigma > 0 else { return [] }
-    let table = try momentTable(sigma: sigma, preactivationRange: preactivationRange(closure: closure, start: start, sigma: sigma))
+    // Only the diffusion approximation reads the moment table; the exact
+    // chain (the default, alone) does not, so it is not tabulated for it.
+    let table = schemes.contains(where: { $0 != .chain })
+      ? try momentTable(sigma: sigma, preactivationRange: preactivationRange(closure: closure, start: start, sigma: sigma)) : nil
     return try schemes.enumerated().map { index, scheme in
       var simulation = options
       simulation.seed = options.seed &+ UInt64(index)
@@ -216,5 +238,19 @@ extension NetworkAnalysis.Level {
       sigma: sigma, meanField: meanField?.readout, closureOutcome: closure, simulated: simulated, simulatedMean: mean,
       simulatedStandardError: se, bias: zip(mean, reference.readout).map { $0 - $1 }, z: z,
       outputError: mse(mean, variance), outputErrorClosure: closure.closure.flatMap { mse($0.readoutMean, $0.readoutVariance) })
+  }
+}
+
+/// One branch per slot, each written by exactly one worker of
+/// `continueBranches` and read after all workers joined.
+private final class BranchSlots: @unchecked Sendable {
+  let results: UnsafeMutableBufferPointer<Result<AveragedBranch, Error>?>
+  init(count: Int) {
+    results = .allocate(capacity: count)
+    results.initialize(repeating: nil)
+  }
+  deinit {
+    results.deinitialize()
+    results.deallocate()
   }
 }

@@ -117,7 +117,7 @@ public struct NetworkAnalysis: Sendable {
       largestSigma: sigmas.last ?? 0, simulation: options.simulation, search: options.search,
       slowPointSpeed: options.slowPointSpeed)
     progress("fixed points: \(census.fixedPoints.count) found, reference spectral radius \(census.reference.spectralRadius)")
-    let branches = try network.continueBranches(from: census, sigmas: sigmas)
+    let branches = try network.continueBranches(from: census, sigmas: sigmas, threads: options.simulation.threads)
     progress("mean-field branch: " + (branches.reference.outcome.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
     var levels: [Level] = []
     for sigma in sigmas {

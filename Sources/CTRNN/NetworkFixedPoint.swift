@@ -29,7 +29,8 @@ public struct NetworkFixedPoint: Sendable {
   /// The index: the number of unstable directions (0 for an attractor).
   public var index: Int { eigenvalues.filter { $0.magnitude > 1 }.count }
 
-  /// One eigenpair of the map's Jacobian; `vector` has unit Euclidean norm (GSL's).
+  /// One eigenpair of the map's Jacobian; `vector` has unit Euclidean norm and
+  /// its largest component real and positive (`NonsymmetricEigen.Decomposition`).
   public struct Mode: Sendable {
     public var eigenvalue: Eigenvalue
     public var vector: [Eigenvalue]

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GSL
 import GaussianMoments
@@ -126,12 +127,26 @@ extension Network {
   /// at most `maxStep` so each solve starts close to its root. Noise outside
   /// f does not move the mean-field point (E(f(u) + σξ) = f(u)), so for
   /// noise-out the branch is the deterministic point at every σ.
-  public func averagedBranch(from start: NetworkFixedPoint, sigmas: [Double], maxStep: Double = 0.05) throws -> AveragedBranch {
+  ///
+  /// Each point's spectral radius (a dense eigenvalue problem, O(N³) and
+  /// at N = 512 as costly as the whole continuation) depends only on that
+  /// point. With `threads` > 1 the continuation runs to the end (or to where
+  /// it fails) first and the radii are then computed on every thread;
+  /// points past a change of stability are dropped as before, so the branch
+  /// is the same as on one thread — only the continuation past such a
+  /// change is extra work, which a stable branch (the common case) never does.
+  public func averagedBranch(from start: NetworkFixedPoint, sigmas: [Double], maxStep: Double = 0.05, threads: Int = 1) throws -> AveragedBranch {
     let evaluator = try MomentEvaluator()
     let targets = Array(Set(sigmas.filter { $0 >= 0 })).sorted()
     var branch = AveragedBranch(start: start, points: [], outcome: .reachedEnd)
+    // The points reached, each with the averaged map at it; how the
+    // continuation ended when it stopped early (an outcome, or an error
+    // thrown evaluating the slopes at a target — thrown only if the branch
+    // gets that far, as the one-thread order would).
+    var reached: [(sigma: Double, h: [Double], map: Matrix)] = []
+    var stop: BranchOutcome?, thrown: Error?
     var h = start.h, sigma = 0.0
-    for target in targets {
+    continuation: for target in targets {
       while sigma < target {
         let next = min(target, sigma + maxStep)
         if noise == .inside {
@@ -139,30 +154,79 @@ extension Network {
           do {
             outcome = try findAveraged(preactivationSD: [Double](repeating: next, count: size), start: h, evaluator: evaluator)
           } catch {
-            branch.outcome = .lostBranch(from: sigma, to: next, solver: nil, reason: "\(error)")
-            return branch
+            stop = .lostBranch(from: sigma, to: next, solver: nil, reason: "\(error)")
+            break continuation
           }
           guard let root = outcome.converged else {
-            branch.outcome = .lostBranch(
-              from: sigma, to: next, solver: outcome.code, reason: AveragedSolveFailure(outcome: outcome).description)
-            return branch
+            stop = .lostBranch(from: sigma, to: next, solver: outcome.code, reason: AveragedSolveFailure(outcome: outcome).description)
+            break continuation
           }
           h = root
         }
         sigma = next
       }
       let s = noise == .inside ? target : 0
-      let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator, .meanSlope).meanSlope
-      let radius = try NonsymmetricEigen.eigenvalues(linearisedMap(slopes: slopes)).first?.magnitude ?? 0
-      branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
-      // A change of stability is a bifurcation of the averaged map: past it
-      // the branch no longer describes the same attractor (or saddle).
-      if (radius < 1) != start.stable {
-        branch.outcome = .stabilityChanged(sigma: target, lost: start.stable, spectralRadius: radius)
-        return branch
+      do {
+        let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator, .meanSlope).meanSlope
+        reached.append((target, h, linearisedMap(slopes: slopes)))
+      } catch {
+        thrown = error
+        break continuation
+      }
+      // One thread: the radius now, so the continuation stops at a change of stability.
+      if threads <= 1 {
+        let radius = try NonsymmetricEigen.eigenvalues(reached[reached.count - 1].map).first?.magnitude ?? 0
+        branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
+        if (radius < 1) != start.stable {
+          branch.outcome = .stabilityChanged(sigma: target, lost: start.stable, spectralRadius: radius)
+          return branch
+        }
       }
     }
+    if threads > 1 {
+      let radii = Self.spectralRadii(reached.map(\.map), threads: threads)
+      for (k, point) in reached.enumerated() {
+        // Thrown in branch order: a failure past a change of stability is never reached.
+        let radius = try radii[k].get()
+        branch.points.append(AveragedPoint(sigma: point.sigma, h: point.h, readout: readout(point.h), spectralRadius: radius))
+        // A change of stability is a bifurcation of the averaged map: past it
+        // the branch no longer describes the same attractor (or saddle).
+        if (radius < 1) != start.stable {
+          branch.outcome = .stabilityChanged(sigma: point.sigma, lost: start.stable, spectralRadius: radius)
+          return branch
+        }
+      }
+    }
+    if let thrown { throw thrown }
+    if let stop { branch.outcome = stop }
     return branch
+  }
+
+  /// max |λ| of each matrix (or why it failed), worker w of `threads`
+  /// taking matrices w, w + threads, …
+  static func spectralRadii(_ maps: [Matrix], threads: Int) -> [Result<Double, Error>] {
+    let slots = RadiusSlots(count: maps.count)
+    let workers = max(1, min(threads, maps.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      for k in stride(from: w, to: maps.count, by: workers) {
+        slots.results[k] = Result { try NonsymmetricEigen.eigenvalues(maps[k]).first?.magnitude ?? 0 }
+      }
+    }
+    return slots.results.map { $0! }
+  }
+}
+
+/// One result slot per matrix, each written by exactly one worker and read
+/// after all workers joined.
+private final class RadiusSlots: @unchecked Sendable {
+  let results: UnsafeMutableBufferPointer<Result<Double, Error>?>
+  init(count: Int) {
+    results = .allocate(capacity: count)
+    results.initialize(repeating: nil)
+  }
+  deinit {
+    results.deinitialize()
+    results.deallocate()
   }
 }
 

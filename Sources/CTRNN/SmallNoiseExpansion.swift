@@ -90,13 +90,27 @@ extension Network {
   /// analysis's reference point).
   public func smallNoiseExpansion(sigma: Double, at h: [Double]) throws -> SmallNoiseExpansion {
     try checkSigma(sigma)
+    return try smallNoiseExpansion(sigma: sigma, at: h, unitPathVariances: sigma == 0 ? nil : smallNoisePathVariances(at: h))
+  }
+
+  /// diag(W C₁ Wᵀ) for the linearised chain at h with σ = 1. A and Q/σ² do
+  /// not depend on σ, so C = σ² C₁ at every σ: one Stein solve (O(N³))
+  /// serves every σ of an analysis instead of one per σ.
+  func smallNoisePathVariances(at h: [Double], threads: Int = 1) throws -> [Double] {
     let n = size, g = gamma, inside = noise == .inside
+    let slopes = preactivation(h).map(activation.derivative)
+    var q = Matrix(rows: n, columns: n)
+    for i in 0..<n { q[i, i] = g * g * (inside ? slopes[i] * slopes[i] : 1) }
+    return pathVariances(try SteinEquation.solve(a: linearisedMap(slopes: slopes), q: q, threads: threads), threads: threads)
+  }
+
+  /// The expansion at σ given diag(W C₁ Wᵀ) at σ = 1 (`smallNoisePathVariances`;
+  /// nil: none, at σ = 0).
+  func smallNoiseExpansion(sigma: Double, at h: [Double], unitPathVariances unit: [Double]?) throws -> SmallNoiseExpansion {
+    let n = size, inside = noise == .inside
     let mu = preactivation(h)
     let slopes = mu.map(activation.derivative)
-    var q = Matrix(rows: n, columns: n)
-    for i in 0..<n { q[i, i] = g * g * sigma * sigma * (inside ? slopes[i] * slopes[i] : 1) }
-    let c = sigma == 0 ? q : try SteinEquation.solve(a: linearisedMap(slopes: slopes), q: q)
-    let wcw = pathVariances(c)
+    let wcw = unit.map { $0.map { sigma * sigma * $0 } } ?? [Double](repeating: 0, count: n)
     let s = wcw.map { ((inside ? sigma * sigma : 0) + $0).squareRoot() }
     let evaluator = try MomentEvaluator()
     var order = [SmallNoiseExpansion.Order](repeating: .sigmaSquared, count: n)
@@ -131,7 +145,19 @@ extension Network {
 extension NetworkAnalysis {
   /// The small-noise expansion about the reference fixed point at every
   /// σ_test of the analysis (nil where it failed, e.g. I − D W singular).
+  ///
+  /// The linearised chain's covariance is solved once, at σ = 1, and scaled
+  /// by σ² for every level (C = σ² C₁ exactly; the same expansion to
+  /// rounding as one Stein solve per σ).
   public func smallNoiseExpansions() -> [SmallNoiseExpansion?] {
-    levels.map { try? network.smallNoiseExpansion(sigma: $0.sigma, at: reference.h) }
+    let h = reference.h
+    // Only a σ > 0 needs the covariance; when it fails (spectral radius ≥ 1) so does every σ > 0.
+    let unit = levels.contains { $0.sigma > 0 } ? try? network.smallNoisePathVariances(at: h, threads: options.simulation.threads) : nil
+    return levels.map { level in
+      guard (try? network.checkSigma(level.sigma)) != nil else { return nil }
+      if level.sigma == 0 { return try? network.smallNoiseExpansion(sigma: 0, at: h, unitPathVariances: nil) }
+      guard let unit else { return nil }
+      return try? network.smallNoiseExpansion(sigma: level.sigma, at: h, unitPathVariances: unit)
+    }
   }
 }

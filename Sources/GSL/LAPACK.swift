@@ -71,18 +71,82 @@ public enum LAPACK {
     return (0..<n).map { Eigenvalue(real: wr[$0], imaginary: wi[$0]) }
   }
 
+  /// Eigenvalues and right eigenvectors of the square row-major n×n `a` by
+  /// dgeev (balancing, blocked Hessenberg reduction, multishift QR, dtrevc
+  /// back-substitution); nil without LAPACK. Vector k is column k of
+  /// `vectors` (row-major n×n, as (real, imaginary) pairs): for a real
+  /// eigenvalue real, for a complex pair λ, λ̄ the vectors v and v̄. Each has
+  /// unit Euclidean norm (LAPACK's); values in LAPACK's order.
+  static func eigen(rowMajor a: [Double], n: Int) throws -> (values: [Eigenvalue], vectors: [[Eigenvalue]])? {
+    guard let geev = routines?.dgeev else { return nil }
+    guard n > 0 else { return ([], []) }
+    // dgeev wants column-major A; asking it for right vectors of the
+    // row-major buffer as it stands would give those of Aᵀ.
+    var m = transposed(a, n: n)
+    var wr = [Double](repeating: 0, count: n), wi = [Double](repeating: 0, count: n)
+    var vr = [Double](repeating: 0, count: n * n), vl = [0.0]
+    let order = Int32(n), lda = Int32(n), ldvl = Int32(1), ldvr = Int32(n), query = Int32(-1)
+    var info = Int32(0), size = [0.0]
+    geev("N", "V", [order], &m, [lda], &wr, &wi, &vl, [ldvl], &vr, [ldvr], &size, [query], &info, 1, 1)
+    guard info == 0 else { throw GSLError(status: Int32(GSL_EFAILED), reason: "dgeev workspace query: info \(info)", context: "eigenvectors") }
+    let lwork = Int32(max(Double(4 * n), size[0]))
+    var work = [Double](repeating: 0, count: Int(lwork))
+    geev("N", "V", [order], &m, [lda], &wr, &wi, &vl, [ldvl], &vr, [ldvr], &work, [lwork], &info, 1, 1)
+    guard info == 0 else {
+      throw GSLError(
+        status: Int32(GSL_EMAXITER), reason: "dgeev info \(info) (the QR algorithm did not converge)",
+        context: "eigenvectors of an \(n)×\(n) matrix")
+    }
+    let values = (0..<n).map { Eigenvalue(real: wr[$0], imaginary: wi[$0]) }
+    // Column k of VR (column-major: vr[k * n + i]) is vector k for a real
+    // eigenvalue; for a pair at k, k + 1 (wi[k] > 0) the vectors are
+    // VR(:, k) ± i VR(:, k + 1).
+    var vectors = [[Eigenvalue]](repeating: [Eigenvalue](repeating: Eigenvalue(real: 0, imaginary: 0), count: n), count: n)
+    var k = 0
+    while k < n {
+      if wi[k] != 0, k + 1 < n {
+        for i in 0..<n {
+          let re = vr[k * n + i], im = vr[(k + 1) * n + i]
+          vectors[i][k] = Eigenvalue(real: re, imaginary: im)
+          vectors[i][k + 1] = Eigenvalue(real: re, imaginary: -im)
+        }
+        k += 2
+      } else {
+        for i in 0..<n { vectors[i][k] = Eigenvalue(real: vr[k * n + i], imaginary: 0) }
+        k += 1
+      }
+    }
+    return (values, vectors)
+  }
+
+  /// The n×n row-major buffer transposed (= the same matrix column-major),
+  /// in 32×32 tiles: a plain double loop writes with a stride of n doubles,
+  /// which at n = 512 (4 KiB, the page size) falls on a handful of cache
+  /// sets and cost more than the LU it feeds.
+  static func transposed(_ a: [Double], n: Int) -> [Double] {
+    var m = [Double](repeating: 0, count: n * n)
+    let tile = 32
+    a.withUnsafeBufferPointer { src in
+      m.withUnsafeMutableBufferPointer { dst in
+        for i0 in stride(from: 0, to: n, by: tile) {
+          for j0 in stride(from: 0, to: n, by: tile) {
+            for i in i0..<min(i0 + tile, n) {
+              for j in j0..<min(j0 + tile, n) { dst[j * n + i] = src[i * n + j] }
+            }
+          }
+        }
+      }
+    }
+    return m
+  }
+
   /// x with A x = b for the square row-major n×n `a`, by dgesv (blocked LU
   /// with partial pivoting); nil without LAPACK or when A is exactly
   /// singular (a zero pivot) or the solution is not finite.
   static func solve(rowMajor a: [Double], n: Int, _ b: [Double]) -> [Double]? {
     guard let gesv = routines?.dgesv, n > 0, b.count == n else { return nil }
     // Column-major A is the transpose of the row-major buffer.
-    var m = [Double](repeating: 0, count: n * n)
-    a.withUnsafeBufferPointer { src in
-      m.withUnsafeMutableBufferPointer { dst in
-        for i in 0..<n { for j in 0..<n { dst[j * n + i] = src[i * n + j] } }
-      }
-    }
+    var m = transposed(a, n: n)
     var x = b, pivots = [Int32](repeating: 0, count: n), info = Int32(0)
     let order = Int32(n), rhs = Int32(1), lda = Int32(n), ldb = Int32(n)
     gesv([order], [rhs], &m, [lda], &pivots, &x, [ldb], &info)

@@ -155,7 +155,7 @@ public struct AnalysisReport: Encodable, Sendable {
         ? "h = E f(Wh + c + sigma xi) by hybridsj with closed-form/quadrature Gaussian moments, continued in sigma (steps <= 0.05) from the reference fixed point"
         : "noise outside f leaves the mean-field point at the deterministic fixed point",
       "analytic_small_noise": "first correction about the reference fixed point: (I - D W)^-1 beta, beta_i = f''(mu_i)/2 * s_i^2 (s_i^2 = sigma^2 [noise-in] + diag(W C W^T), C from the Stein equation of the chain linearised at the fixed point); units within \(SmallNoiseExpansion.kinkThreshold) sd of a kink (small_noise_kink_units) use the exact Gaussian bias E f(mu + s xi) - f(mu), O(sigma)",
-      "analytic_closure": "Gaussian closure h ~ N(m, C): m = E f(x), C = A C A^T + Q (Smith doubling), iterated to a relative change < 1e-12",
+      "analytic_closure": "Gaussian closure h ~ N(m, C): m = E f(x), C = A C A^T + Q (Smith doubling), iterated to a relative change < 1e-12 (or until the observed contraction puts C within 1e-12 of its fixed point)",
       "simulated_mean": "exact discrete chain, \(o.trajectories) trajectories x \(o.steps) steps, first \(o.burnIn) discarded, started at the closure mean; SE by batch means over independent trajectories; noise stream j of seed \(o.seed) for trajectory j",
       "schemes": "em/milstein: the diffusion approximation (drift (m - h)/tau, diffusion sqrt(dt v)/tau) at step dt; the k-th scheme of --schemes uses seed + k (independent noise); z_vs_chain = difference / combined SE",
       "bias": "simulated readout minus the readout of the sigma = 0 reference fixed point",

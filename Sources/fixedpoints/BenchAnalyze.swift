@@ -73,15 +73,24 @@ struct BenchAnalyze: ParsableCommand {
         [
           "hidden": "\($0.hidden)", "fixed_points": "\($0.fixedPoints)", "search": f($0.search), "branches": f($0.branches),
           "closure": f($0.closure), "simulation": f($0.simulation), "multistable": f($0.multistable), "total": f($0.total), "cpu": f($0.cpu), "closure_iterations": "\($0.closureIterations)",
+          "search_cpu": f($0.searchCPU), "branches_cpu": f($0.branchesCPU), "closure_cpu": f($0.closureCPU),
+          "simulation_cpu": f($0.simulationCPU), "multistable_cpu": f($0.multistableCPU),
+          "small_noise": f($0.smallNoise), "small_noise_cpu": f($0.smallNoiseCPU),
         ]
       }))
       return
     }
+    // Each stage as "wall s / cpu s": under load the wall time swings, the CPU time much less.
+    func g(_ wall: Double, _ cpu: Double) -> String { f(wall) + " / " + f(cpu) }
     var table = Table(
-      columns: ["N", "fixed points", "search s", "branches s", "closure s (iterations)", "simulation s", "multistable s", "total s", "cpu s"],
-      caption: "random relu networks (noise-in, W ~ N(0, 0.8²/N), seed 1), default analyze options, \(threads) thread(s), one run each; cpu = processor seconds of every thread")
+      columns: ["N", "fixed points", "search", "branches", "closure (iterations)", "simulation", "multistable", "small noise", "total", "cpu s"],
+      caption: "random relu networks (noise-in, W ~ N(0, 0.8²/N), seed 1), default analyze options, \(threads) thread(s), one run each; each stage wall s / cpu s, cpu = processor seconds of every thread")
     for r in rows {
-      table.append(["\(r.hidden)", "\(r.fixedPoints)", f(r.search), f(r.branches), f(r.closure) + " (\(r.closureIterations))", f(r.simulation), f(r.multistable), f(r.total), f(r.cpu)])
+      table.append([
+        "\(r.hidden)", "\(r.fixedPoints)", g(r.search, r.searchCPU), g(r.branches, r.branchesCPU),
+        g(r.closure, r.closureCPU) + " (\(r.closureIterations))", g(r.simulation, r.simulationCPU), g(r.multistable, r.multistableCPU),
+        g(r.smallNoise, r.smallNoiseCPU), f(r.total), f(r.cpu),
+      ])
     }
     print(table.render(output.format), terminator: "")
   }

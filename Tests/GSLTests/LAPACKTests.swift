@@ -1,6 +1,7 @@
 import Foundation
-import GSL
 import XCTest
+
+@testable import GSL
 
 /// The LAPACK paths (OpenBLAS's dgeev and dgesv, found at run time) against
 /// GSL's own routines on the same problems. Skipped where OpenBLAS is absent
@@ -35,6 +36,74 @@ final class LAPACKTests: XCTestCase {
         let nearest = gsl.map { hypot($0.real - x.real, $0.imaginary - x.imaginary) }.min()!
         XCTAssertLessThan(nearest, 1e-11)
       }
+    }
+  }
+
+  /// Eigenvectors by dgeev against GSL's on random nonsymmetric matrices:
+  /// each is a unit eigenvector (‖A v − λ v‖ ≤ 1e-12: backward error ε‖A‖√n
+  /// times a modest eigenvector condition), both follow the phase
+  /// convention, and where the eigenvalue is separated from the rest by more
+  /// than 1e-2 the two libraries' vectors agree to 1e-10 (the perturbation
+  /// of a vector is ~ ε‖A‖/gap ≈ 1e-13 there, so 1e-10 is room, and a
+  /// wrong sign, conjugate or column would be O(1)).
+  func testDgeevVectorsMatchGSL() throws {
+    try XCTSkipUnless(LAPACK.available, "OpenBLAS (LAPACK) is not installed")
+    let n = 60
+    for seed: UInt in [4, 5] {
+      let a = try randomMatrix(n, seed: seed)
+      let lapack = try NonsymmetricEigen.decompose(a)
+      let gsl = try NonsymmetricEigen.gslDecompose(a, vectors: true)
+      XCTAssertEqual(lapack.values.count, n)
+      var compared = 0
+      for k in 0..<n {
+        let lambda = lapack.values[k]
+        let v = (0..<n).map { lapack.vectors[$0][k] }
+        var worst = 0.0, norm2 = 0.0
+        for i in 0..<n {
+          var re = 0.0, im = 0.0
+          for j in 0..<n {
+            re += a[i, j] * v[j].real
+            im += a[i, j] * v[j].imaginary
+          }
+          worst = max(worst, hypot(re - (lambda.real * v[i].real - lambda.imaginary * v[i].imaginary),
+                                   im - (lambda.real * v[i].imaginary + lambda.imaginary * v[i].real)))
+          norm2 += v[i].real * v[i].real + v[i].imaginary * v[i].imaginary
+        }
+        XCTAssertLessThan(worst, 1e-12, "A v = λ v for vector \(k)")
+        XCTAssertEqual(norm2, 1, accuracy: 1e-13)
+        // The convention: the largest component real and positive.
+        let largest = v.map(\.magnitude).max()!
+        let p = v.firstIndex { $0.magnitude >= largest * (1 - 1e-6) }!
+        XCTAssertGreaterThan(v[p].real, 0)
+        XCTAssertEqual(v[p].imaginary, 0)
+        // A conjugate pair lists λ (positive imaginary part) first.
+        if k + 1 < n, lapack.values[k + 1].magnitude == lambda.magnitude, lambda.imaginary != 0 {
+          XCTAssertGreaterThan(lambda.imaginary, 0)
+        }
+        let gap = (0..<n).filter { $0 != k }.map {
+          hypot(lapack.values[$0].real - lambda.real, lapack.values[$0].imaginary - lambda.imaginary)
+        }.min()!
+        guard gap > 1e-2 else { continue }
+        XCTAssertEqual(gsl.values[k].real, lambda.real, accuracy: 1e-12)
+        XCTAssertEqual(gsl.values[k].imaginary, lambda.imaginary, accuracy: 1e-12)
+        for i in 0..<n {
+          XCTAssertEqual(gsl.vectors[i][k].real, v[i].real, accuracy: 1e-10)
+          XCTAssertEqual(gsl.vectors[i][k].imaginary, v[i].imaginary, accuracy: 1e-10)
+        }
+        compared += 1
+      }
+      // Most eigenvalues of a random 60×60 matrix are that far apart.
+      XCTAssertGreaterThan(compared, n / 2)
+    }
+  }
+
+  /// The blocked transpose under dgesv and dgeev is a transpose, also for a
+  /// size that is not a multiple of its 32×32 tiles.
+  func testTransposed() {
+    for n in [1, 31, 33, 70] {
+      let a = (0..<(n * n)).map(Double.init)
+      let t = LAPACK.transposed(a, n: n)
+      for i in 0..<n { for j in 0..<n { XCTAssertEqual(t[j * n + i], a[i * n + j]) } }
     }
   }
 

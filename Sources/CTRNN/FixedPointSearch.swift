@@ -327,19 +327,6 @@ extension Network {
   }
 }
 
-/// One result slot per job (a sampled run, a start), each written by
-/// exactly one worker and read after all workers joined.
-private final class ResultSlots<Value>: @unchecked Sendable {
-  let results: UnsafeMutableBufferPointer<Result<Value, Error>?>
-  init(count: Int) {
-    results = .allocate(capacity: count)
-    results.initialize(repeating: nil)
-  }
-  deinit {
-    results.deinitialize()
-    results.deallocate()
-  }
-}
 
 private typealias RunSlots = ResultSlots<Network.SampledRun>
 private typealias RootSlots = ResultSlots<[Double]?>

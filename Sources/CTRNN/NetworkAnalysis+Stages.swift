@@ -143,7 +143,7 @@ extension Network {
     let points = census.fixedPoints
     let all: [AveragedBranch]
     if threads > 1, points.count > 1 {
-      let slots = BranchSlots(count: points.count)
+      let slots = ResultSlots<AveragedBranch>(count: points.count)
       let workers = min(threads, points.count)
       let network = self
       DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -241,16 +241,3 @@ extension NetworkAnalysis.Level {
   }
 }
 
-/// One branch per slot, each written by exactly one worker of
-/// `continueBranches` and read after all workers joined.
-private final class BranchSlots: @unchecked Sendable {
-  let results: UnsafeMutableBufferPointer<Result<AveragedBranch, Error>?>
-  init(count: Int) {
-    results = .allocate(capacity: count)
-    results.initialize(repeating: nil)
-  }
-  deinit {
-    results.deinitialize()
-    results.deallocate()
-  }
-}

@@ -205,7 +205,7 @@ extension Network {
   /// max |λ| of each matrix (or why it failed), worker w of `threads`
   /// taking matrices w, w + threads, …
   static func spectralRadii(_ maps: [Matrix], threads: Int) -> [Result<Double, Error>] {
-    let slots = RadiusSlots(count: maps.count)
+    let slots = ResultSlots<Double>(count: maps.count)
     let workers = max(1, min(threads, maps.count))
     DispatchQueue.concurrentPerform(iterations: workers) { w in
       for k in stride(from: w, to: maps.count, by: workers) {
@@ -216,19 +216,6 @@ extension Network {
   }
 }
 
-/// One result slot per matrix, each written by exactly one worker and read
-/// after all workers joined.
-private final class RadiusSlots: @unchecked Sendable {
-  let results: UnsafeMutableBufferPointer<Result<Double, Error>?>
-  init(count: Int) {
-    results = .allocate(capacity: count)
-    results.initialize(repeating: nil)
-  }
-  deinit {
-    results.deinitialize()
-    results.deallocate()
-  }
-}
 
 /// A noise-averaged solve that ended without a root: the outcome says how.
 public struct AveragedSolveFailure: Error, CustomStringConvertible, Sendable {

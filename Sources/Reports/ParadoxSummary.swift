@@ -109,11 +109,25 @@ public struct ParadoxSummary: Sendable, Encodable {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(results, forKey: .results)
     try c.encode(rows, forKey: .summary)
-    if let d = results.config.dropout {
-      try c.encode(Self.dropoutVerdict(verdict, site: d), forKey: .verdict)
-    } else {
-      try c.encode(verdict, forKey: .verdict)
-    }
+    try c.encode(verdictText, forKey: .verdict)
+  }
+
+  /// The verdict sentence. Dropout and gated sweeps have one placement
+  /// whose tally is read in their own words (the noise-out prediction,
+  /// optimum at 0, is not theirs to test).
+  public var verdictText: String {
+    if let d = results.config.dropout { return Self.dropoutVerdict(verdict, site: d) }
+    if results.config.gate != nil { return Self.gatedVerdict(verdict, label: results.config.noiseLabel(.outside)) }
+    return verdict.description
+  }
+
+  /// Gated noise enters outside f (placement out): how many of its optima
+  /// sit at σ_test > 0, named by the noise kind ("gated, half-normal").
+  static func gatedVerdict(_ v: Verdict, label: String) -> String {
+    guard let t = v.outside else { return "no sigma_train > 0 in the sweep: nothing to compare" }
+    let list = t.optima.map { "\($0.sigmaTrain)->\($0.bestSigmaTest)" }.joined(separator: ", ")
+    let positive = t.optima.filter { $0.bestSigmaTest > 0 }.count
+    return "\(label): optimum at sigma_test > 0 for \(positive)/\(t.optima.count) sigma_train > 0 (\(list))"
   }
 
   /// With dropout the sweep's one placement carries the rates: the verdict
@@ -161,8 +175,7 @@ public struct ParadoxSummary: Sendable, Encodable {
 
   /// The table, and on a terminal the verdict under it.
   public func render(_ format: TableFormat) -> String {
-    let v = results.config.dropout.map { Self.dropoutVerdict(verdict, site: $0) } ?? verdict.description
-    return table.render(format) + (format == .terminal ? "verdict: \(v)\n" : "")
+    return table.render(format) + (format == .terminal ? "verdict: \(verdictText)\n" : "")
   }
 
   /// The table: per row the best σ_test and the loss there, at 0 and at σ_train (± SE).

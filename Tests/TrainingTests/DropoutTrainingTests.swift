@@ -25,16 +25,8 @@ final class DropoutTrainingTests: XCTestCase {
     let x = p.flat, analytic = g.flat
     var offset = 0
     for (name, values) in p.tensors {
-      var worst = 0.0, norm = 0.0
-      for k in offset..<(offset + values.count) {
-        let h = 1e-5 * max(1, abs(x[k]))
-        var plus = x, minus = x
-        plus[k] += h
-        minus[k] -= h
-        let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, masks: masks, dynamics: d)
-          - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, masks: masks, dynamics: d)) / (2 * h)
-        worst = max(worst, abs(numeric - analytic[k]))
-        norm = max(norm, abs(numeric))
+      let (worst, norm) = FiniteDifference.compare(x, analytic, indices: offset..<(offset + values.count)) {
+        BPTT.loss(Parameters(flat: $0, like: p), batch, noise: xi, masks: masks, dynamics: d)
       }
       XCTAssertLessThanOrEqual(
         worst, 1e-6 * max(norm, 1e-12), "\(f) noise-\(noise.rawValue) \(site) σ=\(sigma) \(name): worst |Δ| \(worst), scale \(norm)",

@@ -66,16 +66,8 @@ final class FloatTrainingTests: XCTestCase {
     let xi = Trainer.noise(count: 10 * 17 * 4, seed: 9, stream: 1)
     let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
     let x = p.flat, analytic = g.flat
-    var worst = 0.0, scale = 0.0
-    for k in x.indices {
-      let h = 1e-5 * max(1, abs(x[k]))
-      var plus = x, minus = x
-      plus[k] += h
-      minus[k] -= h
-      let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, dynamics: d)
-        - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, dynamics: d)) / (2 * h)
-      worst = max(worst, abs(numeric - analytic[k]))
-      scale = max(scale, abs(numeric))
+    let (worst, scale) = FiniteDifference.compare(x, analytic) {
+      BPTT.loss(Parameters(flat: $0, like: p), batch, noise: xi, dynamics: d)
     }
     XCTAssertLessThanOrEqual(worst, 1e-6 * scale)
   }

@@ -29,16 +29,8 @@ final class GradientCheckTests: XCTestCase {
     let x = p.flat, analytic = g.flat
     var offset = 0
     for (name, values) in p.tensors {
-      var worst = 0.0, norm = 0.0
-      for k in offset..<(offset + values.count) {
-        let h = 1e-5 * max(1, abs(x[k]))
-        var plus = x, minus = x
-        plus[k] += h
-        minus[k] -= h
-        let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, dynamics: d)
-          - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, dynamics: d)) / (2 * h)
-        worst = max(worst, abs(numeric - analytic[k]))
-        norm = max(norm, abs(numeric))
+      let (worst, norm) = FiniteDifference.compare(x, analytic, indices: offset..<(offset + values.count)) {
+        BPTT.loss(Parameters(flat: $0, like: p), batch, noise: xi, dynamics: d)
       }
       XCTAssertLessThanOrEqual(
         worst, 1e-6 * max(norm, 1e-12), "\(f) noise-\(noise.rawValue) σ=\(sigma) \(name): worst |Δ| \(worst), scale \(norm)",
@@ -92,16 +84,8 @@ final class GatedGradientCheckTests: XCTestCase {
       let xi = Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0, law: law)
       let (_, g) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
       let x = p.flat, analytic = g.flat
-      var worst = 0.0, norm = 0.0
-      for k in x.indices {
-        let h = 1e-5 * max(1, abs(x[k]))
-        var plus = x, minus = x
-        plus[k] += h
-        minus[k] -= h
-        let numeric = (BPTT.loss(Parameters(flat: plus, like: p), batch, noise: xi, dynamics: d)
-          - BPTT.loss(Parameters(flat: minus, like: p), batch, noise: xi, dynamics: d)) / (2 * h)
-        worst = max(worst, abs(numeric - analytic[k]))
-        norm = max(norm, abs(numeric))
+      let (worst, norm) = FiniteDifference.compare(x, analytic) {
+        BPTT.loss(Parameters(flat: $0, like: p), batch, noise: xi, dynamics: d)
       }
       XCTAssertLessThanOrEqual(worst, 1e-6 * max(norm, 1e-12), "\(f) \(law): worst |Δ| \(worst), scale \(norm)")
       // The gate is on somewhere: the loss moves with σ at fixed ξ.

@@ -96,14 +96,18 @@ struct SmoothIntegrands {
   static func tanhSecondDiff(_ mu: Double, _ t: Double) -> Double {
     if mu == 0 || t == 0 { return 0 }
     let logTanh = LogHyperbolic.logSinh(abs(mu)) - LogHyperbolic.logCosh(mu)
-    let l = M_LN2 + logTanh + 2 * LogHyperbolic.logSinh(t) - LogHyperbolic.logCosh(mu + t) - LogHyperbolic.logCosh(mu - t)
+    // The pairs sinh t / cosh(μ ± t), not 2 log sinh t − log cosh(μ+t) − log cosh(μ−t):
+    // the latter cancels two terms of size ~t and loses ulp(t) (see LogHyperbolic).
+    let l = M_LN2 + logTanh + LogHyperbolic.logSinhOverCosh(t, shiftedBy: mu)
+      + LogHyperbolic.logSinhOverCosh(t, shiftedBy: -mu)
     return mu < 0 ? exp(l) : -exp(l)
   }
 
   /// tanh(μ+u) − tanh μ = sinh u / (cosh(μ+u) cosh μ).
   static func tanhFirstDiff(_ mu: Double, _ u: Double) -> Double {
     if u == 0 { return 0 }
-    let l = LogHyperbolic.logSinh(abs(u)) - LogHyperbolic.logCosh(mu + u) - LogHyperbolic.logCosh(mu)
+    // cosh(μ + u) = cosh(−μ + |u|) for u < 0; the pair keeps the |u|-sized terms from cancelling.
+    let l = LogHyperbolic.logSinhOverCosh(abs(u), shiftedBy: u < 0 ? -mu : mu) - LogHyperbolic.logCosh(mu)
     return u < 0 ? -exp(l) : exp(l)
   }
 }

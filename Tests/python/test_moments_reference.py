@@ -244,7 +244,12 @@ def random_points():
 # given too few breakpoints there once returned sigmoid's slope 5e-4 off.
 LARGE_S_POINTS = [("tanh", 0.3, 300.0), ("tanh", -2.0, 1e4), ("tanh", 40.0, 1e3),
                   ("sigmoid", 0.3, 1e3), ("sigmoid", 1.0, 1e6), ("sigmoid", -30.0, 5e3),
-                  ("softplus", 0.3, 1e4), ("softplus", -5.0, 1e6)]
+                  ("softplus", 0.3, 1e4), ("softplus", -5.0, 1e6),
+                  # tanh's and sigmoid's second differences once lost ulp(s*xi)
+                  # to log sinh t - log cosh(mu +- t) at t ~ 40 s: mean and
+                  # variance ~1e-12 off at s = 1e6 under a 4e-15 bound.
+                  ("tanh", 0.3, 1e6), ("tanh", -3.0, 3e4),
+                  ("sigmoid", 0.3, 1e5), ("sigmoid", 5.0, 2e5)]
 POINTS = random_points() + LARGE_S_POINTS
 CLI_REL_TOL = 1e-9
 # The bias E f(X) - f(mu) can be exactly 0 (tanh, erf, hardtanh, sigmoid at
@@ -333,3 +338,51 @@ def test_cli_agrees_with_mpmath(cli_results, name, mu, s):
                             % (k, g, w, err, tol_abs / abs(w) if w else tol_abs))
     assert not failures, "activation=%s mu=%r s=%r (method %s, error_bound %s)\n  %s" % (
         name, mu, s, got.get("method"), got.get("error_bound"), "\n  ".join(failures))
+
+
+# ---------------------------------------------------------------------------
+# 4. The printed error bounds are honest
+
+def wide_reference(name, mu, s, dps=DPS):
+    """The five moments at s >= 300 by mp.quad in x (not xi), breakpoints at
+    f's own scales: x in {0, +-2, +-8, +-20, +-40, +-80} and mu +- 60 s.
+
+    Why not `ref.moments`: its breakpoints are in xi, so at s >> 100 one
+    interval covers x from 30 to 2 s, across which sigmoid' ~ e^{-x} still
+    holds e^{-30} ~ 1e-13 of the slope's mass, varying on a scale 1/s of
+    that interval; there the reference, not the code, is ~1e-13 off. In x
+    every f and f' feature lies between the breakpoints within e^{-80}.
+    """
+    with mp.workdps(dps):
+        mu_, s_ = mp.mpf(mu), mp.mpf(s)
+        lo, hi = mu_ - 60 * s_, mu_ + 60 * s_
+        pts = [lo] + [mp.mpf(x) for x in (-80, -40, -20, -8, -2, 0, 2, 8, 20, 40, 80)
+                      if lo < x < hi] + [hi]
+        dens = lambda x: mp.npdf(x, mu_, s_)
+        mean = mp.quad(lambda x: ref.f_value(name, x) * dens(x), pts)
+        second = mp.quad(lambda x: ref.f_value(name, x) ** 2 * dens(x), pts)
+        slope = mp.quad(lambda x: ref.f_slope(name, x) * dens(x), pts)
+        return {"mean": mean, "second_moment": second, "variance": second - mean ** 2,
+                "mean_slope": slope, "bias": mean - ref.f_value(name, mu_)}
+
+
+@pytest.mark.parametrize("name,mu,s", POINTS,
+                         ids=["%s-mu%.3g-s%.3g" % p for p in POINTS])
+def test_cli_error_bounds_cover_the_error(cli_results, name, mu, s):
+    """|CLI - reference| <= the CLI's own error_bounds[key] + 4 ulp, for every
+    moment: the bounds are what `moments` prints and what `analyze` carries,
+    so they must not claim digits the value does not have. The 4 ulp are the
+    final rounding of the printed double (and of the reference's)."""
+    cmd, got, err = cli_results[name, mu, s]
+    assert err is None, "%s: %s" % (" ".join(cmd), err)
+    bounds = got["error_bounds"]
+    want = wide_reference(name, mu, s) if s >= 300 else ref.moments(name, mu, s, DPS)
+    failures = []
+    for k in KEYS:
+        w = float(want[k]) if abs(want[k]) >= ref.UNDERFLOW else 0.0
+        limit = bounds[k] + 4 * 2.0 ** -52 * abs(w)
+        if abs(got[k] - w) > limit:
+            failures.append("%s: CLI %.17g reference %.17g |diff| %.3g > bound %.3g"
+                            % (k, got[k], w, abs(got[k] - w), limit))
+    assert not failures, "activation=%s mu=%r s=%r (method %s)\n  %s" % (
+        name, mu, s, got.get("method"), "\n  ".join(failures))

@@ -167,12 +167,6 @@ struct Analyze: ParsableCommand {
     let budget = try limits.budget()
     let model = try Checkpoint(contentsOf: URL(fileURLWithPath: path), budget: budget)
     try model.checkAnalysisLimits(budget: budget)
-    // A task name this tool does not know (a converted model's own task,
-    // or a typo) would otherwise drop the output-error column silently.
-    if let task = model.task, !TaskCatalogue.names.contains(task) {
-      FileHandle.standardError.write(Data(
-        "analyze: note: task '\(TerminalText.sanitize(task))' is not a known task (\(TaskCatalogue.names.joined(separator: ", "))); no output error is reported\n".utf8))
-    }
     do { try model.checkEnsembleWork(options.simulation) } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     let status = Progress(label: "analyze")
     defer { status.finish() }
@@ -187,6 +181,11 @@ struct Analyze: ParsableCommand {
     // does it extrapolate?), so it is a warning, not an error, written once
     // the analysis has succeeded: a failing run prints its one error line only.
     var warnings: [String] = []
+    // A task name this tool does not know (a converted model's own task,
+    // or a typo) would otherwise drop the output-error column silently.
+    if let task = model.task, !TaskCatalogue.names.contains(task) {
+      warnings.append("analyze: note: task '\(TerminalText.sanitize(task))' is not a known task (\(TaskCatalogue.names.joined(separator: ", "))); no output error is reported\n")
+    }
     if let meaning = TaskInputs.named(model.task, count: model.inputSize) {
       for u in input.flatMap(\.conditions) where u.count == model.inputSize && u.allSatisfy(\.isFinite) {
         warnings += meaning.outsideTrainedRange(u).map { "fixedpoints: warning: --input: \($0) (task \(meaning.task))\n" }

@@ -271,6 +271,11 @@ def test_analyze_notes_a_task_it_does_not_know(tmp_path):
     r = run("analyze", path, "--sigma-test", "0", "--input", "0.5", "--json")
     assert r.returncode == 0, r.stderr
     assert "task 'sine' is not a known task" in r.stderr
+    # Without --input the run fails (no default input for 'sine'): then the
+    # error is the one line on stderr, the note is not printed before it.
+    r = run("analyze", path, "--sigma-test", "0", "--json")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip().count("\n") == 0 and "does not define a default input" in r.stderr, r.stderr
 
 
 def test_analyze_on_a_foreign_file_names_the_layout_and_a_command_that_works(tmp_path):

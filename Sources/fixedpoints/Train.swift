@@ -192,6 +192,7 @@ struct Train: ParsableCommand {
 
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
+    try dropoutOptions.checkRate(noiseIsDropout: noise == .dropout)
     if noise == .dropout {
       if dropoutOptions.dropout != nil { throw ValidationError("--noise dropout is --dropout state; give one of them") }
       if let s = sigmaOption, s != 0 {

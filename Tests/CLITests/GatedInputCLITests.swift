@@ -91,3 +91,27 @@ extension CLITests {
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
 }
+
+extension CLITests {
+  /// paradox --noise gated-input --gate-p: the results record the gate with
+  /// its site and p, `table` names the kind, and the gate's options are
+  /// refused where they do not apply.
+  func testParadoxWithTheGateAtTheInput() throws {
+    let dir = try trainTemporaryDirectory()
+    let small = ["--hidden", "4", "--iterations", "20", "--batch", "4", "--trial-steps", "20", "--sigma-train", "0.5",
+      "--sigma-test", "0,0.5", "--seeds", "1", "--eval-trials", "8", "--eval-repeats", "2", "--activation", "hardtanh"]
+    let path = dir.appendingPathComponent("gated-input.json").path
+    let r = try run(["paradox"] + small + ["--noise", "gated-input", "--gate-p", "8", "-o", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("gated-input, gaussian"), r.stdout)
+    let o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+    let gate = try XCTUnwrap((o?["config"] as? [String: Any])?["gate"] as? [String: Any])
+    XCTAssertEqual(gate["site"] as? String, "input")
+    XCTAssertEqual(gate["p"] as? Double, 8)
+    let t = try run(["table", path, "--columns", "task,noise,activation,sigma_train,optimum"])
+    XCTAssertTrue(t.stdout.contains("gated-input, gaussian"), t.stdout)
+    try assertRejected(["paradox"] + small + ["--noise", "gated-input,in"], naming: "gated-input")
+    try assertRejected(["paradox"] + small + ["--noise", "in", "--gate-p", "2"], naming: "--gate-p")
+    try assertRejected(["paradox"] + small + ["--noise", "gated-input", "--gate-p", "0"], naming: "p")
+  }
+}

@@ -187,7 +187,7 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
   var hiddenLayers: Int?
 
-  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams).")
+  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams; Gaussian noise only, and half-normal with --noise gated).")
   var precision: Precision = .f64
 
   func validate() throws {
@@ -238,8 +238,8 @@ struct Train: ParsableCommand {
     }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
     if model != "ctrnn", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
-    if precision == .f32, noiseLaw != .gaussian {
-      throw ValidationError("--precision f32 trains with Gaussian noise only; use f64 with --noise-law \(noiseLaw.rawValue)")
+    if precision == .f32, noiseLaw != .gaussian, !(noise == .gated && noiseLaw == .halfNormal) {
+      throw ValidationError("--precision f32 trains with Gaussian noise only (and half-normal with --noise gated); use f64 with --noise-law \(noiseLaw.rawValue)")
     }
     if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
     if model == "mlp" {

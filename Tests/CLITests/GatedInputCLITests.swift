@@ -115,3 +115,28 @@ extension CLITests {
     try assertRejected(["paradox"] + small + ["--noise", "gated-input", "--gate-p", "0"], naming: "p")
   }
 }
+
+extension CLITests {
+  /// --precision f32 takes gated noise with its half-normal law (folded from
+  /// the float normals); other non-Gaussian laws stay refused in f32. The
+  /// f32 checkpoint records the law and analyze's closure agrees with the chain.
+  func testFloatGatedHalfNormalTrainAndAnalyze() throws {
+    let dir = try trainTemporaryDirectory()
+    let path = dir.appendingPathComponent("f32.ckpt").path
+    let t = try run([
+      "train", "--task", "function", "--noise", "gated", "--activation", "hardtanh", "--noise-law", "half-normal", "--gate-alpha", "1.1",
+      "--sigma", "0.5", "--precision", "f32", "--hidden", "8", "--iterations", "150", "--seed", "2", "-o", path,
+    ])
+    XCTAssertEqual(t.status, 0, t.stderr)
+    XCTAssertEqual(try trainInspect(path)["noise_law"] as? String, "half-normal")
+    let a = try run(["analyze", path, "--sigma-test", "0,0.5", "--trajectories", "64", "--steps", "2000", "--burn-in", "400", "--json"])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    for row in try XCTUnwrap(try json(a)["rows"] as? [[String: Any]]) where (row["sigma"] as? Double ?? 0) > 0 {
+      XCTAssertTrue(Self.lawClosureAgrees(row), "\(row)")
+    }
+    let out = dir.appendingPathComponent("x.ckpt").path
+    try assertRejected(["train", "--noise", "in", "--noise-law", "half-normal", "--precision", "f32", "-o", out], naming: "--precision f32")
+    try assertRejected(
+      ["train", "--noise", "gated", "--activation", "hardtanh", "--noise-law", "laplace", "--precision", "f32", "-o", out], naming: "--noise-law")
+  }
+}

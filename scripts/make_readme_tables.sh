@@ -78,6 +78,9 @@ if [ "${1:-}" = "--regenerate" ]; then
     "$FP" paradox --task "$task" --noise gated --activation hardtanh --noise-law half-normal "${common[@]}" \
       -o "$tmp/$task-gated.json" > /dev/null
     mv "$tmp/$task-gated.json" "results/paradox-noise-laws/$task-gated-half-normal.json"
+    "$FP" paradox --task "$task" --noise gated-input --gate-p 8 --activation hardtanh "${common[@]}" \
+      -o "$tmp/$task-gated-input.json" > /dev/null
+    mv "$tmp/$task-gated-input.json" "results/paradox-noise-laws/$task-gated-input-gaussian.json"
   done
 fi
 

@@ -24,7 +24,10 @@ import GaussianMoments
 /// d σ G ξ): m = E φ̄(x) with φ̄ the expectation unit (their Eq. 13) and x
 /// the Gaussian pre-activation, D = E φ̄′(x), and Qᵢᵢ = γ²(Var φ̄(x) − D²sᵢ²
 /// + σ_c² E(d G)²(x)), the last term the gated noise's own variance; the
-/// averages over x by quadrature against the Gaussian density.
+/// averages over x by quadrature against the Gaussian density. At the gate's
+/// input site (φ = h(x + σ d G ξ)) the same with μ(x) = E_ξ φ(x, ξ) for φ̄
+/// and the noise's own variance E_x Var_ξ φ(x, ξ) for σ_c² E(d G)²
+/// (`NoiseGate.inputMoments`).
 public struct LawClosure: Sendable {
   /// σ as given (in the network's amplitude convention).
   public var sigma: Double
@@ -51,6 +54,9 @@ extension Network {
     let evaluator = try MomentEvaluator()
     let integrator = try Integrator(limit: 2000, absoluteTolerance: 1e-13, relativeTolerance: 1e-10)
     integrator.acceptsRoundoff = true
+    // The input site's averages over ξ run inside the averages over x: their own integrator.
+    let innerIntegrator = try Integrator(limit: 2000, absoluteTolerance: 1e-13, relativeTolerance: 1e-10)
+    innerIntegrator.acceptsRoundoff = true
     var m = start
     var c = Matrix(rows: n, columns: n)
     for iteration in 1...maxIterations {
@@ -59,6 +65,36 @@ extension Network {
       var mapped = [Double](repeating: 0, count: n), slopes = mapped, variances = mapped, gateNoise = mapped
       for i in 0..<n {
         let s = wcw[i].squareRoot()
+        if let gate = noiseGate, gate.site == .input {
+          // Gated noise at h's input: the unit's noise averages at each
+          // pre-activation (closed forms for normal ξ), averaged over the
+          // Gaussian pre-activation; the noise's own variance is
+          // E Var_ξ φ = E E_ξφ² − E μ², μ = E_ξ φ.
+          let moments = { (x: Double) throws -> GatedUnitMoments in
+            try gate.inputMoments(f, x, sigma: sc, law: law, integrator: innerIntegrator)
+          }
+          let avg = { (h: @escaping (Double) -> Double) throws -> Double in
+            try NoiseLaw.gaussian.expectation(h, at: u[i], sigma: s, kinks: f.kinks, integrator: integrator)
+          }
+          // The closures below cannot throw through `expectation`: a failed
+          // inner quadrature is carried out as NaN and reported after.
+          var failure: (any Error)?
+          let safe = { (x: Double) -> GatedUnitMoments in
+            do { return try moments(x) } catch {
+              failure = failure ?? error
+              return GatedUnitMoments(mean: .nan, secondMoment: .nan, slope: .nan)
+            }
+          }
+          let m1 = try avg { safe($0).mean }
+          let mm = try avg { let y = safe($0).mean; return y * y }
+          let m2 = try avg { safe($0).secondMoment }
+          slopes[i] = try avg { safe($0).slope }
+          if let failure { throw failure }
+          mapped[i] = m1
+          gateNoise[i] = max(0, m2 - mm)
+          variances[i] = max(0, mm - m1 * m1) + gateNoise[i]
+          continue
+        }
         if let gate = noiseGate {
           // Gated noise enters φ outside f: average the expectation unit
           // φ̄ (Eq. 13) and its slope over the Gaussian pre-activation, and

@@ -9,10 +9,11 @@ extension Network {
   /// convention): E f(u + σ_c ξ) under the network's law for noise-in
   /// (quadrature against the law's density), f(u) + σ_c E ξ for noise-out
   /// (non-zero only for the uncentred half-normal); with Gulcehre's gate,
-  /// the expectation network's unit E_ξ φ(u, ξ) (their Eq. 13).
+  /// the expectation network's unit E_ξ φ(u, ξ) (their Eq. 13; at the
+  /// input site the exact average E_ξ h(u + σ d G ξ)).
   public func lawAveragedActivation(_ u: Double, sigma: Double, integrator: Integrator) throws -> Double {
     let s = chainSigma(sigma)
-    if let gate = noiseGate { return gate.expectation(activation, u, sigma: s, law: noiseLaw) }
+    if let gate = noiseGate { return try gate.averagedUnit(activation, u, sigma: s, law: noiseLaw, integrator: integrator) }
     switch noise {
     case .inside: return try activation.noiseAverage(at: u, sigma: s, law: noiseLaw, integrator: integrator).mean
     case .outside: return activation(u) + s * noiseLaw.mean

@@ -15,15 +15,47 @@ import Foundation
 /// step is h ← (1−γ)h + γ φ(Wh + c, ξ), and the expectation network used
 /// at test time (their Eq. 13) is φ̄(x) = E_ξ φ(x, ξ) = α h + (1−α) u +
 /// d σ G E ξ (E ξ = 0 for normal, 1.3236 for half-normal).
+///
+/// `site` = `.input` is their Sec. 5 instead (noise into the input of h,
+/// Eq. 14 with the scale of Eq. 9: "NANIL" when p is learned):
+///   φ(x, ξ) = h(x + d(x) σ G(x) ξ),  α = 1 (Eq. 14 has no α),
+/// the same signed gate d G, so the noise is off where h is linear and a
+/// half-normal ξ pushes x back towards the linear regime (Sec. 4.2's
+/// reason for d). Eq. 14 with a constant σ (NANI proper) is additive noise
+/// inside f, which `--noise in` already is. The test-time unit of the
+/// paper replaces ξ by E ξ (h(x) for normal ξ); the mean field here uses
+/// the exact average E_ξ φ(x, ξ) (`GatedNoise+Input.swift`).
 public struct NoiseGate: Sendable, Hashable, Codable {
   /// Mix of h and its linearisation u (α = 1: h itself).
   public var alpha: Double
-  /// Slope of the gate in the saturation Δ (learned in the paper; fixed here).
+  /// Slope of the gate in the saturation Δ (fixed, or learned with
+  /// `train --learn-gate`: one scalar, as the paper's Eq. 9).
   public var p: Double
+  /// Where the gated noise enters: the unit's output (Eq. 12) or h's input (Eq. 14).
+  public var site: GateSite
 
-  public init(alpha: Double = 1, p: Double = 1) {
+  public init(alpha: Double = 1, p: Double = 1, site: GateSite = .output) {
     self.alpha = alpha
     self.p = p
+    self.site = site
+  }
+
+  enum CodingKeys: String, CodingKey { case alpha, p, site }
+
+  /// Files written before the input site existed have no `site`: output.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    alpha = try c.decode(Double.self, forKey: .alpha)
+    p = try c.decode(Double.self, forKey: .p)
+    site = try c.decodeIfPresent(GateSite.self, forKey: .site) ?? .output
+  }
+
+  /// `site` written only when it is the input, so the output-site JSON is what it was.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(alpha, forKey: .alpha)
+    try c.encode(p, forKey: .p)
+    if site != .output { try c.encode(site, forKey: .site) }
   }
 
   /// The activations the gate is defined for (hard-saturating ones with a
@@ -37,12 +69,16 @@ public struct NoiseGate: Sendable, Hashable, Codable {
     }
     guard alpha.isFinite else { return "gate alpha must be finite, got \(alpha)" }
     guard p.isFinite, p > 0 else { return "gate p must be finite and > 0, got \(p)" }
+    if site == .input, alpha != 1 { return "gate alpha applies to the output site only (Eq. 14 has no alpha), got \(alpha) with the input site" }
     return nil
   }
 
-  /// The checkpoint metadata of a gate (`noise_gate` = gulcehre, its α and p).
+  /// The checkpoint metadata of a gate (`noise_gate` = gulcehre, its α and
+  /// p; `gate_site` = input for the input site, absent for the output).
   public var metadata: [String: String] {
-    ["noise_gate": "gulcehre", "gate_alpha": "\(alpha)", "gate_p": "\(p)"]
+    var m = ["noise_gate": "gulcehre", "gate_alpha": "\(alpha)", "gate_p": "\(p)"]
+    if site != .output { m["gate_site"] = site.rawValue }
+    return m
   }
 
   /// The gate a checkpoint's metadata records: nil without `noise_gate`;
@@ -56,7 +92,14 @@ public struct NoiseGate: Sendable, Hashable, Codable {
       guard let v = Double(text), v.isFinite else { throw Bad(description: "\(key) '\(text)' is not a finite number") }
       return v
     }
-    let gate = NoiseGate(alpha: try number("gate_alpha", 1), p: try number("gate_p", 1))
+    var site = GateSite.output
+    if let text = m["gate_site"] {
+      guard let s = GateSite(rawValue: text) else {
+        throw Bad(description: "gate_site '\(text)' is not one of: \(GateSite.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      site = s
+    }
+    let gate = NoiseGate(alpha: try number("gate_alpha", 1), p: try number("gate_p", 1), site: site)
     guard gate.p > 0 else { throw Bad(description: "gate_p must be > 0, got \(gate.p)") }
     return gate
   }
@@ -103,17 +146,45 @@ public struct NoiseGate: Sendable, Hashable, Codable {
   /// φ(x, ξ) at noise σ.
   @inline(__always)
   public func value(_ f: Activation, _ x: Double, sigma: Double, xi: Double) -> Double {
-    alpha * f(x) + (1 - alpha) * linearisation(f, x) + sigma * xi * gate(f, x)
+    if site == .input { return f(x + sigma * xi * gate(f, x)) }
+    return alpha * f(x) + (1 - alpha) * linearisation(f, x) + sigma * xi * gate(f, x)
   }
 
-  /// ∂φ/∂x at (x, ξ): α h′ + (1 − α) u′ + σ ξ (d G)′.
+  /// ∂φ/∂x at (x, ξ): α h′ + (1 − α) u′ + σ ξ (d G)′; at the input site
+  /// h′(x + σξ dG) (1 + σ ξ (d G)′).
   @inline(__always)
   public func slope(_ f: Activation, _ x: Double, sigma: Double, xi: Double) -> Double {
-    alpha * f.derivative(x) + (1 - alpha) * linearSlope(f) + sigma * xi * gateSlope(f, x)
+    if site == .input { return f.derivative(x + sigma * xi * gate(f, x)) * (1 + sigma * xi * gateSlope(f, x)) }
+    return alpha * f.derivative(x) + (1 - alpha) * linearSlope(f) + sigma * xi * gateSlope(f, x)
   }
 
-  /// The expectation network's unit (Eq. 13): E_ξ φ(x, ξ) under `law`.
+  /// ∂(d G)/∂p at x: d · 8 (g − ½) g (1 − g) Δ.
+  @inline(__always)
+  public func gatePSlope(_ f: Activation, _ x: Double) -> Double {
+    let delta = f(x) - linearisation(f, x)
+    let g = 1 / (1 + exp(-p * delta))
+    return direction(x) * 8 * (g - 0.5) * g * (1 - g) * delta
+  }
+
+  /// ∂φ/∂p at (x, ξ) (p enters through the noise term η = σ ξ d G only):
+  /// σ ξ ∂(dG)/∂p at the output site, h′(x + η) σ ξ ∂(dG)/∂p at the input.
+  @inline(__always)
+  public func pSlope(_ f: Activation, _ x: Double, sigma: Double, xi: Double) -> Double {
+    let dEta = sigma * xi * gatePSlope(f, x)
+    if site == .input { return f.derivative(x + sigma * xi * gate(f, x)) * dEta }
+    return dEta
+  }
+
+  /// The expectation network's unit (Eq. 13): E_ξ φ(x, ξ) under `law`
+  /// (the output site; the input site's average is `inputMoments`).
   public func expectation(_ f: Activation, _ x: Double, sigma: Double, law: NoiseLaw) -> Double {
     value(f, x, sigma: sigma, xi: law.mean)
   }
+}
+
+/// Where Gulcehre's gated noise enters the unit: its output (their Eq. 12,
+/// NAN/NAH) or the input of the hard nonlinearity (Eq. 14 with Eq. 9's
+/// scale). Recorded as `gate_site` (absent: output).
+public enum GateSite: String, Sendable, Hashable, Codable, CaseIterable {
+  case output, input
 }

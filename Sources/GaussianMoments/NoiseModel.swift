@@ -162,9 +162,9 @@ public struct NoiseModel: Sendable, Equatable, Hashable, Codable {
   public var isDefault: Bool { law == .gaussian && amplitude == .gammaSigma && gate == nil && dropout == nil }
 
   /// "in", or "in, laplace, √(2γ)σ" when not the default; "gated, …" for
-  /// Gulcehre's gate.
+  /// Gulcehre's gate ("gated-input, …" at h's input).
   public var label: String {
-    var parts = [gate == nil ? placement.label : "gated"]
+    var parts = [gate.map { $0.site == .input ? "gated-input" : "gated" } ?? placement.label]
     if law != .gaussian || amplitude != .gammaSigma || gate != nil { parts.append(law.label) }
     if amplitude != .gammaSigma { parts.append(amplitude.label) }
     if let dropout { parts.append(dropout.label) }

@@ -37,7 +37,7 @@ public struct NoiseLawReport: Report {
 
   public init(_ s: NoiseLawStudy, path: String) {
     file = path
-    noise = s.noise.gate == nil ? s.noise.placement.label : "gated"
+    noise = s.noise.gate.map { $0.site == .input ? "gated-input" : "gated" } ?? s.noise.placement.label
     noiseLaw = s.noise.law.rawValue
     noiseAmplitude = s.noise.amplitude.rawValue
     input = s.input
@@ -45,7 +45,14 @@ public struct NoiseLawReport: Report {
     let closureText =
       "closure: the state taken as Gaussian N(m, C) as in the Gaussian closure, the noise kept \(s.noise.law.label) "
       + "(moments of f(mu + s Z + sigma xi) by quadrature over xi of the Gaussian moments)"
-    note = s.noise.gate != nil
+    note = s.noise.gate?.site == .input
+      ? "gated noise at the input of h (Gulcehre et al. 2016, Eq. 14 with Eq. 9's scale: phi = h(x + sigma d(x) G(x) xi), "
+        + "p = \(s.noise.gate!.p), \(s.noise.law.label) xi): the Gaussian closure assumes additive noise; shown: the mean field = "
+        + "the fixed point of the expectation network (the unit averaged over xi, E h(x + sigma d G xi): hardtanh's Gaussian "
+        + "moments at (x, sigma |d G|) for normal xi, quadrature for half-normal; state fluctuations ignored), the closure "
+        + "(state Gaussian N(m, C); that average, its slope and the noise's own variance E Var_xi phi averaged over the "
+        + "Gaussian pre-activation by quadrature), and the exact chain"
+      : s.noise.gate != nil
       ? "gated noise (Gulcehre et al. 2016, alpha = \(s.noise.gate!.alpha), p = \(s.noise.gate!.p), \(s.noise.law.label) xi): "
         + "the Gaussian closure assumes additive noise; shown: the mean field = the fixed point of the expectation network "
         + "(their Eq. 13, the unit's output averaged over xi; state fluctuations ignored), the closure (state Gaussian "

@@ -39,7 +39,9 @@ public enum BPTT {
   /// Loss, the parameter gradient, and the gradients with respect to the
   /// noise values ξ as passed (T×B×N, empty without noise) and to the mask
   /// entries (T×B×N, empty without masks): what learning the noise's scale
-  /// and the dropout rates needs (`AdaptiveNoise`). Float64 only.
+  /// and the dropout rates needs (`AdaptiveNoise`). With gated noise the
+  /// noise entry is ∂L/∂φ(x_t, ξ_t) instead (the unit's output; see
+  /// `lossAndGateGradient`). Float64 only.
   public static func lossAndGradients(
     _ p: Parameters, _ batch: TrialBatch, noise: [Double]?, masks: [Double]?, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters, noise: [Double], masks: [Double]) {
@@ -294,6 +296,8 @@ public enum BPTT {
                               let xi = shared.noise.map { $0[at + k] } ?? 0
                               dx[k] = g * gh[k] * T(gate.slope(f, x[k].doubleValue, sigma: d.sigma, xi: xi.doubleValue))
                             }
+                            // ∂L/∂φ_t = γ ∂L/∂h_{t+1}: what the gate's own parameter gradients need (BPTT+GateParameters.swift).
+                            if let gn = shared.noiseGradient { for k in 0..<rn { gn[at + k] = g * gh[k] } }
                           } else {
                             switch f {
                             case .relu: for k in 0..<rn { dx[k] = g * gh[k] * (x[k] >= 0 ? 1 : 0) }

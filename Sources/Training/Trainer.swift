@@ -58,8 +58,9 @@ public struct TrainingOptions: Sendable {
     guard learningRate.isFinite, learningRate > 0 else { throw .invalidOption("--lr", "must be finite and > 0, got \(learningRate)") }
     guard clipNorm.isFinite, clipNorm > 0 else { throw .invalidOption("--clip", "must be finite and > 0, got \(clipNorm)") }
     guard evaluationTrials >= 1 else { throw .invalidOption("--eval-trials", "must be at least 1, got \(evaluationTrials)") }
-    // The float32 kernels draw Gaussian noise only.
-    if precision == .f32, d.sigma > 0, d.law != .gaussian {
+    // The float32 kernels draw Gaussian noise only (and gated noise's
+    // half-normal, folded from those normals: `TrainingLoop.foldHalfNormal`).
+    if precision == .f32, d.sigma > 0, d.law != .gaussian, !(d.gate != nil && d.law == .halfNormal) {
       throw .invalidOption("--precision", "f32 trains with Gaussian noise only; use f64 with --noise-law \(d.law.rawValue)")
     }
   }

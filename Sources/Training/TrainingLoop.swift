@@ -75,8 +75,9 @@ public struct TrainingLoop {
     if o.sigmaSchedule != .constant { dynamics.sigma *= o.sigmaSchedule.factor(iteration: k, of: o.iterations) }
     let (loss, gradient): (Double, Parameters)
     if o.precision == .f32 {
-      // Gaussian only (`TrainingOptions.validate` refuses other laws in f32).
+      // Gaussian, or half-normal for gated noise (`TrainingOptions.validate` refuses other laws in f32).
       if count > 0 { prefetch32.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise32) }
+      if count > 0, o.dynamics.law == .halfNormal { Self.foldHalfNormal(&noise32) }
       phases.noise += lap()
       (loss, gradient) = BPTT.lossAndGradientFloat(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: dynamics)
     } else {

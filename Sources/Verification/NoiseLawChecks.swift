@@ -39,6 +39,7 @@ enum NoiseLawChecks {
         reason: "3-unit hardtanh network with the gate (alpha = 1.1, p = 1.5, half-normal), sigma = 0.8: |simulated - closure| readout as a fraction of 4 SE + 10% of the simulated bias, as for the laws"
       ) { try closureVersusChain(checkpoint(law: .halfNormal, gate: NoiseGate(alpha: 1.1, p: 1.5)), sigma: 0.8) },
     ]
+    checks += GatedInputChecks.all
     return checks
   }
 

@@ -34,8 +34,11 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh or hardsigmoid).")
+  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh or hardsigmoid); or gated-input alone (the gate at h's input, as train --noise gated --gate-site input).")
   var noise = "in,out"
+
+  @Option(name: .customLong("gate-p"), help: "gated, gated-input: the gate's p (default 1; > 0).")
+  var gateP = 1.0
 
   @Option(
     name: .customLong("noise-law"),
@@ -101,7 +104,10 @@ struct Paradox: ParsableCommand {
     return noise.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }.filter { seen.insert($0).inserted }
   }
 
-  var gated: Bool { placementNames == ["gated"] }
+  var gated: Bool { placementNames == ["gated"] || placementNames == ["gated-input"] }
+
+  /// The gate of a gated sweep: `--noise gated-input` puts it at h's input.
+  var gate: NoiseGate { NoiseGate(p: gateP, site: placementNames == ["gated-input"] ? .input : .output) }
 
   var placements: [NoisePlacement] { gated ? [.outside] : placementNames.compactMap(NoisePlacement.init(rawValue:)) }
 
@@ -137,14 +143,15 @@ struct Paradox: ParsableCommand {
     }
     for p in placementNames where NoisePlacement(rawValue: p) == nil && !gated {
       throw ValidationError(
-        p == "gated" ? "--noise gated runs alone (a sweep of gated noise), not with in/out" : "--noise: unknown placement '\(p)'; use in, out, in,out or gated")
+        p.hasPrefix("gated") ? "--noise \(p) runs alone (a sweep of gated noise), not with in/out" : "--noise: unknown placement '\(p)'; use in, out, in,out, gated or gated-input")
     }
     if gated {
-      if let problem = NoiseGate().problem(activation: training.activation) { throw ValidationError("--noise gated: \(problem)") }
+      if let problem = gate.problem(activation: training.activation) { throw ValidationError("--noise \(noise): \(problem)") }
       guard [.gaussian, .halfNormal].contains(noiseLaw) else {
         throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
       }
     }
+    if !gated, gateP != 1 { throw ValidationError("--gate-p applies to --noise gated or gated-input only") }
     guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
     for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
       throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
@@ -183,7 +190,7 @@ struct Paradox: ParsableCommand {
       seeds: (1...seeds).map { UInt64($0) }, sigmaTest: Array(Set(testGrid)).sorted(), evaluationTrials: evalTrials,
       evaluationRepeats: evalRepeats)
     config.noiseLaw = noiseLaw == .gaussian ? nil : noiseLaw
-    config.gate = gated ? NoiseGate() : nil
+    config.gate = gated ? gate : nil
     config.dropout = dropout
     let sweep = config
     let (k, n) = try parsedShard

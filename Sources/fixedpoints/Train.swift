@@ -97,11 +97,14 @@ struct TrainingArguments: ParsableArguments {
 }
 
 /// `train --noise`: the two additive placements, or Gulcehre's
-/// saturation-gated noise (stored as placement out with a `noise_gate`).
+/// saturation-gated noise (stored as placement out with a `noise_gate`),
+/// or dropout on the state alone (`--dropout state`, σ 0).
 enum TrainNoise: String, ExpressibleByArgument, CaseIterable {
-  case inside = "in", outside = "out", gated
-  var placement: NoisePlacement { self == .inside ? .inside : .outside }
+  case inside = "in", outside = "out", gated, dropout
+  var placement: NoisePlacement { self == .inside || self == .dropout ? .inside : .outside }
 }
+
+extension GateSite: ExpressibleByArgument {}
 
 extension SigmaSchedule: ExpressibleByArgument {}
 
@@ -127,7 +130,7 @@ struct Train: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh or hardsigmoid; --gate-alpha, --gate-p; --noise-law gaussian or half-normal).")
+  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh or hardsigmoid; --gate-alpha, --gate-p, --gate-site, --learn-gate; --noise-law gaussian or half-normal); or dropout (= --dropout state with --sigma 0: Bernoulli dropout on the state as the only noise; needs --rate).")
   var noise: TrainNoise = .inside
 
   @Option(name: .customLong("gate-alpha"), help: "gated: alpha, the mix of h and its linearisation u (default 1).")
@@ -136,11 +139,19 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("gate-p"), help: "gated: p, the slope of the gate in the saturation Delta = h - u (default 1, > 0).")
   var gateP = 1.0
 
+  @Option(name: .customLong("gate-site"), help: "gated: where the gated noise enters: output (default; phi as above, Eq. 12) or input (phi = h(x + d(x) sigma G(x) xi): noise into h's input, their Eq. 14 with Eq. 9's scale; NANIL with --learn-gate). Eq. 14 with a constant sigma (NANI) is --noise in.")
+  var gateSite: GateSite = .output
+
+  @Flag(name: .customLong("learn-gate"), help: "gated: learn the gate's p (one scalar, their Eq. 9) with the weights by BPTT, starting at --gate-p; the checkpoint records the learned p as gate_p (and gate_p_start), which analyze uses.")
+  var learnGate = false
+
   @Option(name: .customLong("sigma-schedule"), help: "Noise annealing: constant (default), linear or cosine from --sigma at the first iteration to 0 at the last (recorded as sigma_schedule; sigma_train is the starting sigma).")
   var sigmaSchedule: SigmaSchedule = .constant
 
-  @Option(help: "Training noise sigma (>= 0): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out); not scaled by dt.")
-  var sigma = 0.5
+  @Option(name: .customLong("sigma"), help: "Training noise sigma (>= 0; default 0.5, 0 with --noise dropout): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out); not scaled by dt.")
+  var sigmaOption: Double?
+
+  var sigma: Double { sigmaOption ?? (noise == .dropout ? 0 : 0.5) }
 
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
@@ -158,7 +169,14 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("output"), help: .hidden)
   var oldOutput: String?
 
-  var gate: NoiseGate { NoiseGate(alpha: gateAlpha, p: gateP) }
+  var gate: NoiseGate { NoiseGate(alpha: gateAlpha, p: gateP, site: gateSite) }
+
+  /// The dropout options, with --noise dropout read as --dropout state.
+  var dropoutArguments: DropoutTrainingOptions {
+    var d = dropoutOptions
+    if noise == .dropout { d.dropout = .state }
+    return d
+  }
 
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
@@ -169,11 +187,20 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
   var hiddenLayers: Int?
 
-  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams).")
+  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams; Gaussian noise only, and half-normal with --noise gated).")
   var precision: Precision = .f64
 
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
+    try dropoutOptions.checkRate(noiseIsDropout: noise == .dropout)
+    if noise == .dropout {
+      if dropoutOptions.dropout != nil { throw ValidationError("--noise dropout is --dropout state; give one of them") }
+      if let s = sigmaOption, s != 0 {
+        throw ValidationError("--noise dropout trains with dropout alone (--sigma 0); for dropout plus Gaussian noise use --noise in|out --dropout state")
+      }
+      if dropoutOptions.rate == nil { throw ValidationError("--noise dropout needs --rate (the dropout probability p)") }
+    }
+    let dropoutOptions = dropoutArguments
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
     do {
       var options = try dropoutOptions.apply(
@@ -193,8 +220,10 @@ struct Train: ParsableCommand {
       guard [.gaussian, .halfNormal].contains(noiseLaw) else {
         throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
       }
-    } else if gateAlpha != 1 || gateP != 1 {
-      throw ValidationError("--gate-alpha and --gate-p apply to --noise gated only")
+      if learnGate, sigma <= 0 { throw ValidationError("--learn-gate needs --sigma > 0 (p only scales the noise)") }
+      if learnGate, precision != .f64 { throw ValidationError("--learn-gate trains in f64 only") }
+    } else if gateAlpha != 1 || gateP != 1 || gateSite != .output || learnGate {
+      throw ValidationError("--gate-alpha, --gate-p, --gate-site and --learn-gate apply to --noise gated only")
     }
     if model == "mlp", noise == .gated || sigmaSchedule != .constant {
       throw ValidationError("--noise gated and --sigma-schedule apply to --model ctrnn only")
@@ -209,8 +238,8 @@ struct Train: ParsableCommand {
     }
     if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
     if model != "ctrnn", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
-    if precision == .f32, noiseLaw != .gaussian {
-      throw ValidationError("--precision f32 trains with Gaussian noise only; use f64 with --noise-law \(noiseLaw.rawValue)")
+    if precision == .f32, noiseLaw != .gaussian, !(noise == .gated && noiseLaw == .halfNormal) {
+      throw ValidationError("--precision f32 trains with Gaussian noise only (and half-normal with --noise gated); use f64 with --noise-law \(noiseLaw.rawValue)")
     }
     if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
     if model == "mlp" {
@@ -229,12 +258,15 @@ struct Train: ParsableCommand {
     if model == "mlp" { return try runMLP() }
     if model == "dae" { return try runDAE() }
     let task = try training.makeTask()
+    let dropoutOptions = dropoutArguments
     var options = try dropoutOptions.apply(
       to: training.options(
         noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil, schedule: sigmaSchedule))
     options.precision = precision
     if let adaptive = dropoutOptions.adaptive(sigma: sigma) { return try runLearnedNoise(task, options, adaptive) }
-    let noiseText = noiseLaw == .gaussian && noise != .gated ? "noise-\(noise.rawValue)" : "noise-\(noise.rawValue) (\(noiseLaw.label))"
+    if learnGate { return try runLearnedGate(task, options) }
+    let noiseText = noise == .dropout ? "no additive noise"
+      : noiseLaw == .gaussian && noise != .gated ? "noise-\(noise.rawValue)" : "noise-\(noise.rawValue) (\(noiseLaw.label))"
     let progress = Progress(label: "train \(task.name) \(noiseText) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {

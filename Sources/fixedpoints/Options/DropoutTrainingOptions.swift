@@ -33,8 +33,15 @@ struct DropoutTrainingOptions: ParsableArguments {
   func validate() throws {
     if noiseKL != nil, !learnNoise { throw ValidationError("--noise-kl needs --learn-noise") }
     if learnNoise, dropout == nil { throw ValidationError("--learn-noise needs --dropout state or --dropout input, and --rate") }
-    if rate != nil, dropout == nil { throw ValidationError("--rate needs --dropout state or --dropout input") }
     if dropout != nil, rate == nil { throw ValidationError("--dropout needs --rate (the dropout probability p)") }
+  }
+
+  /// --rate without a dropout: checked by `train`, which knows whether
+  /// --noise dropout supplies it.
+  func checkRate(noiseIsDropout: Bool) throws {
+    if rate != nil, dropout == nil, !noiseIsDropout {
+      throw ValidationError("--rate needs --dropout state or --dropout input (or --noise dropout)")
+    }
   }
 
   func apply(to options: TrainingOptions) throws -> TrainingOptions {

@@ -66,7 +66,7 @@ extension MomentEvaluator {
     var nodeS = -1.0, nodeCount = -1
     var et = [Double](repeating: 0, count: 80), inv = [Double](repeating: 0, count: 80)
     let c = f == .tanh ? 2.0 : 1.0
-    for i in 0..<n {
+    func element(_ i: Int) throws {
       let m = mu[i], s = sigma[i]
       try Self.validate(mu: m, sigma: s)
       if s > 0, let rule = BatchedRule.rule(f, sigma: s) {
@@ -105,6 +105,49 @@ extension MomentEvaluator {
         if what.contains(.meanSlope) { out.meanSlope[i] = r.meanSlope }
         if what.contains(.variance) { out.variance[i] = r.variance }
       }
+    }
+    // Runs of equal s beyond the Gauss–Hermite range go to the spectral
+    // rule together (its nodes and weights depend on s only); what it
+    // declines, element by element to the rules above.
+    var spectral: SpectralGaussianRule?
+    var accepted = [Bool]()
+    var i = 0
+    while i < n {
+      let s = sigma[i]
+      guard s > 0, !what.contains(.variance), SpectralGaussianRule.applies(f, sigma: s) else {
+        try element(i)
+        i += 1
+        continue
+      }
+      var j = i
+      while j < n, sigma[j] == s {
+        try Self.validate(mu: mu[j], sigma: s)
+        j += 1
+      }
+      if spectral?.sigma != s { spectral = SpectralGaussianRule(f, sigma: s) }
+      accepted = [Bool](repeating: false, count: j - i)
+      let rule = spectral!
+      // Moved out of `out` (no copy) so both can be written at once.
+      var meanBuf = [Double](), slopeBuf = [Double]()
+      swap(&meanBuf, &out.mean)
+      swap(&slopeBuf, &out.meanSlope)
+      mu.withUnsafeBufferPointer { mp in
+        meanBuf.withUnsafeMutableBufferPointer { meanOut in
+          slopeBuf.withUnsafeMutableBufferPointer { slopeOut in
+            accepted.withUnsafeMutableBufferPointer { ok in
+              rule.evaluate(
+                mu: UnsafeBufferPointer(rebasing: mp[i..<j]),
+                mean: what.contains(.mean) ? meanOut.baseAddress! + i : nil,
+                slope: what.contains(.meanSlope) ? slopeOut.baseAddress! + i : nil,
+                accepted: ok.baseAddress!)
+            }
+          }
+        }
+      }
+      swap(&meanBuf, &out.mean)
+      swap(&slopeBuf, &out.meanSlope)
+      for k in i..<j where !accepted[k - i] { try element(k) }
+      i = j
     }
     return out
   }

@@ -71,7 +71,7 @@ final class SpectralGaussianRuleTests: XCTestCase {
     let mus = stride(from: -40.0, through: 40.0, by: 0.5).map { $0 } + [1e-8, -1e-8, 1e-300, 0.3, -0.3, 120, -250]
     var accepted = 0, total = 0
     for f in [Activation.tanh, .sigmoid, .softplus] {
-      for s in [BatchedRule.maxSigma(f) * 1.0001, 1.0, 1.3, 2, 2.5, 4, 7, 20, 33, 50, 120, 300] where SpectralGaussianRule.applies(f, sigma: s) {
+      for s in [SpectralGaussianRule.lowerSigma(f) * 1.0001, 0.7, 0.8, BatchedRule.maxSigma(f) * 1.0001, 1.0, 1.3, 1.4, 1.6, 2, 2.5, 4, 7, 20, 33, 50, 120, 300] where SpectralGaussianRule.applies(f, sigma: s) {
         let (mean, slope, ok) = spectral(f, mus: mus, s: s)
         let batch = try evaluator.batchedMoments(f, mu: mus, sigma: [Double](repeating: s, count: mus.count), .meanAndSlope)
         for (i, mu) in mus.enumerated() {

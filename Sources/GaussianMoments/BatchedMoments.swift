@@ -33,7 +33,11 @@ public struct BatchedMomentValues: Sendable, Equatable {
 ///   so that every term of the sum is positive (no cancellation; see
 ///   `tanhTerms`, `logisticTerms`, `softplusTerms`). The variance uses the
 ///   scalar path's cancellation-free integrands (`SmoothIntegrands`).
-/// - tanh, sigmoid, softplus at larger s, mean and slope only: the
+/// - tanh, sigmoid, softplus, mean and slope only, from the 96-node rule's
+///   range on (64 for softplus): runs of equal s by `SpectralGaussianRule`
+///   (a trapezoidal sum over the Fourier variable, ~20–45 nodes shared by
+///   the run); the elements it declines (its own error bound above 1e-13
+///   of the result), and those beyond the Gauss–Hermite rules, by the
 ///   trapezoidal rule in x of `WideGaussianRule` (|μ| ≲ 300).
 /// - everything else (s = 0, the variance at larger s, linear, relu, hardtanh, erf):
 ///   the scalar `MomentEvaluator.moments` (closed forms, the two-rule

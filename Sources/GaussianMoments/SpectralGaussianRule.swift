@@ -29,7 +29,8 @@ import GSL
 /// The sum stops at the node N where the tail, bounded by the weights'
 /// ratio (≤ (1 + 1/n)e^{−βh − s²h²n}, decreasing), is below 1e-18 of the
 /// head; that tail is kept in the error bound. Node counts (tanh | sigmoid):
-/// 28 | 42 at s = 1.5, 20 | 26 at 3, 18 | 17 from s ≈ 10 on, whatever s.
+/// 28 | 43 at s = 1.5, 20 | 27 at 3, 18 | 18 from s ≈ 10 on, whatever s
+/// (softplus: the sigmoid's, +1 for r̂'s tail).
 ///
 /// Each μ then costs one sin/cos pair and N complex rotations
 /// e^{i(n+1)θ} = e^{inθ}e^{iθ}, θ = h|μ|, plus two multiply-adds per node;
@@ -40,8 +41,8 @@ import GSL
 /// |e^{iθ}| ≠ 1 by ≤ ε), for nθ ≤ 1 within 4nε·nθ on the sine (its terms
 /// are then all positive, the cosine's error enters through sin θ ≤ θ);
 /// the weights, built by recurrences, carry ≤ (n² + 8n)ε (the Gaussian's
-/// ratio q enters G_n as q^{n(n−1)/2}; weighted by G_n this averages to
-/// ~1/(sh)² ≈ 4 at large s), recursive summation ≤ Nε of Σ|terms|. So
+/// ratio q enters G_n as q^{n(n−1)/2}; Σn²|w_n|/Σ|w_n| ≈ 1/(sh)² ≈ 4 at
+/// large s), recursive summation ≤ Nε of Σ|terms|. So
 ///   |error| ≤ ε Σ_n (n² + 12n + N + 8)|w_n| m_n + tail + aliasing,  m_n = min(1, nθ)
 /// for the sine sums and 1 for the cosine sums. Where the result is much
 /// smaller than its terms (|μ| several s, where p(μ) ≪ p(0); the sigmoid
@@ -83,9 +84,10 @@ struct SpectralGaussianRule: Sendable {
   /// Whether this rule is tried for f at s (beyond it: Gauss–Hermite).
   static func applies(_ f: Activation, sigma s: Double) -> Bool {
     switch f {
-    case .tanh: return s > tanhLower
-    case .sigmoid: return s > sigmoidLower
-    case .softplus: return s > softplusLower
+    // Above 1e100 s² would overflow; the other rules take it.
+    case .tanh: return s > tanhLower && s < 1e100
+    case .sigmoid: return s > sigmoidLower && s < 1e100
+    case .softplus: return s > softplusLower && s < 1e100
     default: return false
     }
   }

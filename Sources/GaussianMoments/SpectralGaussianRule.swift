@@ -80,6 +80,11 @@ struct SpectralGaussianRule: Sendable {
   /// Results whose bound exceeds this fraction of them go to the other rules.
   static let acceptedRelativeError = 1e-13
   static let maxNodes = 400
+  /// Runs of equal s shorter than this are left to the per-element rules
+  /// (measured, distinct s per element over μ ∈ [−3, 3], under load: building
+  /// a rule per element made tanh at s ∈ [0.7, 1.5] 1.6 µs an element
+  /// against 0.65 µs, softplus at s ∈ [1.5, 50] 1.3 against 0.7).
+  static let minimumRun = 4
 
   /// Whether this rule is tried for f at s (beyond it: Gauss–Hermite).
   static func applies(_ f: Activation, sigma s: Double) -> Bool {

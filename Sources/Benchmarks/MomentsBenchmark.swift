@@ -60,7 +60,8 @@ public enum BatchedMomentsBenchmark {
   /// The (μ, s) grids: μ from −3 to 3 in steps of 0.25 on both; s in
   /// `narrow` ∈ {0.05, 0.2, 0.5, 0.8} (the trained-network regime, where the
   /// Gauss–Hermite rules apply) and in `wide` ∈ {1.5, 3, 10, 50} (up to the
-  /// mpmath table's largest s, where `WideGaussianRule` does). The NumPy
+  /// mpmath table's largest s, where the spectral rule does, and
+  /// `WideGaussianRule` what it declines). The NumPy
   /// rule is not accurate on the wide grid (tanh at s = 50 would need
   /// thousands of nodes): its row there is the throughput a user gets.
   public enum Grid: String, CaseIterable, Sendable {

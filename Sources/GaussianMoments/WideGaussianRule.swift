@@ -3,7 +3,9 @@ import GSL
 
 /// E f(X) and E f′(X), X ~ N(μ, s²), for tanh, sigmoid and softplus where s
 /// is too wide for the batched Gauss–Hermite rules (`BatchedRule`): the
-/// trapezoidal rule in x on a fixed grid x_k = kΔ.
+/// trapezoidal rule in x on a fixed grid x_k = kΔ. `batchedMoments` tries
+/// `SpectralGaussianRule` first (fewer nodes, none transcendental) and comes
+/// here for the elements it declines (|μ| several s, far tails).
 ///
 /// Why x, not ξ: in ξ the integrand f(μ + sξ) has its nearest complex
 /// singularity at distance d/s from the real axis, so a Gauss–Hermite rule

@@ -1,3 +1,4 @@
+import CKernels
 import CTRNN
 import Foundation
 import GSL
@@ -116,6 +117,9 @@ public enum BPTT {
       let g = T(d.gamma), keep = 1 - g, f = d.activation, sigma = T(d.sigma), inside = d.noise == .inside
       let w = self.w, inputs = self.inputs
       let bn = b * n
+      // The common case, relu or tanh without dropout, steps in one C kernel
+      // per slice (bpttkernels.c: the same operations as the loop below).
+      let fastForward = masks != nil ? 0 : f == .relu ? Int32(FP_BPTT_RELU) : f == .tanh ? Int32(FP_BPTT_TANH) : 0
       var total = 0.0
       BPTT.noisePointer(noise) { noisePointer in
         BPTT.dropoutPointers(masks, &maskedStates, &unmasked, site: dropout) { maskPointer, maskedPointer, unmaskedPointer in
@@ -154,6 +158,13 @@ public enum BPTT {
                               T.gemm(
                                 seen, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
                                 beta: i > 0 ? 1 : 0)
+                              if fastForward != 0,
+                                T.bpttForward(
+                                  fastForward, inside: inside, rows: rows, n: n, h: h + r0 * n, x: x + r0 * n, next: next + r0 * n,
+                                  bias: shared.bias, xi: shared.noise.map { $0 + step * bn + r0 * n }, keep: keep, g: g, sigma: sigma)
+                              {
+                                continue
+                              }
                               for r in r0..<r1 {
                                 for j in 0..<n {
                                   let k = r * n + j
@@ -264,12 +275,27 @@ public enum BPTT {
                   // The same fixed slices of trials as the forward pass.
                   BPTT.forEachSlice(trials: b) { r0, r1 in
                     let rows = r1 - r0, rn = rows * n
+                    // relu, one output, no gate, dropout or input gradients:
+                    // each step's elementwise work in two C kernels
+                    // (bpttkernels.c: the same operations as the loops below).
+                    let fastRelu =
+                      f == .relu && o == 1 && d.gate == nil && shared.masks == nil && shared.noiseGradient == nil
+                      && shared.maskGradient == nil
                     var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
                     var previous = [T](repeating: 0, count: rn)
                     gh.withUnsafeMutableBufferPointer { ghp in
                       previous.withUnsafeMutableBufferPointer { pp in
                         let gh = ghp.baseAddress!, previous = pp.baseAddress!
                         for step in stride(from: t - 1, through: 0, by: -1) {
+                          if fastRelu {
+                            let at = step * bn + r0 * n
+                            T.bpttReluBack(
+                              rows: rows, n: n, gh: gh, dz: anyStep[step] ? UnsafePointer(shared.dz + step * bo + r0) : nil,
+                              wOut: shared.wOut, x: shared.xs + at, dx: shared.dx + at, g: g)
+                            T.gemm(shared.dx + at, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
+                            T.bpttLeak(count: rn, gh: gh, previous: previous, keep: keep)
+                            continue
+                          }
                           if anyStep[step] {
                             let dz = shared.dz + step * bo + r0 * o
                             if o == 1 {
@@ -354,8 +380,11 @@ public enum BPTT {
           }
         }
       }
-      for r in 0..<rows { for j in 0..<n { grad.bias[j] += dxs[r * n + j] } }
-      for r in 0..<rows { for q in 0..<o { grad.readoutBias[q] += dzs[r * o + q] } }
+      // Column sums in row order (vectorised across columns in C).
+      dxs.withUnsafeBufferPointer { a in grad.bias.withUnsafeMutableBufferPointer { T.columnSums(rows: rows, n: n, a.baseAddress!, into: $0.baseAddress!) } }
+      if o > 0 { dzs.withUnsafeBufferPointer { a in
+        grad.readoutBias.withUnsafeMutableBufferPointer { T.columnSums(rows: rows, n: o, a.baseAddress!, into: $0.baseAddress!) }
+      } }
       return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient))
     }
   }

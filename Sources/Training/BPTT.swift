@@ -55,8 +55,19 @@ public enum BPTT {
   public static func lossAndGradientFloat(
     _ p: Parameters, _ batch: TrialBatch, noise: [Float]?, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    let pass = Pass<Float>(p, batch, noise: noise, dynamics: dynamics)
-    return (pass.loss, pass.backward())
+    lossAndGradient(p, batch, noise: noise, dynamics: dynamics, workspace: nil)
+  }
+
+  /// `lossAndGradient` (T = Double) or `lossAndGradientFloat` (T = Float)
+  /// with the pass's large buffers from `workspace` (kept across a training
+  /// run's iterations; `TrainingLoop`). The same values as without.
+  static func lossAndGradient<T: TrainingScalar>(
+    _ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics: Dynamics, workspace: BPTTWorkspace<T>?
+  ) -> (loss: Double, gradient: Parameters) {
+    var pass = Pass<T>(p, batch, noise: noise, masks: masks, dynamics: dynamics, workspace: workspace)
+    let gradient = pass.backward()
+    pass.recycle()
+    return (pass.loss, gradient)
   }
 
   /// `loss` in float32 (float64 sum).
@@ -92,9 +103,12 @@ public enum BPTT {
     /// The inputs u_t in T, T×B×I.
     let inputs: [T]
     var loss = 0.0
+    /// Where the large buffers come from and go back to (nil: allocated).
+    let workspace: BPTTWorkspace<T>?
 
-    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics) {
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics, workspace: BPTTWorkspace<T>? = nil) {
       self.p = p
+      self.workspace = workspace
       self.masks = masks
       let dropout = masks == nil ? nil : d.dropout
       self.dropout = dropout
@@ -111,8 +125,9 @@ public enum BPTT {
       precondition(masks == nil || (masks!.count == t * b * n && d.dropout != nil), "masks must hold T×B×N values, with dropout")
       if dropout == .state { maskedStates = [T](repeating: 0, count: t * b * n) }
       if dropout == .input { unmasked = [T](repeating: 0, count: t * b * n) }
-      states = [T](repeating: 0, count: (t + 1) * b * n)
-      preactivations = [T](repeating: 0, count: t * b * n)
+      // h_0 = 0; every other entry of both is written below before it is read.
+      states = BPTT.buffer(workspace, .states, count: (t + 1) * b * n, zeroed: b * n)
+      preactivations = BPTT.buffer(workspace, .preactivations, count: t * b * n, zeroed: 0)
       readouts = [T](repeating: 0, count: t * b * o)
       let g = T(d.gamma), keep = 1 - g, f = d.activation, sigma = T(d.sigma), inside = d.noise == .inside
       let w = self.w, inputs = self.inputs
@@ -237,6 +252,13 @@ public enum BPTT {
     /// the end (one large dgemm instead of T small ones).
     func backward() -> Parameters { backward(inputGradients: false).gradient }
 
+    /// Hands the large buffers back to the workspace (the pass is spent).
+    mutating func recycle() {
+      guard let workspace else { return }
+      workspace.give(.states, &states)
+      workspace.give(.preactivations, &preactivations)
+    }
+
     /// The parameter gradient and, when `inputGradients`, ∂L/∂ξ (T×B×N,
     /// for the noise values as passed; empty without noise) and ∂L/∂M
     /// (T×B×N; empty without masks), each row written by its own slice.
@@ -251,7 +273,9 @@ public enum BPTT {
       guard weight > 0 else { return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient)) }
       let w = self.w, inputs = self.inputs
       var dzs = [T](repeating: 0, count: t * bo)  // ∂L/∂z_t, every step
-      var dxs = [T](repeating: 0, count: t * bn)  // ∂L/∂x_t, every step
+      // ∂L/∂x_t, every step (each entry written by the recursion below).
+      var dxs: [T] = BPTT.buffer(workspace, .dxs, count: t * bn, zeroed: 0)
+      defer { workspace?.give(.dxs, &dxs) }
       // Readout errors of every step at once (no recursion in them).
       var anyStep = [Bool](repeating: false, count: t)
       for at in 0..<(t * bo) {

@@ -21,15 +21,18 @@
 #define BPTT_CLONES
 #endif
 
+// The buffers a kernel gets never overlap (states h_t and h_{t+1} are
+// consecutive blocks of one array), hence restrict: no runtime alias checks
+// per row.
 #define RELU(v) ((0 >= (v)) ? 0 : (v))
 
 // x ← x + b (+ σξ inside); next ← keep h + g f(x) + (inside ? 0 : g σ ξ),
 // with XI the noise expression (xi[k], or 0 without noise).
 #define FORWARD_LOOP(T, F, XI)                                                                                         \
   for (long r = 0; r < rows; r++) {                                                                                    \
-    const T *hr = h + r * n;                                                                                           \
-    T *xr = x + r * n, *nr = next + r * n;                                                                             \
-    const T *xir = xi ? xi + r * n : 0;                                                                                \
+    const T *restrict hr = h + r * n;                                                                                  \
+    T *restrict xr = x + r * n, *restrict nr = next + r * n;                                                           \
+    const T *restrict xir = xi ? xi + r * n : 0;                                                                            \
     (void)xir;                                                                                                         \
     if (inside) {                                                                                                      \
       for (long j = 0; j < n; j++) {                                                                                   \
@@ -48,15 +51,16 @@
   }
 
 #define DEFINE_FORWARD(NAME, T, TANH)                                                                                  \
-  BPTT_CLONES static void NAME##_relu(int inside, long rows, long n, const T *h, T *x, T *next, const T *bias,         \
-                                      const T *xi, T keep, T g, T sigma) {                                             \
+  BPTT_CLONES static void NAME##_relu(int inside, long rows, long n, const T *restrict h, T *restrict x, T *restrict next,  \
+                                      const T *restrict bias, const T *restrict xi, T keep, T g, T sigma) {                                             \
     if (xi) {                                                                                                          \
       FORWARD_LOOP(T, RELU, xir[j])                                                                                    \
     } else {                                                                                                           \
       FORWARD_LOOP(T, RELU, (T)0)                                                                                      \
     }                                                                                                                  \
   }                                                                                                                    \
-  static void NAME##_tanh(int inside, long rows, long n, const T *h, T *x, T *next, const T *bias, const T *xi,        \
+  static void NAME##_tanh(int inside, long rows, long n, const T *restrict h, T *restrict x, T *restrict next,        \
+                          const T *restrict bias, const T *restrict xi,                                                \
                           T keep, T g, T sigma) {                                                                      \
     if (xi) {                                                                                                          \
       FORWARD_LOOP(T, TANH, xir[j])                                                                                    \
@@ -78,10 +82,11 @@ DEFINE_FORWARD(fp_bptt_forward_f32, float, tanhf)
 
 // gh += dz_r · w_out (when dz), then dx = g · gh · (x ≥ 0 ? 1 : 0).
 #define DEFINE_RELU_BACK(NAME, T)                                                                                      \
-  BPTT_CLONES void NAME(long rows, long n, T *gh, const T *dz, const T *w_out, const T *x, T *dx, T g) {               \
+  BPTT_CLONES void NAME(long rows, long n, T *restrict gh, const T *restrict dz, const T *restrict w_out,        \
+                        const T *restrict x, T *restrict dx, T g) {               \
     for (long r = 0; r < rows; r++) {                                                                                  \
-      T *ghr = gh + r * n, *dxr = dx + r * n;                                                                          \
-      const T *xr = x + r * n;                                                                                         \
+      T *restrict ghr = gh + r * n, *restrict dxr = dx + r * n;                                                        \
+      const T *restrict xr = x + r * n;                                                                                      \
       if (dz) {                                                                                                        \
         const T e = dz[r];                                                                                             \
         for (long j = 0; j < n; j++) ghr[j] += e * w_out[j];                                                           \
@@ -94,7 +99,7 @@ DEFINE_RELU_BACK(fp_bptt_relu_back_f64, double)
 DEFINE_RELU_BACK(fp_bptt_relu_back_f32, float)
 
 #define DEFINE_LEAK(NAME, T)                                                                                           \
-  BPTT_CLONES void NAME(long count, T *gh, const T *previous, T keep) {                                                \
+  BPTT_CLONES void NAME(long count, T *restrict gh, const T *restrict previous, T keep) {                                                \
     for (long k = 0; k < count; k++) gh[k] = keep * gh[k] + previous[k];                                               \
   }
 
@@ -104,9 +109,9 @@ DEFINE_LEAK(fp_bptt_leak_f32, float)
 // Row after row, so each column is summed in row order (vectorised across
 // columns, never reassociated within one).
 #define DEFINE_COLUMN_SUMS(NAME, T)                                                                                    \
-  BPTT_CLONES void NAME(long rows, long n, const T *a, T *out) {                                                       \
+  BPTT_CLONES void NAME(long rows, long n, const T *restrict a, T *restrict out) {                                                       \
     for (long r = 0; r < rows; r++) {                                                                                  \
-      const T *ar = a + r * n;                                                                                         \
+      const T *restrict ar = a + r * n;                                                                                       \
       for (long j = 0; j < n; j++) out[j] += ar[j];                                                                    \
     }                                                                                                                  \
   }

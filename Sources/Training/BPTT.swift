@@ -299,11 +299,11 @@ public enum BPTT {
                   // The same fixed slices of trials as the forward pass.
                   BPTT.forEachSlice(trials: b) { r0, r1 in
                     let rows = r1 - r0, rn = rows * n
-                    // relu, one output, no gate, dropout or input gradients:
-                    // each step's elementwise work in two C kernels
-                    // (bpttkernels.c: the same operations as the loops below).
+                    // relu, no gate, dropout or input gradients: each step's
+                    // elementwise work in two C kernels (bpttkernels.c: the
+                    // same operations as the loops below).
                     let fastRelu =
-                      f == .relu && o == 1 && d.gate == nil && shared.masks == nil && shared.noiseGradient == nil
+                      f == .relu && d.gate == nil && shared.masks == nil && shared.noiseGradient == nil
                       && shared.maskGradient == nil
                     var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
                     var previous = [T](repeating: 0, count: rn)
@@ -312,9 +312,13 @@ public enum BPTT {
                         let gh = ghp.baseAddress!, previous = pp.baseAddress!
                         for step in stride(from: t - 1, through: 0, by: -1) {
                           if fastRelu {
-                            let at = step * bn + r0 * n
+                            let at = step * bn + r0 * n, dz = shared.dz + step * bo + r0 * o
+                            // One output: gh += dz · W_out inside the kernel; more: a gemm, as in the loop below.
+                            if anyStep[step] && o != 1 {
+                              T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                            }
                             T.bpttReluBack(
-                              rows: rows, n: n, gh: gh, dz: anyStep[step] ? UnsafePointer(shared.dz + step * bo + r0) : nil,
+                              rows: rows, n: n, gh: gh, dz: anyStep[step] && o == 1 ? UnsafePointer(dz) : nil,
                               wOut: shared.wOut, x: shared.xs + at, dx: shared.dx + at, g: g)
                             T.gemm(shared.dx + at, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
                             T.bpttLeak(count: rn, gh: gh, previous: previous, keep: keep)

@@ -64,7 +64,7 @@ let package = Package(
 
     // Training (DESIGN.md, "Layers"): tasks, BPTT through the noisy
     // dynamics, Adam; it writes checkpoints. The analysis never imports it.
-    .target(name: "Training", dependencies: ["CMallocTuning", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform", "Feedforward"], exclude: ["README.md"]),
+    .target(name: "Training", dependencies: ["CMallocTuning", "CKernels", "GSL", "GaussianMoments", "SDE", "CTRNN", "Platform", "Feedforward"], exclude: ["README.md"]),
 
     // What the tool takes from the OS: the one output writer (atomic,
     // unpredictable temporary names, never over a directory or device),

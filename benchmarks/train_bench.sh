@@ -30,10 +30,9 @@
 #   ITERATIONS=200  REPEATS=3  ROUNDS=1  COMPILE=1  FRAMEWORK=auto (torch|jax)
 # The machine may be shared: other load slows both sides; the ratio is what
 # compares across machines. It reports; it never fails on time.
-# Diagnosis: MALLOC_TRIM_THRESHOLD_=2000000000 MALLOC_MMAP_THRESHOLD_=2000000000
-# in the environment keeps glibc from handing the ~5 MB that each iteration
-# allocates afresh back to the kernel; the difference it makes is the cost of
-# those page faults (measured here: about +50 % iterations/s).
+# Page faults: the trainer keeps BPTT's large buffers across iterations and
+# sets glibc's mmap/trim thresholds itself (Trainer.keepFreedMemory), so the
+# MALLOC_*_THRESHOLD_ environment variables no longer change the rate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

@@ -1,3 +1,4 @@
+import CKernels
 import CTRNN
 import Foundation
 import GSL
@@ -56,8 +57,19 @@ public enum BPTT {
   public static func lossAndGradientFloat(
     _ p: Parameters, _ batch: TrialBatch, noise: [Float]?, dynamics: Dynamics
   ) -> (loss: Double, gradient: Parameters) {
-    let pass = Pass<Float>(p, batch, noise: noise, dynamics: dynamics)
-    return (pass.loss, pass.backward())
+    lossAndGradient(p, batch, noise: noise, dynamics: dynamics, workspace: nil)
+  }
+
+  /// `lossAndGradient` (T = Double) or `lossAndGradientFloat` (T = Float)
+  /// with the pass's large buffers from `workspace` (kept across a training
+  /// run's iterations; `TrainingLoop`). The same values as without.
+  static func lossAndGradient<T: TrainingScalar>(
+    _ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics: Dynamics, workspace: BPTTWorkspace<T>?
+  ) -> (loss: Double, gradient: Parameters) {
+    var pass = Pass<T>(p, batch, noise: noise, masks: masks, dynamics: dynamics, workspace: workspace)
+    let gradient = pass.backward()
+    pass.recycle()
+    return (pass.loss, gradient)
   }
 
   /// `loss` in float32 (float64 sum).
@@ -93,9 +105,12 @@ public enum BPTT {
     /// The inputs u_t in T, T×B×I.
     let inputs: [T]
     var loss = 0.0
+    /// Where the large buffers come from and go back to (nil: allocated).
+    let workspace: BPTTWorkspace<T>?
 
-    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics) {
+    init(_ p: Parameters, _ batch: TrialBatch, noise: [T]?, masks: [T]? = nil, dynamics d: Dynamics, workspace: BPTTWorkspace<T>? = nil) {
       self.p = p
+      self.workspace = workspace
       self.masks = masks
       let dropout = masks == nil ? nil : d.dropout
       self.dropout = dropout
@@ -112,12 +127,16 @@ public enum BPTT {
       precondition(masks == nil || (masks!.count == t * b * n && d.dropout != nil), "masks must hold T×B×N values, with dropout")
       if dropout == .state { maskedStates = [T](repeating: 0, count: t * b * n) }
       if dropout == .input { unmasked = [T](repeating: 0, count: t * b * n) }
-      states = [T](repeating: 0, count: (t + 1) * b * n)
-      preactivations = [T](repeating: 0, count: t * b * n)
+      // h_0 = 0; every other entry of both is written below before it is read.
+      states = BPTT.buffer(workspace, .states, count: (t + 1) * b * n, zeroed: b * n)
+      preactivations = BPTT.buffer(workspace, .preactivations, count: t * b * n, zeroed: 0)
       readouts = [T](repeating: 0, count: t * b * o)
       let g = T(d.gamma), keep = 1 - g, f = d.activation, sigma = T(d.sigma), inside = d.noise == .inside
       let w = self.w, inputs = self.inputs
       let bn = b * n
+      // The common case, relu or tanh without dropout, steps in one C kernel
+      // per slice (bpttkernels.c: the same operations as the loop below).
+      let fastForward = masks != nil ? 0 : f == .relu ? Int32(FP_BPTT_RELU) : f == .tanh ? Int32(FP_BPTT_TANH) : 0
       var total = 0.0
       BPTT.noisePointer(noise) { noisePointer in
         BPTT.dropoutPointers(masks, &maskedStates, &unmasked, site: dropout) { maskPointer, maskedPointer, unmaskedPointer in
@@ -156,6 +175,13 @@ public enum BPTT {
                               T.gemm(
                                 seen, transposeA: false, shared.wRec, transposeB: true, into: x + r0 * n, m: rows, n: n, k: n,
                                 beta: i > 0 ? 1 : 0)
+                              if fastForward != 0,
+                                T.bpttForward(
+                                  fastForward, inside: inside, rows: rows, n: n, h: h + r0 * n, x: x + r0 * n, next: next + r0 * n,
+                                  bias: shared.bias, xi: shared.noise.map { $0 + step * bn + r0 * n }, keep: keep, g: g, sigma: sigma)
+                              {
+                                continue
+                              }
                               for r in r0..<r1 {
                                 for j in 0..<n {
                                   let k = r * n + j
@@ -228,6 +254,13 @@ public enum BPTT {
     /// the end (one large dgemm instead of T small ones).
     func backward() -> Parameters { backward(inputGradients: false).gradient }
 
+    /// Hands the large buffers back to the workspace (the pass is spent).
+    mutating func recycle() {
+      guard let workspace else { return }
+      workspace.give(.states, &states)
+      workspace.give(.preactivations, &preactivations)
+    }
+
     /// The parameter gradient and, when `inputGradients`, ∂L/∂ξ (T×B×N,
     /// for the noise values as passed; empty without noise) and ∂L/∂M
     /// (T×B×N; empty without masks), each row written by its own slice.
@@ -242,7 +275,9 @@ public enum BPTT {
       guard weight > 0 else { return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient)) }
       let w = self.w, inputs = self.inputs
       var dzs = [T](repeating: 0, count: t * bo)  // ∂L/∂z_t, every step
-      var dxs = [T](repeating: 0, count: t * bn)  // ∂L/∂x_t, every step
+      // ∂L/∂x_t, every step (each entry written by the recursion below).
+      var dxs: [T] = BPTT.buffer(workspace, .dxs, count: t * bn, zeroed: 0)
+      defer { workspace?.give(.dxs, &dxs) }
       // Readout errors of every step at once (no recursion in them).
       var anyStep = [Bool](repeating: false, count: t)
       for at in 0..<(t * bo) {
@@ -266,12 +301,31 @@ public enum BPTT {
                   // The same fixed slices of trials as the forward pass.
                   BPTT.forEachSlice(trials: b) { r0, r1 in
                     let rows = r1 - r0, rn = rows * n
+                    // relu, no gate, dropout or input gradients: each step's
+                    // elementwise work in two C kernels (bpttkernels.c: the
+                    // same operations as the loops below).
+                    let fastRelu =
+                      f == .relu && d.gate == nil && shared.masks == nil && shared.noiseGradient == nil
+                      && shared.maskGradient == nil
                     var gh = [T](repeating: 0, count: rn)  // ∂L/∂h_{t+1}, this slice's rows
                     var previous = [T](repeating: 0, count: rn)
                     gh.withUnsafeMutableBufferPointer { ghp in
                       previous.withUnsafeMutableBufferPointer { pp in
                         let gh = ghp.baseAddress!, previous = pp.baseAddress!
                         for step in stride(from: t - 1, through: 0, by: -1) {
+                          if fastRelu {
+                            let at = step * bn + r0 * n, dz = shared.dz + step * bo + r0 * o
+                            // One output: gh += dz · W_out inside the kernel; more: a gemm, as in the loop below.
+                            if anyStep[step] && o != 1 {
+                              T.gemm(dz, transposeA: false, shared.wOut, transposeB: false, into: gh, m: rows, n: n, k: o, beta: 1)
+                            }
+                            T.bpttReluBack(
+                              rows: rows, n: n, gh: gh, dz: anyStep[step] && o == 1 ? UnsafePointer(dz) : nil,
+                              wOut: shared.wOut, x: shared.xs + at, dx: shared.dx + at, g: g)
+                            T.gemm(shared.dx + at, transposeA: false, shared.wRec, transposeB: false, into: previous, m: rows, n: n, k: n)
+                            T.bpttLeak(count: rn, gh: gh, previous: previous, keep: keep)
+                            continue
+                          }
                           if anyStep[step] {
                             let dz = shared.dz + step * bo + r0 * o
                             if o == 1 {
@@ -358,8 +412,11 @@ public enum BPTT {
           }
         }
       }
-      for r in 0..<rows { for j in 0..<n { grad.bias[j] += dxs[r * n + j] } }
-      for r in 0..<rows { for q in 0..<o { grad.readoutBias[q] += dzs[r * o + q] } }
+      // Column sums in row order (vectorised across columns in C).
+      dxs.withUnsafeBufferPointer { a in grad.bias.withUnsafeMutableBufferPointer { T.columnSums(rows: rows, n: n, a.baseAddress!, into: $0.baseAddress!) } }
+      if o > 0 { dzs.withUnsafeBufferPointer { a in
+        grad.readoutBias.withUnsafeMutableBufferPointer { T.columnSums(rows: rows, n: o, a.baseAddress!, into: $0.baseAddress!) }
+      } }
       return (grad.parameters(like: p), T.doubles(noiseGradient), T.doubles(maskGradient))
     }
   }

@@ -148,8 +148,10 @@ public enum Trainer {
   /// pre-activations). glibc serves blocks that large by mmap and returns
   /// them to the kernel on free, so every iteration paid ~1200 page faults
   /// of fresh zeroed memory: ~30 % of the run time (measured with perf on
-  /// 64 units, batch 32, T = 100). Raising the mmap and trim thresholds to
-  /// 256 MB keeps that memory in the process's heap for reuse.
+  /// 64 units, batch 32, T = 100). Raising the trim threshold to 256 MB
+  /// and the mmap threshold to glibc's cap of 32 MB keeps that memory in the
+  /// process's heap for reuse (`TrainingLoop` also keeps BPTT's largest
+  /// buffers itself: `BPTTWorkspace`).
   public static func keepFreedMemory() {
     cmalloc_retain_freed_memory(256 << 20)
   }

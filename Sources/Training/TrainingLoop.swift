@@ -41,6 +41,9 @@ public struct TrainingLoop {
   /// the same streams.
   private var noise32: [Float] = []
   private let prefetch32 = NoisePrefetch<Float>()
+  /// BPTT's large buffers, kept across iterations (`BPTTWorkspace`).
+  private let workspace = BPTTWorkspace<Double>()
+  private let workspace32 = BPTTWorkspace<Float>()
   /// T×B×N dropout masks (`DropoutMasks`), empty without dropout (float64
   /// only: `TrainingOptions.validate` refuses dropout in float32).
   private var masks: [Double] = []
@@ -79,7 +82,7 @@ public struct TrainingLoop {
       if count > 0 { prefetch32.next(seed: o.seed &+ 2, iteration: k, count: count, into: &noise32) }
       if count > 0, o.dynamics.law == .halfNormal { Self.foldHalfNormal(&noise32) }
       phases.noise += lap()
-      (loss, gradient) = BPTT.lossAndGradientFloat(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: dynamics)
+      (loss, gradient) = BPTT.lossAndGradient(parameters, batch, noise: count > 0 ? noise32 : nil, dynamics: dynamics, workspace: workspace32)
     } else {
       if count > 0 {
         if o.dynamics.law == .gaussian {
@@ -102,7 +105,8 @@ public struct TrainingLoop {
       }
       phases.noise += lap()
       (loss, gradient) = BPTT.lossAndGradient(
-        parameters, batch, noise: count > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil, dynamics: dynamics)
+        parameters, batch, noise: count > 0 ? noise : nil, masks: o.dynamics.dropout != nil ? masks : nil, dynamics: dynamics,
+        workspace: workspace)
     }
     phases.bptt += lap()
     guard loss.isFinite else { throw .diverged("loss is \(loss) at iteration \(k + 1)") }

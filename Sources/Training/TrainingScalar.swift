@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import GSL
 
@@ -13,6 +14,23 @@ protocol TrainingScalar: BinaryFloatingPoint {
   static func array(_ values: [Double]) -> [Self]
   /// `values` in float64 (the array itself for Double).
   static func doubles(_ values: [Self]) -> [Double]
+
+  // BPTT's elementwise loops in C (bpttkernels.h: the same operations in
+  // the same order as the Swift loops, vectorised).
+  /// The forward step after the gemm; false (nothing done) for an
+  /// activation code other than FP_BPTT_RELU / FP_BPTT_TANH.
+  static func bpttForward(
+    _ activation: Int32, inside: Bool, rows: Int, n: Int, h: UnsafePointer<Self>, x: UnsafeMutablePointer<Self>,
+    next: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, xi: UnsafePointer<Self>?, keep: Self, g: Self, sigma: Self
+  ) -> Bool
+  /// gh += dz_r w_out (when dz), dx = γ gh ⊙ [x ≥ 0].
+  static func bpttReluBack(
+    rows: Int, n: Int, gh: UnsafeMutablePointer<Self>, dz: UnsafePointer<Self>?, wOut: UnsafePointer<Self>,
+    x: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>, g: Self)
+  /// gh ← keep gh + previous.
+  static func bpttLeak(count: Int, gh: UnsafeMutablePointer<Self>, previous: UnsafePointer<Self>, keep: Self)
+  /// out[j] += Σ_r a[r n + j], rows in order.
+  static func columnSums(rows: Int, n: Int, _ a: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>)
 }
 
 extension TrainingScalar {
@@ -37,6 +55,28 @@ extension Double: TrainingScalar {
   var doubleValue: Double { self }
   static func array(_ values: [Double]) -> [Double] { values }
   static func doubles(_ values: [Double]) -> [Double] { values }
+  @inline(__always)
+  static func bpttForward(
+    _ activation: Int32, inside: Bool, rows: Int, n: Int, h: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>,
+    next: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, xi: UnsafePointer<Double>?, keep: Double, g: Double, sigma: Double
+  ) -> Bool {
+    fp_bptt_forward_f64(activation, inside ? 1 : 0, rows, n, h, x, next, bias, xi, keep, g, sigma) != 0
+  }
+  @inline(__always)
+  static func bpttReluBack(
+    rows: Int, n: Int, gh: UnsafeMutablePointer<Double>, dz: UnsafePointer<Double>?, wOut: UnsafePointer<Double>,
+    x: UnsafePointer<Double>, dx: UnsafeMutablePointer<Double>, g: Double
+  ) {
+    fp_bptt_relu_back_f64(rows, n, gh, dz, wOut, x, dx, g)
+  }
+  @inline(__always)
+  static func bpttLeak(count: Int, gh: UnsafeMutablePointer<Double>, previous: UnsafePointer<Double>, keep: Double) {
+    fp_bptt_leak_f64(count, gh, previous, keep)
+  }
+  @inline(__always)
+  static func columnSums(rows: Int, n: Int, _ a: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    fp_bptt_column_sums_f64(rows, n, a, out)
+  }
 }
 
 extension Float: TrainingScalar {
@@ -51,6 +91,28 @@ extension Float: TrainingScalar {
   var doubleValue: Double { Double(self) }
   static func array(_ values: [Double]) -> [Float] { values.map { Float($0) } }
   static func doubles(_ values: [Float]) -> [Double] { values.map { Double($0) } }
+  @inline(__always)
+  static func bpttForward(
+    _ activation: Int32, inside: Bool, rows: Int, n: Int, h: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>,
+    next: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, xi: UnsafePointer<Float>?, keep: Float, g: Float, sigma: Float
+  ) -> Bool {
+    fp_bptt_forward_f32(activation, inside ? 1 : 0, rows, n, h, x, next, bias, xi, keep, g, sigma) != 0
+  }
+  @inline(__always)
+  static func bpttReluBack(
+    rows: Int, n: Int, gh: UnsafeMutablePointer<Float>, dz: UnsafePointer<Float>?, wOut: UnsafePointer<Float>,
+    x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, g: Float
+  ) {
+    fp_bptt_relu_back_f32(rows, n, gh, dz, wOut, x, dx, g)
+  }
+  @inline(__always)
+  static func bpttLeak(count: Int, gh: UnsafeMutablePointer<Float>, previous: UnsafePointer<Float>, keep: Float) {
+    fp_bptt_leak_f32(count, gh, previous, keep)
+  }
+  @inline(__always)
+  static func columnSums(rows: Int, n: Int, _ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    fp_bptt_column_sums_f32(rows, n, a, out)
+  }
 }
 
 /// The five parameter arrays in the pass's scalar type.

@@ -29,9 +29,9 @@ extension Network {
       problem.variates = Self.variates(noiseLaw)
       return problem
     }
-    var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+    // The step after the product (next holds W x on entry).
+    let elementwise: MarkovChainProblem.BatchMap = { x, xi, next in
       let m = x.count / n
-      product.apply(x, into: next, batch: m)
       // One loop per activation, so the activation is inlined rather than
       // switched on per element (the same arithmetic, the same bytes).
       @inline(__always) func apply(_ f: (Double) -> Double) {
@@ -51,6 +51,11 @@ extension Network {
       default: apply { f($0) }
       }
     }
+    var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+      product.apply(x, into: next, batch: x.count / n)
+      elementwise(x, xi, next)
+    }
+    problem.linearPart = .init(product: { x, out in product.apply(x, into: out, batch: x.count / n) }, elementwise: elementwise)
     problem.variates = Self.variates(noiseLaw)
     // The float32 kernels draw Gaussian variates only: other laws (and the
     // gated chain above) have no float32 form, and f32 is refused for them.

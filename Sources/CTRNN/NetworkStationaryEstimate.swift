@@ -122,25 +122,39 @@ extension Network {
         ready.append(i)
       } catch { results[i] = .failure(error) }
     }
+    guard !chains.isEmpty else { return results.compactMap { $0 } }
     let last = options.trajectories % ensemble.chunkSize
     let sizes = Set([min(ensemble.chunkSize, options.trajectories), last == 0 ? ensemble.chunkSize : last])
     let product = RecurrentProduct(recurrent)
-    guard chains.count > 1, sizes.allSatisfy({ product.stacksExactly(rows: $0, copies: chains.count) }) else {
-      return levels.map(alone)
-    }
-    let solved = Ensemble.solveLockstep(chains, options: [EnsembleOptions](repeating: ensemble, count: chains.count))
-    for (i, r) in zip(ready, solved) {
-      let sigma = levels[i].sigma
-      results[i] = Result {
-        do {
-          return try estimate(r.get(), sigma: sigma, scheme: .chain, options: options)
-        } catch SDEError.diverged(let j, let step, let failed, let m) {
-          throw NetworkError.diverged(scheme: NetworkScheme.chain.rawValue, sigma: sigma, trajectory: j, step: step, failed: failed, of: m)
+    // Chains in lockstep hold their sums together until the end: at most
+    // `lockstepBytes` of them per group (N = 512, 64 trajectories: 67 MB per
+    // σ, groups of 3; N = 1024: 268 MB, one σ at a time as before).
+    let perChain = Ensemble.statisticsBytes(dimension: size, options: ensemble)
+    let most = max(1, Int(Self.lockstepBytes / max(perChain, 1)))
+    let groupCount = (chains.count + most - 1) / most, per = (chains.count + groupCount - 1) / groupCount
+    for start in stride(from: 0, to: chains.count, by: per) {
+      let group = start..<min(chains.count, start + per)
+      let together = group.count > 1 && sizes.allSatisfy { product.stacksExactly(rows: $0, copies: group.count) }
+      let solved = together
+        ? Ensemble.solveLockstep(Array(chains[group]), options: [EnsembleOptions](repeating: ensemble, count: group.count))
+        : group.map { k in Result { () throws(SDEError) in try Ensemble.solve(chains[k], options: ensemble) } }
+      for (k, r) in zip(group, solved) {
+        let i = ready[k], sigma = levels[i].sigma
+        results[i] = Result {
+          do {
+            return try estimate(r.get(), sigma: sigma, scheme: .chain, options: options)
+          } catch SDEError.diverged(let j, let step, let failed, let m) {
+            throw NetworkError.diverged(
+              scheme: NetworkScheme.chain.rawValue, sigma: sigma, trajectory: j, step: step, failed: failed, of: m)
+          }
         }
       }
     }
     return results.compactMap { $0 }
   }
+
+  /// The most stationary sums (bytes) chains in lockstep may hold at once.
+  static let lockstepBytes = 256e6
 
   /// The ensemble options of a stationary run.
   func ensembleOptions(_ options: NetworkSimulationOptions) -> EnsembleOptions {

@@ -1,6 +1,14 @@
 import Foundation
 
 extension Ensemble {
+  /// Bytes a run's stationary sums take until its reduction (a full
+  /// covariance triangle per trajectory and batch): what several chains in
+  /// lockstep hold at once.
+  public static func statisticsBytes(dimension: Int, options: EnsembleOptions) -> Double {
+    guard let s = options.stationary else { return 0 }
+    return StationaryAccumulator.Layout.bytes(dimension: dimension, trajectories: options.trajectories, options: s)
+  }
+
   /// Runs chains that share one linear part (`MarkovChainProblem.linearPart`,
   /// e.g. one network at several σ) in lockstep: chunk c of every chain is
   /// advanced on one worker, with one product per step over all their rows

@@ -77,25 +77,35 @@ public enum AnalyzeStagesBenchmark {
     }
     row.fixedPoints = census.fixedPoints.count
     let branches = try clock(&row.branches, &row.branchesCPU) { try network.continueBranches(from: census, sigmas: sigmas, threads: threads) }
-    var previous: MultistableLevel?, previousClosure: GaussianClosure?
-    var levels: [NetworkAnalysis.Level] = []
-    for sigma in sigmas {
-      let meanField = branches.reference.point(at: sigma)
-      let start = meanField?.h ?? census.reference.h
-      let closure = clock(&row.closure, &row.closureCPU) { network.closure(sigma: sigma, start: start, previous: previousClosure, threads: threads) }
-      previousClosure = closure.closure
-      row.closureIterations += closure.closure?.iterations ?? 0
-      let simulated = try clock(&row.simulation, &row.simulationCPU) {
-        try network.simulate(
-          sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
+    // In `NetworkAnalysis`'s order: every closure, then every σ's ensembles
+    // (in lockstep), then the per-σ assembly.
+    var closures: [ClosureOutcome] = []
+    let starts = sigmas.map { branches.reference.point(at: $0)?.h ?? census.reference.h }
+    for (sigma, start) in zip(sigmas, starts) {
+      let closure = clock(&row.closure, &row.closureCPU) {
+        network.closure(sigma: sigma, start: start, previous: closures.last?.closure, threads: threads)
       }
+      row.closureIterations += closure.closure?.iterations ?? 0
+      closures.append(closure)
+    }
+    let simulations = clock(&row.simulation, &row.simulationCPU) {
+      network.simulate(
+        levels: sigmas.indices.map { (sigma: sigmas[$0], start: starts[$0], closure: closures[$0].closure) },
+        schemes: options.schemes, options: options.simulation)
+    }
+    var previous: MultistableLevel?
+    var levels: [NetworkAnalysis.Level] = []
+    for (i, sigma) in sigmas.enumerated() {
+      let meanField = branches.reference.point(at: sigma)
+      let simulated = try simulations[i].get()
       var occupancy = options.occupancy
       occupancy.seed = options.simulation.seed
       previous = try clock(&row.multistable, &row.multistableCPU) {
         try network.multistableLevel(sigma: sigma, census: census, branches: branches, options: occupancy, previous: previous)
       }
       var level = NetworkAnalysis.Level(
-        sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference, target: problem.target)
+        sigma: sigma, meanField: meanField, closure: closures[i], simulated: simulated, reference: census.reference,
+        target: problem.target)
       level.multistable = previous
       levels.append(level)
     }

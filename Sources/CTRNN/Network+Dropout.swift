@@ -18,7 +18,7 @@ extension Network {
     try requireGaussianNoise(for: "dropout")
     try checkDropoutRates(dropoutRates)
     let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
-    let weights = recurrent.elements
+    let product = RecurrentProduct(recurrent)
     // p = 0 gives −∞: every unit kept, as it must be.
     let thresholds = dropoutRates.map { $0 > 0 ? Normal.quantile($0) : -Double.infinity }
     let scales = dropoutRates.map { 1 / (1 - $0) }
@@ -33,7 +33,7 @@ extension Network {
           let o = r * n, e = r * 2 * n
           for j in 0..<n where eta[e + j] >= thresholds[j] { masked[o + j] = x[o + j] * scales[j] }
         }
-        masked.withUnsafeBufferPointer { Self.multiplyByWeightsTransposed($0, weights, into: next, batch: m, n: n) }
+        masked.withUnsafeBufferPointer { product.apply($0, into: next, batch: m) }
         for r in 0..<m {
           let o = r * n, e = r * 2 * n
           for i in 0..<n {
@@ -42,7 +42,7 @@ extension Network {
           }
         }
       case .input:
-        Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
+        product.apply(x, into: next, batch: m)
         for r in 0..<m {
           let o = r * n, e = r * 2 * n
           for i in 0..<n {

@@ -14,11 +14,11 @@ extension Network {
     if let dropout { return try dropoutChain(dropout, sigma: sigmaGiven, initialState: h0, steps: steps) }
     let sigma = chainSigma(sigmaGiven)
     let n = size, g = gamma, keep = 1 - g, f = activation, c = drive, inside = noise == .inside
-    let weights = recurrent.elements
+    let product = RecurrentProduct(recurrent)
     if let gate = noiseGate {
       var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
         let m = x.count / n
-        Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
+        product.apply(x, into: next, batch: m)
         for r in 0..<m {
           let o = r * n
           for i in 0..<n {
@@ -29,9 +29,9 @@ extension Network {
       problem.variates = Self.variates(noiseLaw)
       return problem
     }
-    var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+    // The step after the product (next holds W x on entry).
+    let elementwise: MarkovChainProblem.BatchMap = { x, xi, next in
       let m = x.count / n
-      Self.multiplyByWeightsTransposed(x, weights, into: next, batch: m, n: n)
       // One loop per activation, so the activation is inlined rather than
       // switched on per element (the same arithmetic, the same bytes).
       @inline(__always) func apply(_ f: (Double) -> Double) {
@@ -51,6 +51,11 @@ extension Network {
       default: apply { f($0) }
       }
     }
+    var problem = try MarkovChainProblem(dimension: n, noiseDimension: n, initialState: h0, steps: steps) { x, xi, next in
+      product.apply(x, into: next, batch: x.count / n)
+      elementwise(x, xi, next)
+    }
+    problem.linearPart = .init(product: { x, out in product.apply(x, into: out, batch: x.count / n) }, elementwise: elementwise)
     problem.variates = Self.variates(noiseLaw)
     // The float32 kernels draw Gaussian variates only: other laws (and the
     // gated chain above) have no float32 form, and f32 is refused for them.
@@ -65,7 +70,7 @@ extension Network {
   func floatChainMap(sigma: Double) -> MarkovChainProblem.FloatBatchMap {
     let n = size, f = activation, inside = noise == .inside
     let g = Float(gamma), keep = Float(1 - gamma), s = Float(sigma)
-    let weights = recurrent.elements.map { Float($0) }, c = drive.map { Float($0) }
+    let product = RecurrentProductFloat(recurrent), c = drive.map { Float($0) }
     let kernel: VectorKernels.Activation? =
       switch f {
       case .linear: .linear
@@ -78,7 +83,7 @@ extension Network {
     return { x, xi, next in
       let m = x.count / n
       guard let xp = x.baseAddress, let np = next.baseAddress, let ip = xi.baseAddress else { return }
-      weights.withUnsafeBufferPointer { w in BLAS.multiplyTransposed(xp, w.baseAddress!, into: np, m: m, n: n, k: n) }
+      product.apply(xp, into: np, batch: m)
       c.withUnsafeBufferPointer { cp in
         if let kernel {
           VectorKernels.chainStep(
@@ -130,7 +135,7 @@ extension Network {
     }
     let sigma = chainSigma(sigmaGiven)
     let n = size, tau = tau, dt = dt, f = activation, c = drive
-    let weights = recurrent.elements
+    let product = RecurrentProduct(recurrent)
     let diagonal = (0..<n).map { recurrent[$0, $0] }
     let span = 0...(Double(steps) * dt)
     if noise == .outside {
@@ -138,7 +143,7 @@ extension Network {
       return try SDEProblem(
         dimension: n, initialState: h0, timeSpan: span, step: dt,
         drift: { x, _, out in
-          Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+          product.apply(x, into: out, batch: x.count / n)
           Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = (f(out[k] + c[i]) - x[k]) / tau }
         },
         diffusion: { _, _, out in for k in out.indices { out[k] = g } },
@@ -149,15 +154,15 @@ extension Network {
     return try SDEProblem(
       dimension: n, initialState: h0, timeSpan: span, step: dt,
       drift: { x, _, out in
-        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        product.apply(x, into: out, batch: x.count / n)
         Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = (table.mean(out[k] + c[i]) - x[k]) / tau }
       },
       diffusion: { x, _, out in
-        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        product.apply(x, into: out, batch: x.count / n)
         Self.forEachNeuron(batch: x.count / n, n: n) { k, i in out[k] = scale * table.variance(out[k] + c[i]).squareRoot() }
       },
       diffusionDerivative: { x, _, out in
-        Self.multiplyByWeightsTransposed(x, weights, into: out, batch: x.count / n, n: n)
+        product.apply(x, into: out, batch: x.count / n)
         Self.forEachNeuron(batch: x.count / n, n: n) { k, i in
           let u = out[k] + c[i], v = table.variance(u)
           out[k] = v > 0 ? scale * table.varianceSlope(u) * diagonal[i] / (2 * v.squareRoot()) : 0
@@ -204,17 +209,6 @@ extension Network {
         body(k, i)
         k += 1
       }
-    }
-  }
-
-  /// out (M×n) = X (M×n) · Wᵀ for the row-major n×n W.
-  @inline(__always)
-  static func multiplyByWeightsTransposed(
-    _ x: UnsafeBufferPointer<Double>, _ weights: [Double], into out: UnsafeMutableBufferPointer<Double>, batch m: Int, n: Int
-  ) {
-    guard let xp = x.baseAddress, let op = out.baseAddress else { return }
-    weights.withUnsafeBufferPointer { wp in
-      if let w = wp.baseAddress { BLAS.multiplyTransposed(xp, w, into: op, m: m, n: n, k: n) }
     }
   }
 }

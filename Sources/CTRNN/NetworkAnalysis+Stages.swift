@@ -11,7 +11,8 @@ import SDE
 //   Network.continueBranches            → MeanFieldBranches
 //   Network.closure(sigma:start:previous:) → ClosureOutcome   (per σ, warm-started
 //                                        from the previous σ's closure)
-//   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ)
+//   Network.simulate(sigma:…)           → [NetworkStationaryEstimate] (per σ; or
+//                                        simulate(levels:…) for every σ in lockstep)
 //   Network.multistableLevel(sigma:…)   → MultistableLevel? (per σ, ≥ 2 stable points;
 //                                        MultistableStationary.swift)
 //   NetworkAnalysis.Level(sigma:…)      assembles one σ
@@ -204,6 +205,27 @@ extension Network {
       simulation.seed = options.seed &+ UInt64(index)
       return try stationaryEstimate(sigma: sigma, scheme: scheme, start: closure?.mean ?? start, options: simulation, table: table)
     }
+  }
+
+  /// Stage 4 at every σ: `simulate(sigma:…)` for each (σ, start, closure),
+  /// each result or its error, in the order given. The default (the exact
+  /// chain alone) runs every σ > 0 in lockstep (`chainStationaryEstimates`):
+  /// the same bytes as one σ at a time, fewer packings of W.
+  public func simulate(
+    levels: [(sigma: Double, start: [Double], closure: GaussianClosure?)], schemes: [NetworkScheme],
+    options: NetworkSimulationOptions
+  ) -> [Result<[NetworkStationaryEstimate], any Error>] {
+    guard schemes == [.chain] else {
+      return levels.map { level in
+        Result { try simulate(sigma: level.sigma, start: level.start, closure: level.closure, schemes: schemes, options: options) }
+      }
+    }
+    let active = levels.indices.filter { levels[$0].sigma > 0 }
+    let estimates = chainStationaryEstimates(
+      active.map { (sigma: levels[$0].sigma, start: levels[$0].closure?.mean ?? levels[$0].start) }, options: options)
+    var results = levels.map { _ in Result<[NetworkStationaryEstimate], any Error>.success([]) }
+    for (i, estimate) in zip(active, estimates) { results[i] = estimate.map { [$0] } }
+    return results
   }
 }
 

@@ -119,16 +119,23 @@ public struct NetworkAnalysis: Sendable {
     progress("fixed points: \(census.fixedPoints.count) found, reference spectral radius \(census.reference.spectralRadius)")
     let branches = try network.continueBranches(from: census, sigmas: sigmas, threads: options.simulation.threads)
     progress("mean-field branch: " + (branches.reference.outcome.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
-    var levels: [Level] = []
+    // Every closure first, then every simulation: the ensembles (which
+    // start from the closure's mean) run in lockstep over σ.
+    var closures: [ClosureOutcome] = []
     for sigma in sigmas {
+      let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
+      closures.append(network.closure(sigma: sigma, start: start, previous: closures.last?.closure, threads: options.simulation.threads))
+    }
+    let simulations = network.simulate(
+      levels: sigmas.indices.map { i in
+        (sigma: sigmas[i], start: branches.reference.point(at: sigmas[i])?.h ?? census.reference.h, closure: closures[i].closure)
+      }, schemes: options.schemes, options: options.simulation)
+    var levels: [Level] = []
+    for (i, sigma) in sigmas.enumerated() {
       let meanField = branches.reference.point(at: sigma)
-      let start = meanField?.h ?? census.reference.h
-      let closure = network.closure(
-        sigma: sigma, start: start, previous: levels.last?.closure, threads: options.simulation.threads)
-      let simulated = try network.simulate(
-        sigma: sigma, start: start, closure: closure.closure, schemes: options.schemes, options: options.simulation)
+      let simulated = try simulations[i].get()
       var level = Level(
-        sigma: sigma, meanField: meanField, closure: closure, simulated: simulated, reference: census.reference,
+        sigma: sigma, meanField: meanField, closure: closures[i], simulated: simulated, reference: census.reference,
         target: problem.target)
       var occupancy = options.occupancy
       occupancy.seed = options.simulation.seed

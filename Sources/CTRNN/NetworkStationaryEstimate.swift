@@ -76,14 +76,7 @@ extension Network {
     sigma: Double, scheme: NetworkScheme, start h0: [Double], options: NetworkSimulationOptions, table: MomentTable?
   ) throws -> NetworkStationaryEstimate {
     try options.validate()
-    // Chunks of 16 trajectories: small networks need several chunks to use
-    // every core, and the chunking (fixed here, not by the thread count)
-    // keeps results identical on any number of threads. From N = 256 on,
-    // 32: each step's dgemm repacks all of W (N² doubles) whatever the
-    // chunk, which at N = 512 and 16 rows took a fifth of the analysis.
-    let ensemble = EnsembleOptions(
-      trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: size >= 256 ? 32 : 16,
-      stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
+    let ensemble = ensembleOptions(options)
     var ensemble32 = ensemble
     ensemble32.precision = options.precision
     let solution: EnsembleSolution
@@ -100,6 +93,85 @@ extension Network {
     } catch SDEError.diverged(let j, let step, let failed, let m) {
       throw NetworkError.diverged(scheme: scheme.rawValue, sigma: sigma, trajectory: j, step: step, failed: failed, of: m)
     }
+    return try estimate(solution, sigma: sigma, scheme: scheme, options: options)
+  }
+
+  /// The exact chain's stationary estimates at several (σ, start), each what
+  /// `stationaryEstimate(sigma:scheme: .chain, …)` gives it alone (same
+  /// options, seed and bytes), or its error. When one product over every
+  /// chain's rows of a chunk gives each row the bits of a product over its
+  /// own chain's rows (`RecurrentProduct.stacksExactly`, checked for these
+  /// weights and chunk sizes), the chains run in lockstep with one product
+  /// per step (`Ensemble.solveLockstep`); otherwise one after the other.
+  public func chainStationaryEstimates(
+    _ levels: [(sigma: Double, start: [Double])], options: NetworkSimulationOptions
+  ) -> [Result<NetworkStationaryEstimate, any Error>] {
+    let ensemble = ensembleOptions(options)
+    let alone = { (level: (sigma: Double, start: [Double])) in
+      Result { try self.stationaryEstimate(sigma: level.sigma, scheme: .chain, start: level.start, options: options, table: nil) }
+    }
+    guard options.precision == .f64, levels.count > 1, dropout == nil, noiseGate == nil, (try? options.validate()) != nil else {
+      return levels.map(alone)
+    }
+    // Chains that cannot be built (a bad σ) keep their error; the rest may share a run.
+    var results = [Result<NetworkStationaryEstimate, any Error>?](repeating: nil, count: levels.count)
+    var chains: [MarkovChainProblem] = [], ready: [Int] = []
+    for (i, level) in levels.enumerated() {
+      do {
+        chains.append(try chain(sigma: level.sigma, initialState: level.start, steps: options.steps))
+        ready.append(i)
+      } catch { results[i] = .failure(error) }
+    }
+    guard !chains.isEmpty else { return results.compactMap { $0 } }
+    let last = options.trajectories % ensemble.chunkSize
+    let sizes = Set([min(ensemble.chunkSize, options.trajectories), last == 0 ? ensemble.chunkSize : last])
+    let product = RecurrentProduct(recurrent)
+    // Chains in lockstep hold their sums together until the end: at most
+    // `lockstepBytes` of them per group (N = 512, 64 trajectories: 67 MB per
+    // σ, groups of 3; N = 1024: 268 MB, one σ at a time as before).
+    let perChain = Ensemble.statisticsBytes(dimension: size, options: ensemble)
+    let most = max(1, Int(Self.lockstepBytes / max(perChain, 1)))
+    let groupCount = (chains.count + most - 1) / most, per = (chains.count + groupCount - 1) / groupCount
+    for start in stride(from: 0, to: chains.count, by: per) {
+      let group = start..<min(chains.count, start + per)
+      let together = group.count > 1 && sizes.allSatisfy { product.stacksExactly(rows: $0, copies: group.count) }
+      let solved = together
+        ? Ensemble.solveLockstep(Array(chains[group]), options: [EnsembleOptions](repeating: ensemble, count: group.count))
+        : group.map { k in Result { () throws(SDEError) in try Ensemble.solve(chains[k], options: ensemble) } }
+      for (k, r) in zip(group, solved) {
+        let i = ready[k], sigma = levels[i].sigma
+        results[i] = Result {
+          do {
+            return try estimate(r.get(), sigma: sigma, scheme: .chain, options: options)
+          } catch SDEError.diverged(let j, let step, let failed, let m) {
+            throw NetworkError.diverged(
+              scheme: NetworkScheme.chain.rawValue, sigma: sigma, trajectory: j, step: step, failed: failed, of: m)
+          }
+        }
+      }
+    }
+    return results.compactMap { $0 }
+  }
+
+  /// The most stationary sums (bytes) chains in lockstep may hold at once.
+  static let lockstepBytes = 256e6
+
+  /// The ensemble options of a stationary run.
+  func ensembleOptions(_ options: NetworkSimulationOptions) -> EnsembleOptions {
+    // Chunks of 16 trajectories: small networks need several chunks to use
+    // every core, and the chunking (fixed here, not by the thread count)
+    // keeps results identical on any number of threads. From N = 256 on,
+    // 32: each step's dgemm repacks all of W (N² doubles) whatever the
+    // chunk, which at N = 512 and 16 rows took a fifth of the analysis.
+    EnsembleOptions(
+      trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: size >= 256 ? 32 : 16,
+      stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
+  }
+
+  /// Mean, covariance and readout of a finished ensemble.
+  func estimate(
+    _ solution: EnsembleSolution, sigma: Double, scheme: NetworkScheme, options: NetworkSimulationOptions
+  ) throws -> NetworkStationaryEstimate {
     if let first = solution.failures.min(by: { ($0.step, $0.trajectory) < ($1.step, $1.trajectory) }) {
       throw NetworkError.diverged(
         scheme: scheme.rawValue, sigma: sigma, trajectory: first.trajectory, step: first.step,

@@ -23,6 +23,28 @@ public struct MarkovChainProblem: Sendable {
   /// same contract as `map`; nil when the chain has no float32 form.
   public var floatMap: FloatBatchMap?
 
+  /// The map split as F(x, ξ) = G(x, ξ, L x) with one linear map L shared
+  /// by a family of chains (a network's W at several σ): `Ensemble.solve`
+  /// on several chains then forms L x for all their trajectories of a
+  /// chunk in one product per step (`Ensemble.solveLockstep`). `map` stays
+  /// the reference for single runs and must equal product-then-elementwise.
+  public var linearPart: LinearPart?
+
+  /// L x for an M×n batch, and G with `next` holding L x on entry.
+  public struct LinearPart: Sendable {
+    /// out (M×n) = states (M×n) with L applied to each row.
+    public var product: @Sendable (_ states: UnsafeBufferPointer<Double>, _ out: UnsafeMutableBufferPointer<Double>) -> Void
+    /// The rest of the step, in place on `next` (which holds L x on entry).
+    public var elementwise: BatchMap
+    public init(
+      product: @escaping @Sendable (_ states: UnsafeBufferPointer<Double>, _ out: UnsafeMutableBufferPointer<Double>) -> Void,
+      elementwise: @escaping BatchMap
+    ) {
+      self.product = product
+      self.elementwise = elementwise
+    }
+  }
+
   /// `BatchMap` in float32.
   public typealias FloatBatchMap = @Sendable (
     _ states: UnsafeBufferPointer<Float>, _ normals: UnsafeBufferPointer<Float>,

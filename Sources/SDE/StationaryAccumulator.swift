@@ -32,11 +32,24 @@ final class StationaryAccumulator {
     // [Σ(x−s) (n) | Σ(x−s)² (n) | Σ(x−s)(x−s)ᵀ upper (n(n+1)/2) | bins]
     var slotSize: Int { 2 * dimension + triangle + bins }
 
+    /// Batches per trajectory: as asked, else enough for 32 in all.
+    static func batches(trajectories: Int, options: StationaryOptions) -> Int {
+      options.batchesPerTrajectory ?? max(1, (32 + trajectories - 1) / trajectories)
+    }
+
+    /// Bytes of the batch sums of a whole run (every chunk's accumulators),
+    /// held until the run's reduction.
+    static func bytes(dimension n: Int, trajectories: Int, options: StationaryOptions) -> Double {
+      let triangle = options.covariance ? Double(n) * Double(n + 1) / 2 : 0
+      let bins = Double(options.histogram.map { $0.bins + 2 } ?? 0)
+      return Double(trajectories) * Double(batches(trajectories: trajectories, options: options)) * (2 * Double(n) + triangle + bins) * 8
+    }
+
     init(dimension: Int, records: Int, trajectories: Int, options: StationaryOptions) throws(SDEError) {
       guard records >= 1 else {
         throw .invalidArgument("no samples after a burn-in of \(options.burnIn) steps with thinning \(options.thin): run longer or shorten the burn-in")
       }
-      let batches = options.batchesPerTrajectory ?? max(1, (32 + trajectories - 1) / trajectories)
+      let batches = Self.batches(trajectories: trajectories, options: options)
       guard batches >= 1 else { throw .invalidArgument("batchesPerTrajectory is \(batches); it must be at least 1") }
       guard records >= batches else {
         throw .invalidArgument("\(records) recorded samples per trajectory cannot fill \(batches) batches: run longer, thin less or use fewer batches")

@@ -145,3 +145,53 @@ final class AnalysisScalingTests: XCTestCase {
     }
   }
 }
+
+/// Several σ of one network in lockstep (one product per step over all
+/// their trajectories) against one σ at a time: the same bits.
+final class ChainLockstepTests: XCTestCase {
+  func testLockstepEstimatesEqualOneSigmaAtATime() throws {
+    let net = try AnalysisScalingTests.randomNetwork(256, .relu, gain: 0.8, seed: 3)
+    var options = NetworkSimulationOptions()
+    options.trajectories = 64
+    options.steps = 80
+    options.burnIn = 20
+    options.thin = 2
+    let h0 = net.settle(from: [Double](repeating: 0, count: net.size))
+    let sigmas = [0.2, 0.5, 1.0]
+    let together = net.chainStationaryEstimates(sigmas.map { (sigma: $0, start: h0) }, options: options)
+    for (sigma, result) in zip(sigmas, together) {
+      let a = try result.get()
+      let b = try net.stationaryEstimate(sigma: sigma, scheme: .chain, start: h0, options: options, table: nil)
+      XCTAssertEqual(a.mean.map(\.bitPattern), b.mean.map(\.bitPattern), "σ = \(sigma)")
+      XCTAssertEqual(a.covariance.elements.map(\.bitPattern), b.covariance.elements.map(\.bitPattern), "σ = \(sigma)")
+      XCTAssertEqual(a.readoutStandardError.map(\.bitPattern), b.readoutStandardError.map(\.bitPattern), "σ = \(sigma)")
+    }
+  }
+
+  /// `stacksExactly`, which decides lockstep, must answer what a direct
+  /// comparison on other states answers: the kernels' rounding paths depend
+  /// on the shapes, not on the values. At n = 300 (not a multiple of
+  /// OpenBLAS's register block) either answer is possible; the agreement is
+  /// what is tested.
+  func testStacksExactlyAgreesWithADirectComparison() throws {
+    let net = try AnalysisScalingTests.randomNetwork(300, .relu, gain: 0.8, seed: 5)
+    let product = RecurrentProduct(net.recurrent)
+    for (rows, copies) in [(32, 2), (32, 5), (16, 3)] {
+      let n = net.size
+      var x = [Double](repeating: 0, count: rows * copies * n)
+      for i in x.indices { x[i] = sin(Double(i) * 0.37) }
+      var together = x, apart = x
+      x.withUnsafeBufferPointer { xp in
+        together.withUnsafeMutableBufferPointer { product.apply(xp, into: $0, batch: rows * copies) }
+        apart.withUnsafeMutableBufferPointer { out in
+          for c in 0..<copies {
+            let r = c * rows * n..<(c + 1) * rows * n
+            product.apply(UnsafeBufferPointer(rebasing: xp[r]), into: UnsafeMutableBufferPointer(rebasing: out[r]), batch: rows)
+          }
+        }
+      }
+      let direct = together.elementsEqual(apart) { $0.bitPattern == $1.bitPattern }
+      XCTAssertEqual(product.stacksExactly(rows: rows, copies: copies), direct, "\(rows) rows × \(copies)")
+    }
+  }
+}

@@ -70,10 +70,12 @@ extension Network {
     }
 
     let first = try searchStarts(given: given, search: search)
+    // One cache for the whole search, shared by its threads.
+    let cache = newtonCache()
     sampled += first
     startsUsed += first.count
     // Solved on `threads` threads, merged in start order: the same result on any number.
-    let firstRoots = try self.roots(from: first, search: search, threads: threads)
+    let firstRoots = try self.roots(from: first, search: search, threads: threads, cache: cache)
     var newPerBatch = [firstRoots.reduce(0) { $0 + (merge($1) ? 1 : 0) }]
 
     var reason = FixedPointSearchReport.StoppingReason.firstBatchOnly
@@ -88,7 +90,7 @@ extension Network {
         break
       }
       let batch = newPerBatch.count, known = roots
-      let runs = try sampledRuns(batch: batch, known: known, search: search, threads: threads)
+      let runs = try sampledRuns(batch: batch, known: known, search: search, threads: threads, cache: cache)
       var new = 0
       for run in runs {
         sampled += run.starts
@@ -134,7 +136,9 @@ extension Network {
   }
 
   /// The runs of one sampled batch, in run order whatever `threads` is.
-  func sampledRuns(batch: Int, known: [[Double]], search: FixedPointSearch, threads: Int) throws -> [SampledRun] {
+  func sampledRuns(
+    batch: Int, known: [[Double]], search: FixedPointSearch, threads: Int, cache: LUCache? = nil
+  ) throws -> [SampledRun] {
     let count = search.runsPerBatch
     let slots = RunSlots(count: count)
     let network = self
@@ -143,7 +147,7 @@ extension Network {
         let starts = try network.sampledStarts(batch: batch, run: j, known: known, search: search)
         // A solver per run: it is not thread-safe, and runs may share threads.
         let solver = try network.rootSolver(search)
-        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver) })
+        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver, cache: cache) })
       }
     }
     let workers = max(1, min(threads, count))
@@ -161,13 +165,13 @@ extension Network {
 
   /// `root(from:)` of every start, in start order whatever `threads` is
   /// (worker w takes starts w, w + workers, …, with its own solver).
-  func roots(from starts: [[Double]], search: FixedPointSearch, threads: Int) throws -> [[Double]?] {
+  func roots(from starts: [[Double]], search: FixedPointSearch, threads: Int, cache: LUCache? = nil) throws -> [[Double]?] {
     let count = starts.count
     guard count > 0 else { return [] }
     let workers = max(1, min(threads, count))
     if workers == 1 {
       let solver = try rootSolver(search)
-      return starts.map { root(from: $0, search: search, solver: solver) }
+      return starts.map { root(from: $0, search: search, solver: solver, cache: cache) }
     }
     let slots = RootSlots(count: count)
     let network = self
@@ -178,7 +182,7 @@ extension Network {
         return
       }
       for j in stride(from: w, to: count, by: workers) {
-        slots.results[j] = .success(network.root(from: starts[j], search: search, solver: solver))
+        slots.results[j] = .success(network.root(from: starts[j], search: search, solver: solver, cache: cache))
       }
     }
     DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }

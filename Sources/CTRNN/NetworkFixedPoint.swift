@@ -76,10 +76,10 @@ extension Network {
   /// deduplicated, stable ones first, then by readout.
   public func deterministicFixedPoints(starts given: [[Double]] = [], search: FixedPointSearch = .init()) throws -> [NetworkFixedPoint] {
     let starts = try searchStarts(given: given, search: search)
-    let solver = try rootSolver(search)
+    let solver = try rootSolver(search), cache = newtonCache()
     var found: [[Double]] = []
     for start in starts {
-      guard let root = root(from: start, search: search, solver: solver) else { continue }
+      guard let root = root(from: start, search: search, solver: solver, cache: cache) else { continue }
       if !found.contains(where: { search.same($0, root) }) { found.append(root) }
     }
     return try found.map { try fixedPoint($0) }.sorted(by: NetworkFixedPoint.reportOrder)
@@ -91,16 +91,22 @@ extension Network {
     try MultirootSolver(dimension: size, maxIterations: 200, residualTolerance: search.residualTolerance * 0.1)
   }
 
+  /// A cache of Newton factorisations when f′ is piecewise constant (relu,
+  /// hardtanh, hardsigmoid, linear), so the Jacobian recurs exactly; nil
+  /// otherwise, where it would never be hit.
+  func newtonCache() -> LUCache? {
+    [.relu, .hardtanh, .hardsigmoid, .linear].contains(activation) ? LUCache() : nil
+  }
+
   /// The one call into the multiroot solver: GSL's hybridsj on
   /// f(W h + c) − h with the analytic Jacobian diag(f′(u)) W − I from
   /// `start`; nil unless it ends on a genuine root (residual ≤ the
   /// tolerance, finite).
-  func root(from start: [Double], search: FixedPointSearch, solver: MultirootSolver) -> [Double]? {
+  func root(from start: [Double], search: FixedPointSearch, solver: MultirootSolver, cache: LUCache? = nil) -> [Double]? {
     let f = activation, n = size, weights = recurrent.elements
     let equations = { (h: [Double]) -> [Double] in zip(self.preactivation(h, weights: weights), h).map { f($0) - $1 } }
-    let jacobian = { (h: [Double]) -> Matrix in
-      // diag(f′(u)) W − I, filled row-major in one pass.
-      let slopes = self.preactivation(h, weights: weights).map(f.derivative)
+    /// diag(slopes) W − I, filled row-major in one pass.
+    func matrix(slopes: [Double]) -> Matrix {
       var j = [Double](repeating: 0, count: n * n)
       for i in 0..<n {
         for k in 0..<n { j[i * n + k] = slopes[i] * weights[i * n + k] }
@@ -108,12 +114,23 @@ extension Network {
       }
       return Matrix(rows: n, columns: n, elements: j)
     }
+    let jacobian = { (h: [Double]) -> Matrix in matrix(slopes: self.preactivation(h, weights: weights).map(f.derivative)) }
     // Plain Newton on LAPACK's LU first (milliseconds at N = 512, where
     // hybridsj's unblocked QR takes a large fraction of a second per
     // start); hybridsj from the same start whenever Newton does not pass
-    // the residual test with a falling residual at every step.
+    // the residual test with a falling residual at every step. With a
+    // cache, the slopes are the key: the same slopes, the same matrix.
+    let newton = { () throws -> MultirootResult? in
+      guard let cache else { return try solver.newton(start: start, residual: equations, jacobian: jacobian) }
+      return try solver.newton(
+        start: start, residual: equations,
+        step: { h, rhs in
+          let slopes = self.preactivation(h, weights: weights).map(f.derivative)
+          return cache.solve(key: slopes, rhs: rhs) { matrix(slopes: slopes) }
+        })
+    }
     guard
-      let r = (try? solver.newton(start: start, residual: equations, jacobian: jacobian))
+      let r = (try? newton())
         ?? (try? solver.solve(start: start, residual: equations, jacobian: jacobian, context: "fixed point"))
     else { return nil }
     // A relu kink can stop hybridsj on a small step rather than a root:

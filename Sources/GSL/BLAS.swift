@@ -96,6 +96,18 @@ public enum BLAS {
       Int32(lda), b, Int32(ldb), beta, c, Int32(n))
   }
 
+  /// `gemm` on sub-matrices: row-major with leading dimensions `lda`,
+  /// `ldb`, `ldc` (elements between the starts of consecutive rows).
+  @inline(__always)
+  public static func gemm(
+    _ a: UnsafePointer<Double>, transposeA: Bool, lda: Int, _ b: UnsafePointer<Double>, transposeB: Bool, ldb: Int,
+    into c: UnsafeMutablePointer<Double>, ldc: Int, m: Int, n: Int, k: Int
+  ) {
+    backend.dgemm(
+      rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans, Int32(m), Int32(n), Int32(k), 1, a,
+      Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+  }
+
   /// C (m×n) = A (m×k) · Bᵀ, with B stored n×k, all row-major and dense.
   @inline(__always)
   public static func multiplyTransposed(

@@ -1,3 +1,4 @@
+import Foundation
 import CGSL
 
 /// A root of F: Rⁿ → Rⁿ found by GSL's multiroot solvers.
@@ -93,6 +94,18 @@ public final class MultirootSolver {
   public func newton(
     start: [Double], residual: ([Double]) throws -> [Double], jacobian: ([Double]) throws -> Matrix, maxSteps: Int = 12
   ) throws -> MultirootResult? {
+    try newton(
+      start: start, residual: residual,
+      step: { x, rhs in LAPACK.solve(rowMajor: try jacobian(x).elements, n: x.count, rhs) }, maxSteps: maxSteps)
+  }
+
+  /// `newton(start:residual:jacobian:maxSteps:)` with the linear solve
+  /// given: `step(x, rhs)` returns dx with J(x) dx = rhs (nil: singular),
+  /// e.g. from an `LUCache`.
+  public func newton(
+    start: [Double], residual: ([Double]) throws -> [Double], step solveStep: ([Double], [Double]) throws -> [Double]?,
+    maxSteps: Int = 12
+  ) throws -> MultirootResult? {
     guard LAPACK.available, start.count == dimension else { return nil }
     var x = start
     var f = try residual(x)
@@ -101,8 +114,7 @@ public final class MultirootSolver {
     guard norm.isFinite else { return nil }
     if norm < residualTolerance { return MultirootResult(x: x, residual: f, iterations: 0) }
     for step in 1...max(1, maxSteps) {
-      let j = try jacobian(x)
-      guard let dx = LAPACK.solve(rowMajor: j.elements, n: dimension, f.map { -$0 }) else { return nil }
+      guard let dx = try solveStep(x, f.map { -$0 }), dx.count == dimension else { return nil }
       let next = zip(x, dx).map { $0 + $1 }
       let fNext = try residual(next)
       let nextNorm = l1(fNext)
@@ -242,4 +254,42 @@ public final class MultirootSolver {
 
 extension MultirootBox {
   func rethrowIfNeeded() throws { if let thrown { throw thrown } }
+}
+
+/// LU factors of recent Jacobians by an exact key (the slopes that make
+/// the matrix, bit for bit), so a Newton step whose matrix recurs skips
+/// the O(N³) factorisation and gets dgesv's very bits (`LUFactors`). For
+/// piecewise-linear maps (relu) the Jacobian takes one value per on/off
+/// pattern, and every start that reaches a root ends on that root's
+/// pattern. Holds the `capacity` most recently used factors; thread-safe,
+/// and the solutions do not depend on what it holds.
+public final class LUCache: @unchecked Sendable {
+  private let capacity: Int
+  private var entries: [(key: [UInt64], factors: LUFactors)] = []
+  private let lock = NSLock()
+
+  public init(capacity: Int = 8) { self.capacity = max(1, capacity) }
+
+  /// x with J x = rhs, where `matrix()` builds the row-major J that `key`
+  /// determines; called only when no factors for `key` are held.
+  public func solve(key: [Double], rhs: [Double], matrix: () throws -> Matrix) rethrows -> [Double]? {
+    let bits = key.map(\.bitPattern)
+    lock.lock()
+    let index = entries.lastIndex { $0.key == bits }
+    let held = index.map { entries.remove(at: $0) }
+    if let held { entries.append(held) }
+    lock.unlock()
+    if let held { return LAPACK.solve(held.factors, rhs) }
+    let j = try matrix()
+    guard let solved = LAPACK.solveKeepingFactors(rowMajor: j.elements, n: rhs.count, rhs) else { return nil }
+    if let factors = solved.factors {
+      lock.lock()
+      if !entries.contains(where: { $0.key == bits }) {
+        if entries.count >= capacity { entries.removeFirst() }
+        entries.append((bits, factors))
+      }
+      lock.unlock()
+    }
+    return solved.x
+  }
 }

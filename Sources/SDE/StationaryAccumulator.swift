@@ -1,3 +1,4 @@
+import Foundation
 import GSL
 
 /// Running sums for batch-means estimates of the stationary mean, covariance
@@ -113,12 +114,16 @@ final class StationaryAccumulator {
     let n = dimension
     if gram.isEmpty { gram = [Double](repeating: 0, count: n * n) }
     let base = (j * layout.batches + pendingBatch[j]) * layout.slotSize + 2 * n
+    let upperOnly = Self.upperProductExact(n: n, k: k)
     pending.withUnsafeBufferPointer { d in
       gram.withUnsafeMutableBufferPointer { g in
         // safe: trajectory j's block starts at j·block·N and holds k ≤ block rows of N.
-        BLAS.gemm(
-          d.baseAddress! + j * Self.block * n, transposeA: true, d.baseAddress! + j * Self.block * n, transposeB: false,
-          into: g.baseAddress!, m: n, n: n, k: k)
+        let dj = d.baseAddress! + j * Self.block * n
+        if upperOnly {
+          Self.upperProduct(dj, n: n, k: k, into: g.baseAddress!)
+        } else {
+          BLAS.gemm(dj, transposeA: true, dj, transposeB: false, into: g.baseAddress!, m: n, n: n, k: k)
+        }
         sums.withUnsafeMutableBufferPointer { s in
           var t = base
           for a in 0..<n {
@@ -134,6 +139,67 @@ final class StationaryAccumulator {
     pendingTotal -= k
     pendingCount[j] = 0
   }
+
+  /// Rows per block of `upperProduct`: the lower part of its diagonal
+  /// blocks is the waste, n·rows/2 of the n²/2 products.
+  static let upperRows = 64
+
+  /// The upper triangle (b ≥ a, plus the lower half of each diagonal
+  /// block) of DᵀD for D k×n (row-major), into the n×n `g`: one dgemm per
+  /// block of `upperRows` rows, over the columns from the block's first
+  /// on — about half the multiply-adds of the full product, which is only
+  /// read above the diagonal.
+  static func upperProduct(_ d: UnsafePointer<Double>, n: Int, k: Int, into g: UnsafeMutablePointer<Double>) {
+    for a0 in stride(from: 0, to: n, by: upperRows) {
+      BLAS.gemm(
+        d + a0, transposeA: true, lda: n, d + a0, transposeB: false, ldb: n, into: g + a0 * n + a0, ldc: n,
+        m: min(upperRows, n - a0), n: n - a0, k: k)
+    }
+  }
+
+  /// Whether `upperProduct` gives every entry on and above the diagonal the
+  /// bits of the full product, for D k×n. OpenBLAS (0.3.21) sums each
+  /// entry over k in the same order whatever the block shape at n = 256,
+  /// 512 and 1024 (every k ≤ 32 tried), but not at n = 300, where the
+  /// bits depended on the number of rows, as with `RecurrentProduct`'s
+  /// stacked products. Not a documented guarantee, so it is tested here,
+  /// once per (n, k) per process, on pseudo-random D of that shape (the
+  /// rounding path depends on the shape, not the values); the full product
+  /// is used otherwise.
+  static func upperProductExact(n: Int, k: Int) -> Bool {
+    let key = n &* 64 &+ k
+    upperLock.lock()
+    let known = upperVerdicts[key]
+    upperLock.unlock()
+    if let known { return known }
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let d = (0..<(k * n)).map { _ -> Double in
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(Int64(bitPattern: seed >> 11) - (1 << 52)) * 0x1.0p-52
+    }
+    var full = [Double](repeating: 0, count: n * n), upper = full
+    d.withUnsafeBufferPointer { dp in
+      full.withUnsafeMutableBufferPointer {
+        BLAS.gemm(dp.baseAddress!, transposeA: true, dp.baseAddress!, transposeB: false, into: $0.baseAddress!, m: n, n: n, k: k)
+      }
+      upper.withUnsafeMutableBufferPointer { upperProduct(dp.baseAddress!, n: n, k: k, into: $0.baseAddress!) }
+    }
+    var exact = true
+    for a in 0..<n where exact {
+      for b in a..<n where full[a * n + b].bitPattern != upper[a * n + b].bitPattern {
+        exact = false
+        break
+      }
+    }
+    upperLock.lock()
+    upperVerdicts[key] = exact
+    upperLock.unlock()
+    return exact
+  }
+
+  // safe: only read and written under `upperLock`.
+  nonisolated(unsafe) private static var upperVerdicts: [Int: Bool] = [:]
+  private static let upperLock = NSLock()
 
   /// Adds every pending block; the sums are complete afterwards.
   func flushAll() {

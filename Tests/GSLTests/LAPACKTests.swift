@@ -144,4 +144,35 @@ final class LAPACKTests: XCTestCase {
     let r = try solver.newton(start: [0], residual: { [$0[0] * $0[0] - 1] }, jacobian: { Matrix(rows: 1, columns: 1, elements: [2 * $0[0]]) })
     XCTAssertNil(r)
   }
+
+  /// An `LUCache` hit must give the bits of a fresh dgesv (the search's
+  /// output bytes rest on it), and a different key must not be served the
+  /// held factors: three matrices by key, each solved twice (miss, then
+  /// hit) against `LAPACK.solve` on the same matrix, with a capacity of 2
+  /// so the first is evicted and refactorised.
+  func testLUCacheSolvesMatchDgesvBits() throws {
+    try XCTSkipUnless(LAPACK.available, "OpenBLAS (LAPACK) is not installed")
+    let n = 96
+    let cache = LUCache(capacity: 2)
+    let mats = try (1...3).map { try randomMatrix(n, seed: UInt($0)) }
+    let rng = try GSLRandom(seed: 9)
+    var built = 0
+    for round in 0..<2 {
+      for (k, a) in mats.enumerated() {
+        let b = (0..<n).map { _ in rng.gaussian() }
+        let fresh = try XCTUnwrap(LAPACK.solve(rowMajor: a.elements, n: n, b))
+        let cached = try XCTUnwrap(cache.solve(key: [Double(k)], rhs: b) { built += 1; return a })
+        XCTAssertTrue(fresh.elementsEqual(cached) { $0.bitPattern == $1.bitPattern }, "round \(round), matrix \(k)")
+      }
+    }
+    // Capacity 2, used in the order 0, 1, 2, 0, 1, 2: every use misses.
+    XCTAssertEqual(built, 6)
+    XCTAssertTrue(LUFactors.reusable(n: n))
+    // Matrix 2 was used last: held, so served without a build.
+    let b = (0..<n).map { _ in rng.gaussian() }
+    let again = try XCTUnwrap(cache.solve(key: [2], rhs: b) { built += 1; return mats[2] })
+    XCTAssertEqual(built, 6)
+    let fresh = try XCTUnwrap(LAPACK.solve(rowMajor: mats[2].elements, n: n, b))
+    XCTAssertTrue(fresh.elementsEqual(again) { $0.bitPattern == $1.bitPattern })
+  }
 }

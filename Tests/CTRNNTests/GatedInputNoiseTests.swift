@@ -109,21 +109,7 @@ final class GatedInputNoiseTests: XCTestCase {
   func testChainAgreesWithTheClosure() throws {
     for law in [NoiseLaw.gaussian, .halfNormal] {
       let k = try checkpoint(gate, law: law)
-      let net = try Network(checkpoint: k, input: [0.5])
-      var o = NetworkSimulationOptions()
-      o.trajectories = 128
-      o.steps = 3_000
-      o.burnIn = 500
-      o.threads = 2
-      let noiseless = try net.lawMeanField(sigma: 0, start: [0, 0, 0])
-      let start = try net.lawMeanField(sigma: 1.5, start: noiseless)
-      let closure = try net.lawClosure(sigma: 1.5, start: start)
-      let sim = try net.stationaryEstimate(sigma: 1.5, scheme: .chain, start: start, options: o, table: nil)
-      let bias = sim.readoutMean[0] - net.readout(noiseless)[0]
-      XCTAssertGreaterThan(abs(bias), 4 * sim.readoutStandardError[0], "\(law): the gate is on, the noise moves the readout")
-      XCTAssertLessThan(
-        abs(sim.readoutMean[0] - closure.readoutMean[0]), 4 * sim.readoutStandardError[0] + 0.1 * abs(bias),
-        "\(law): simulated \(sim.readoutMean[0]) ± \(sim.readoutStandardError[0]), closure \(closure.readoutMean[0]), bias \(bias)")
+      try assertLawClosureAgreesWithChain(try Network(checkpoint: k, input: [0.5]), sigma: 1.5, label: "\(law):")
     }
   }
 

@@ -248,20 +248,7 @@ final class GatedNoiseTests: XCTestCase {
     let back = try Checkpoint(safetensors: k.safetensorsFile().encode())
     XCTAssertEqual(back.noiseGate, k.noiseGate)
     let net = try Network(checkpoint: k, input: [0.5])
-    var o = NetworkSimulationOptions()
-    o.trajectories = 128
-    o.steps = 3_000
-    o.burnIn = 500
-    o.threads = 2
-    let noiseless = try net.lawMeanField(sigma: 0, start: [0, 0, 0])
-    let start = try net.lawMeanField(sigma: 0.8, start: noiseless)
-    let closure = try net.lawClosure(sigma: 0.8, start: start)
-    let sim = try net.stationaryEstimate(sigma: 0.8, scheme: .chain, start: start, options: o, table: nil)
-    let bias = sim.readoutMean[0] - net.readout(noiseless)[0]
-    XCTAssertGreaterThan(abs(bias), 4 * sim.readoutStandardError[0], "the gate is on: the noise moves the readout")
-    XCTAssertLessThan(
-      abs(sim.readoutMean[0] - closure.readoutMean[0]), 4 * sim.readoutStandardError[0] + 0.1 * abs(bias),
-      "simulated \(sim.readoutMean[0]) ± \(sim.readoutStandardError[0]), closure \(closure.readoutMean[0]), bias \(bias)")
+    try assertLawClosureAgreesWithChain(net, sigma: 0.8, label: "gated output site:")
     XCTAssertThrowsError(try net.requireGaussianNoise(for: "x"))
     XCTAssertThrowsError(try k.requireClosureNoise())
   }

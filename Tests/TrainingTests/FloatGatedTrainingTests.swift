@@ -20,18 +20,7 @@ final class FloatGatedTrainingTests: XCTestCase {
       for gate in [NoiseGate(alpha: 1.15, p: 2), NoiseGate(p: 3, site: .input)] {
         let d = Dynamics(activation: .hardtanh, noise: .outside, sigma: 0.8, dt: 0.2, tau: 1, law: law, gate: gate)
         let xi = Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0, law: law).map { Double(Float($0)) }
-        let (l64, g64) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
-        let (l32, g32) = BPTT.lossAndGradientFloat(p, batch, noise: xi.map { Float($0) }, dynamics: d)
-        XCTAssertEqual(l32, l64, accuracy: 1e-5 * l64, "\(law) \(gate.site)")
-        var offset = 0
-        let a = g64.flat, b = g32.flat
-        for (name, values) in p.tensors {
-          let range = offset..<(offset + values.count)
-          let norm = range.map { abs(a[$0]) }.max() ?? 0
-          let worst = range.map { abs(a[$0] - b[$0]) }.max() ?? 0
-          XCTAssertLessThanOrEqual(worst, 1e-4 * max(norm, 1e-12), "\(law) \(gate.site) \(name)")
-          offset += values.count
-        }
+        assertFloatGradientMatchesDouble(p, batch, noise: xi, dynamics: d, label: "\(law) \(gate.site)")
       }
     }
   }

@@ -21,19 +21,8 @@ final class FloatTrainingTests: XCTestCase {
         let p = try Parameters.initial(hidden: 5, inputs: 1, outputs: 1, seed: 7)
         let d = Dynamics(activation: f, noise: noise, sigma: 0.5, dt: 0.2, tau: 1)
         let xi = Trainer.noise(count: 12 * 3 * 5, seed: 9, stream: 0).map { Double(Float($0)) }
-        let (l64, g64) = BPTT.lossAndGradient(p, batch, noise: xi, dynamics: d)
-        let (l32, g32) = BPTT.lossAndGradientFloat(p, batch, noise: xi.map { Float($0) }, dynamics: d)
-        XCTAssertEqual(l32, l64, accuracy: 1e-5 * l64, "\(f) \(noise)")
+        let l32 = assertFloatGradientMatchesDouble(p, batch, noise: xi, dynamics: d, label: "\(f) noise-\(noise.rawValue)")
         XCTAssertEqual(BPTT.lossFloat(p, batch, noise: xi.map { Float($0) }, dynamics: d), l32)
-        var offset = 0
-        let a = g64.flat, b = g32.flat
-        for (name, values) in p.tensors {
-          let range = offset..<(offset + values.count)
-          let norm = range.map { abs(a[$0]) }.max() ?? 0
-          let worst = range.map { abs(a[$0] - b[$0]) }.max() ?? 0
-          XCTAssertLessThanOrEqual(worst, 1e-4 * max(norm, 1e-12), "\(f) noise-\(noise.rawValue) \(name)")
-          offset += values.count
-        }
       }
     }
   }

@@ -91,7 +91,7 @@ public enum AnalyzeStagesBenchmark {
     let simulations = clock(&row.simulation, &row.simulationCPU) {
       network.simulate(
         levels: sigmas.indices.map { (sigma: sigmas[$0], start: starts[$0], closure: closures[$0].closure) },
-        schemes: options.schemes, options: options.simulation)
+        schemes: options.schemes, options: options.ensembles)
     }
     var previous: MultistableLevel?
     var levels: [NetworkAnalysis.Level] = []

@@ -53,6 +53,8 @@ public struct DropoutStudy: Sendable {
         "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
     }
     try simulation.validate()
+    var simulation = simulation
+    simulation.stateCovariance = false  // the levels read the readout only
     let base = try Network(checkpoint: checkpoint, input: u)
     var plain = base
     plain.dropout = nil

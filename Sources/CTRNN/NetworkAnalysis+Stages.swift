@@ -121,6 +121,7 @@ extension Network {
     var short = simulation
     short.steps = min(short.steps, 400)
     short.burnIn = short.steps / 2
+    short.stateCovariance = false  // only the final states are read
     // Visited states only seed the search: a failed short run costs starts, not the analysis.
     let visited = (try? stationaryEstimate(
       sigma: largestSigma, scheme: .chain, start: settled, options: short, table: nil))?.finalStates ?? []

@@ -38,6 +38,15 @@ public struct NetworkAnalysis: Sendable {
     /// asymptote, so larger σ says nothing new.
     public static let maximumSigma = 100.0
 
+    /// The options the σ-level ensembles run with: `simulation` without the
+    /// state's N×N covariance, since the report reads their readouts only
+    /// (see `NetworkSimulationOptions.stateCovariance`).
+    public var ensembles: NetworkSimulationOptions {
+      var e = simulation
+      e.stateCovariance = false
+      return e
+    }
+
     /// The σ_test values ascending, each once.
     public var sortedSigmas: [Double] { Array(Set(sigmas)).sorted() }
   }
@@ -129,7 +138,7 @@ public struct NetworkAnalysis: Sendable {
     let simulations = network.simulate(
       levels: sigmas.indices.map { i in
         (sigma: sigmas[i], start: branches.reference.point(at: sigmas[i])?.h ?? census.reference.h, closure: closures[i].closure)
-      }, schemes: options.schemes, options: options.simulation)
+      }, schemes: options.schemes, options: options.ensembles)
     var levels: [Level] = []
     for (i, sigma) in sigmas.enumerated() {
       let meanField = branches.reference.point(at: sigma)

@@ -108,6 +108,7 @@ public struct NetworkMechanism: Sendable {
       if st > 0 {
         var sim = simulation
         sim.seed = simulation.seed &+ UInt64(index)
+        sim.stateCovariance = false  // only the readout's mean is read
         // One scheme asked for, one estimate back.
         for est in try net.simulate(sigma: st, start: settled, closure: atTrain, schemes: [.chain], options: sim).prefix(1) {
           for r in 0..<o {

@@ -28,6 +28,12 @@ public struct NetworkSimulationOptions: Sendable {
   /// float32 runs the exact chain in float32 (sgemm, vectorised kernels,
   /// float normals); statistics stay float64. The diffusion schemes are float64 only.
   public var precision: Precision = .f64
+  /// Keep the state's N×N covariance and its standard errors. The readout's
+  /// mean and variance are kept either way; the covariance costs N(N+1)/2
+  /// sums per record and per batch (at N = 512 a sixth of the ensemble's
+  /// CPU and 67 MB per σ), so `analyze`, which reports readouts only, turns
+  /// it off.
+  public var stateCovariance = true
   public init() {}
 
   public func validate() throws(NetworkError) {
@@ -55,16 +61,28 @@ public struct NetworkStationaryEstimate: Sendable {
   public var sigma: Double
   public var mean: [Double]
   public var meanStandardError: [Double]
-  public var covariance: Matrix
-  public var covarianceStandardError: Matrix
+  /// nil when `NetworkSimulationOptions.stateCovariance` was off.
+  public var covariance: Matrix?
+  public var covarianceStandardError: Matrix?
   public var readoutMean: [Double]
   public var readoutStandardError: [Double]
-  /// diag(W_out C W_outᵀ) from the simulated covariance.
+  /// Var z_o of each readout z = W_out h + b_out: the batch-means
+  /// estimate on z itself, equal to diag(W_out C W_outᵀ) of the simulated
+  /// covariance up to rounding.
   public var readoutVariance: [Double]
   /// Batches behind each standard error (independent trajectories × batches each).
   public var batches: Int
   /// Some trajectory's final state, a start for the fixed-point search.
   public var finalStates: [[Double]]
+
+  /// The state covariance and its standard errors, or an error saying the
+  /// run was made without them.
+  public func stateCovariance() throws(NetworkError) -> (value: Matrix, standardError: Matrix) {
+    guard let covariance, let covarianceStandardError else {
+      throw .badInput("this ensemble kept no state covariance (NetworkSimulationOptions.stateCovariance was off)")
+    }
+    return (covariance, covarianceStandardError)
+  }
 }
 
 extension Network {
@@ -127,8 +145,10 @@ extension Network {
     let sizes = Set([min(ensemble.chunkSize, options.trajectories), last == 0 ? ensemble.chunkSize : last])
     let product = RecurrentProduct(recurrent)
     // Chains in lockstep hold their sums together until the end: at most
-    // `lockstepBytes` of them per group (N = 512, 64 trajectories: 67 MB per
-    // σ, groups of 3; N = 1024: 268 MB, one σ at a time as before).
+    // `lockstepBytes` of them per group. With the state covariance, N = 512
+    // and 64 trajectories take 67 MB per σ (groups of 3; N = 1024: 268 MB,
+    // one σ at a time); without it (analyze) a few hundred KB, so every σ
+    // runs in one group.
     let perChain = Ensemble.statisticsBytes(dimension: size, options: ensemble)
     let most = max(1, Int(Self.lockstepBytes / max(perChain, 1)))
     let groupCount = (chains.count + most - 1) / most, per = (chains.count + groupCount - 1) / groupCount
@@ -165,7 +185,13 @@ extension Network {
     // chunk, which at N = 512 and 16 rows took a fifth of the analysis.
     EnsembleOptions(
       trajectories: options.trajectories, seed: options.seed, threads: options.threads, chunkSize: size >= 256 ? 32 : 16,
-      stationary: StationaryOptions(burnIn: options.burnIn, thin: options.thin, covariance: true))
+      stationary: StationaryOptions(
+        burnIn: options.burnIn, thin: options.thin, covariance: options.stateCovariance, projection: readoutProjection))
+  }
+
+  /// The readout z = W_out h + b_out as the ensembles' projection.
+  var readoutProjection: StationaryProjection? {
+    outputs > 0 ? StationaryProjection(weights: readoutWeights.elements, offsets: readoutBias) : nil
   }
 
   /// Mean, covariance and readout of a finished ensemble.
@@ -177,7 +203,7 @@ extension Network {
         scheme: scheme.rawValue, sigma: sigma, trajectory: first.trajectory, step: first.step,
         failed: solution.failures.count, of: options.trajectories)
     }
-    guard let st = solution.statistics, let cov = st.covariance, let covSE = st.covarianceStandardError else {
+    guard let st = solution.statistics, (st.covariance != nil) == options.stateCovariance else {
       throw SDEError.numerical("the ensemble returned no statistics")
     }
     var readoutMean: [Double] = [], readoutSE: [Double] = []
@@ -188,8 +214,9 @@ extension Network {
     }
     let finals = (0..<min(8, solution.trajectories)).map { Array(solution.finalState($0)) }
     return NetworkStationaryEstimate(
-      scheme: scheme, sigma: sigma, mean: st.mean, meanStandardError: st.meanStandardError, covariance: cov,
-      covarianceStandardError: covSE, readoutMean: readoutMean, readoutStandardError: readoutSE, readoutVariance: readoutVariance(cov),
+      scheme: scheme, sigma: sigma, mean: st.mean, meanStandardError: st.meanStandardError, covariance: st.covariance,
+      covarianceStandardError: st.covarianceStandardError, readoutMean: readoutMean, readoutStandardError: readoutSE,
+      readoutVariance: st.projection?.variance ?? [],
       batches: st.batches, finalStates: finals)
   }
 }

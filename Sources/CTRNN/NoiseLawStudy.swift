@@ -43,6 +43,8 @@ public struct NoiseLawStudy: Sendable {
         "the checkpoint's task (\(checkpoint.task ?? "none")) does not define a default input; give one with \(checkpoint.inputSize) value(s)")
     }
     try simulation.validate()
+    var simulation = simulation
+    simulation.stateCovariance = false  // the levels read the readout only
     let net = try Network(checkpoint: checkpoint, input: u)
     let settled = try net.lawMeanField(sigma: 0, start: [Double](repeating: 0, count: net.size))
     var start = settled

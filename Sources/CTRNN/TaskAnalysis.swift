@@ -144,6 +144,7 @@ public struct TaskAnalysis: Sendable {
       let settled = network.settle(from: [Double](repeating: 0, count: network.size))
       var simulation = options.simulation
       simulation.seed = options.simulation.seed &+ UInt64(k)
+      simulation.stateCovariance = false  // the points read the readout only
       var previous: [Double]?
       for (i, sigma) in sigmas.enumerated() {
         let closure = network.closure(sigma: sigma, start: previous ?? settled)

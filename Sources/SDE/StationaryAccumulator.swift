@@ -27,11 +27,15 @@ final class StationaryAccumulator {
     let skipped: Int  // leading records dropped so batches are equal
     let covariance: Bool
     let histogram: HistogramSpec?
+    let projection: StationaryProjection?
 
     var triangle: Int { covariance ? dimension * (dimension + 1) / 2 : 0 }
     var bins: Int { histogram.map { $0.bins + 2 } ?? 0 }  // + below, above
-    // [Σ(x−s) (n) | Σ(x−s)² (n) | Σ(x−s)(x−s)ᵀ upper (n(n+1)/2) | bins]
-    var slotSize: Int { 2 * dimension + triangle + bins }
+    var projected: Int { projection?.count ?? 0 }
+    /// Where the projection's sums start in a slot.
+    var projectionStart: Int { 2 * dimension + triangle + bins }
+    // [Σ(x−s) (n) | Σ(x−s)² (n) | Σ(x−s)(x−s)ᵀ upper (n(n+1)/2) | bins | Σ P(x−s) (k) | Σ (P(x−s))² (k)]
+    var slotSize: Int { projectionStart + 2 * projected }
 
     /// Batches per trajectory: as asked, else enough for 32 in all.
     static func batches(trajectories: Int, options: StationaryOptions) -> Int {
@@ -43,7 +47,9 @@ final class StationaryAccumulator {
     static func bytes(dimension n: Int, trajectories: Int, options: StationaryOptions) -> Double {
       let triangle = options.covariance ? Double(n) * Double(n + 1) / 2 : 0
       let bins = Double(options.histogram.map { $0.bins + 2 } ?? 0)
-      return Double(trajectories) * Double(batches(trajectories: trajectories, options: options)) * (2 * Double(n) + triangle + bins) * 8
+      let projected = 2 * Double(options.projection?.count ?? 0)
+      return Double(trajectories) * Double(batches(trajectories: trajectories, options: options))
+        * (2 * Double(n) + triangle + bins + projected) * 8
     }
 
     init(dimension: Int, records: Int, trajectories: Int, options: StationaryOptions) throws(SDEError) {
@@ -66,6 +72,14 @@ final class StationaryAccumulator {
           throw .invalidArgument("histogram coordinate \(h.coordinate) is outside 0..<\(dimension)")
         }
       }
+      if let p = options.projection {
+        guard p.weights.count == p.count * dimension, p.count >= 1 else {
+          throw .invalidArgument("projection needs k ≥ 1 rows of \(dimension) weights, got \(p.weights.count) weights for \(p.count) offsets")
+        }
+        guard p.weights.allSatisfy(\.isFinite), p.offsets.allSatisfy(\.isFinite) else {
+          throw .invalidArgument("projection weights and offsets must be finite")
+        }
+      }
       self.dimension = dimension
       self.records = records
       self.batches = batches
@@ -73,6 +87,7 @@ final class StationaryAccumulator {
       self.skipped = records - batches * (records / batches)
       self.covariance = options.covariance
       self.histogram = options.histogram
+      self.projection = options.projection
       let bytes = Double(trajectories) * Double(batches) * Double(slotSize) * 8  // no Int overflow
       guard bytes < 4e9 else {
         throw .invalidArgument("batch sums would take \(Int(bytes / 1e6)) MB: turn off the covariance, use fewer batches or trajectories")
@@ -236,6 +251,19 @@ final class StationaryAccumulator {
           let d = x[i] - shift[i]
           slot[i] += d
           slot[n + i] += d * d
+        }
+        if let p = layout.projection {
+          // y − s_y = P(x − s): the deviations of the projection about its
+          // own shift, without forming y (no cancellation against the offset).
+          let k = p.count, start = layout.projectionStart
+          p.weights.withUnsafeBufferPointer { w in
+            for o in 0..<k {
+              var d = 0.0
+              for i in 0..<n { d += w[o * n + i] * (x[i] - shift[i]) }
+              slot[start + o] += d
+              slot[start + k + o] += d * d
+            }
+          }
         }
         if let h = layout.histogram {
           let v = x[h.coordinate]

@@ -14,16 +14,37 @@ public struct StationaryOptions: Sendable, Equatable {
   public var covariance: Bool
   /// A histogram of one coordinate, with batch-means standard errors per bin.
   public var histogram: HistogramSpec?
+  /// Linear maps of the state whose means and variances are wanted (a
+  /// network's readout): 2k sums per batch where their variances from the
+  /// covariance would need all n(n+1)/2.
+  public var projection: StationaryProjection?
 
   public init(
     burnIn: Int, thin: Int = 1, batchesPerTrajectory: Int? = nil, covariance: Bool = true,
-    histogram: HistogramSpec? = nil
+    histogram: HistogramSpec? = nil, projection: StationaryProjection? = nil
   ) {
     self.burnIn = burnIn
     self.thin = thin
     self.batchesPerTrajectory = batchesPerTrajectory
     self.covariance = covariance
     self.histogram = histogram
+    self.projection = projection
+  }
+}
+
+/// y = P x + offset for the state x (n) and P k×n: the quantities whose
+/// stationary mean and variance `StationaryStatistics.projection` reports.
+/// Its variance estimate is the covariance's pᵀ C p for each row p of P —
+/// the same batch-means estimator, taken on y instead of on x.
+public struct StationaryProjection: Sendable, Equatable {
+  /// P, k×n row-major.
+  public var weights: [Double]
+  public var offsets: [Double]
+  public var count: Int { offsets.count }
+
+  public init(weights: [Double], offsets: [Double]) {
+    self.weights = weights
+    self.offsets = offsets
   }
 }
 

@@ -30,6 +30,8 @@ public struct StationaryStatistics: Sendable {
   /// samples the correlated ones are worth.
   public let effectiveSampleSize: [Double]
   public let histogram: Histogram?
+  /// Mean and variance of y = P x + offset, when `StationaryOptions.projection` asked.
+  public let projection: ProjectionStatistics?
   /// The batch means themselves (batches × n): any linear functional of the
   /// state, e.g. a network's readout, gets its standard error from them
   /// (`linearFunctional`), with the cross-correlations between coordinates.
@@ -185,7 +187,37 @@ extension StationaryStatistics {
       dimension: n, trajectories: count / layout.batches, samplesPerTrajectory: layout.batches * layout.batchLength,
       batches: count, mean: mean, meanStandardError: meanSE, variance: variance, varianceStandardError: varianceSE,
       covariance: covariance, covarianceStandardError: covarianceSE, effectiveSampleSize: ess, histogram: histogram,
-      batchMeans: batchMeans)
+      projection: layout.projection.map { projectionStatistics($0, slots: slots, layout: layout) }, batchMeans: batchMeans)
+  }
+
+  /// The estimates of `variance` (and the mean), taken on y = P x + offset
+  /// from its sums about the shift s_y = P s + offset: batch b's value is
+  /// its scatter about its own mean plus its mean's offset from the overall
+  /// mean, as `batchCovariance` does for x.
+  static func projectionStatistics(
+    _ p: StationaryProjection, slots: [(sums: ArraySlice<Double>, shift: ArraySlice<Double>)], layout: StationaryAccumulator.Layout
+  ) -> ProjectionStatistics {
+    let n = layout.dimension, k = p.count, length = Double(layout.batchLength), start = layout.projectionStart
+    var mean = [Double](repeating: 0, count: k), meanSE = mean, variance = mean, varianceSE = mean
+    for o in 0..<k {
+      // deviation of batch b's mean from its shift, and the shift itself
+      let deviations = slots.map { $0.sums[$0.sums.startIndex + start + o] / length }
+      let batchMeans = zip(slots, deviations).map { slot, d -> Double in
+        let sb = slot.shift.startIndex
+        var shift = p.offsets[o]
+        for i in 0..<n { shift += p.weights[o * n + i] * slot.shift[sb + i] }
+        return shift + d
+      }
+      mean[o] = batchMeans.reduce(0, +) / Double(slots.count)
+      meanSE[o] = standardError(batchMeans)
+      let values = slots.indices.map { b -> Double in
+        let raw = slots[b].sums[slots[b].sums.startIndex + start + k + o]
+        return raw / length - deviations[b] * deviations[b] + (batchMeans[b] - mean[o]) * (batchMeans[b] - mean[o])
+      }
+      variance[o] = values.reduce(0, +) / Double(slots.count)
+      varianceSE[o] = standardError(values)
+    }
+    return ProjectionStatistics(mean: mean, meanStandardError: meanSE, variance: variance, varianceStandardError: varianceSE)
   }
 
   /// sd(values)/√count with the unbiased (count − 1) variance.
@@ -195,4 +227,13 @@ extension StationaryStatistics {
     let ss = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
     return (ss / (c - 1) / c).squareRoot()
   }
+}
+
+/// Stationary mean and variance of each y_o = (P x + offset)_o, with
+/// batch-means standard errors.
+public struct ProjectionStatistics: Sendable {
+  public let mean: [Double]
+  public let meanStandardError: [Double]
+  public let variance: [Double]
+  public let varianceStandardError: [Double]
 }

@@ -193,7 +193,7 @@ final class NoiseLawTests: XCTestCase {
     let a = try net.stationaryEstimate(sigma: 0.7, scheme: .chain, start: [0, 0], options: one, table: nil)
     let b = try net.stationaryEstimate(sigma: 0.7, scheme: .chain, start: [0, 0], options: three, table: nil)
     XCTAssertEqual(a.mean, b.mean)
-    XCTAssertEqual(a.covariance.elements, b.covariance.elements)
+    XCTAssertEqual(try XCTUnwrap(a.covariance).elements, try XCTUnwrap(b.covariance).elements)
   }
 
   /// √(2γ)σ is the γσ chain at σ_c = √(2/γ)σ, bit for bit.

@@ -430,3 +430,44 @@ void fp_tanh_inside_step_f64(long rows, long n, const double *x, double *next, c
     for (long i = 0; i < n; i++) nx[i] = keep * xr[i] + g * tanh_f64(nx[i] + c[i] + sigma * xir[i]);
   }
 }
+
+// ---------------------------------------------------------------------------
+// The float64 chain step for the piecewise-linear activations, with Swift's
+// min/max semantics (max(x, y) = y >= x ? y : x, min(x, y) = y < x ? y : x,
+// so NaN and −0 come out as in Swift) and the Swift loop's association and
+// unfused products (contraction is off above): the very doubles of the Swift
+// elementwise step, vectorised.
+static inline double swift_max(double x, double y) { return y >= x ? y : x; }
+static inline double swift_min(double x, double y) { return y < x ? y : x; }
+static inline double linear_f64(double u) { return u; }
+static inline double relu_f64(double u) { return swift_max(u, 0.0); }
+static inline double hardtanh_f64(double u) { return swift_min(swift_max(u, -1.0), 1.0); }
+
+#define STEP_LOOP64(F)                                                \
+  for (long r = 0; r < rows; r++) {                                   \
+    const long o = r * n;                                             \
+    double *nx = next + o;                                            \
+    const double *xr = x + o, *xir = xi + o;                          \
+    if (inside) {                                                     \
+      for (long i = 0; i < n; i++) {                                  \
+        double u = nx[i] + c[i];                                      \
+        nx[i] = keep * xr[i] + g * F(u + sigma * xir[i]);             \
+      }                                                               \
+    } else {                                                          \
+      for (long i = 0; i < n; i++) {                                  \
+        double u = nx[i] + c[i];                                      \
+        nx[i] = keep * xr[i] + g * (F(u) + sigma * xir[i]);           \
+      }                                                               \
+    }                                                                 \
+  }
+
+FP_CLONES
+int fp_chain_step_f64(int activation, int inside, long rows, long n, const double *x, double *next, const double *c,
+                      const double *xi, double keep, double g, double sigma) {
+  switch (activation) {
+  case FP_LINEAR: STEP_LOOP64(linear_f64) return 1;
+  case FP_RELU: STEP_LOOP64(relu_f64) return 1;
+  case FP_HARDTANH: STEP_LOOP64(hardtanh_f64) return 1;
+  default: return 0;
+  }
+}

@@ -29,9 +29,26 @@ extension Network {
       problem.variates = Self.variates(noiseLaw)
       return problem
     }
+    // The piecewise-linear activations step in the vectorised C kernel,
+    // which gives the Swift loop's doubles (tested in ChainStepKernelTests).
+    let kernel: VectorKernels.Activation? =
+      switch f {
+      case .linear: .linear
+      case .relu: .relu
+      case .hardtanh: .hardtanh
+      default: nil
+      }
     // The step after the product (next holds W x on entry).
     let elementwise: MarkovChainProblem.BatchMap = { x, xi, next in
       let m = x.count / n
+      if let kernel, let xp = x.baseAddress, let ip = xi.baseAddress, let np = next.baseAddress {
+        let done = c.withUnsafeBufferPointer { cp in
+          VectorKernels.chainStep(
+            kernel, inside: inside, rows: m, n: n, states: xp, next: np, drive: cp.baseAddress!, normals: ip, keep: keep, gamma: g,
+            sigma: sigma)
+        }
+        if done { return }
+      }
       // One loop per activation, so the activation is inlined rather than
       // switched on per element (the same arithmetic, the same bytes).
       @inline(__always) func apply(_ f: (Double) -> Double) {

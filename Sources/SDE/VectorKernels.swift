@@ -21,6 +21,19 @@ public enum VectorKernels {
     _ = fp_chain_step_f32(activation.rawValue, inside ? 1 : 0, rows, n, x, next, c, xi, keep, gamma, sigma)
   }
 
+  /// The float64 step of `chainStep` for linear, relu and hardtanh: the
+  /// doubles of the plain Swift loop (Swift's min/max, the same
+  /// association, no fused products), vectorised. False, with `next`
+  /// untouched, for any other activation.
+  @inline(__always)
+  public static func chainStep(
+    _ activation: Activation, inside: Bool, rows: Int, n: Int, states x: UnsafePointer<Double>,
+    next: UnsafeMutablePointer<Double>, drive c: UnsafePointer<Double>, normals xi: UnsafePointer<Double>,
+    keep: Double, gamma: Double, sigma: Double
+  ) -> Bool {
+    fp_chain_step_f64(activation.rawValue, inside ? 1 : 0, rows, n, x, next, c, xi, keep, gamma, sigma) != 0
+  }
+
   /// tanh elementwise in float32: ≤ 3 ulp from the correctly rounded value
   /// (expm1 series near 0, exp with a Cody–Waite reduction elsewhere; see
   /// kernels.c), NaN propagated, ±1 from |x| ≥ 9.

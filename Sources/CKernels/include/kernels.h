@@ -59,4 +59,10 @@ void fp_tanh_f64(const double *x, double *y, long n);
 void fp_tanh_inside_step_f64(long rows, long n, const double *x, double *next, const double *c, const double *xi,
                              double keep, double g, double sigma);
 
+/// The float64 chain step (as fp_chain_step_f32) for FP_LINEAR, FP_RELU and
+/// FP_HARDTANH only, with Swift's min/max semantics and no fused products:
+/// the doubles the Swift loop gives. Returns 0 for any other activation.
+int fp_chain_step_f64(int activation, int inside, long rows, long n, const double *x, double *next, const double *c,
+                      const double *xi, double keep, double g, double sigma);
+
 #endif

@@ -1,7 +1,6 @@
 import GaussianMoments
+import SDE
 import XCTest
-
-@testable import SDE
 
 /// The float64 C chain step for linear, relu and hardtanh must give the
 /// doubles of the Swift loop it replaces (`Network.chain`'s elementwise

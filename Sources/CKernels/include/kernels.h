@@ -3,14 +3,16 @@
 #include <stdint.h>
 
 /// One trajectory's Philox4x32-10 stream (key = seed, counter = (block, stream)),
-/// buffered 16 blocks at a time. The word sequence is the one of the Swift
-/// `GaussianStream`: block k's outputs (x0, x1, x2, x3) in counter order.
+/// buffered 16 blocks at a time (computed 64 at a time). The word sequence
+/// is the one of the Swift `GaussianStream`: block k's outputs (x0, x1, x2, x3) in counter order.
 typedef struct {
   uint64_t stream;
   uint64_t block;       // next block to generate
   uint32_t key0, key1;
   uint32_t position;    // next unread 32-bit output in `buffer` (64 = empty)
   uint32_t buffer[64];  // outputs of 16 blocks, block after block
+  uint32_t ahead_count; // refills left in `ahead` (blocks are computed 64 at a time)
+  uint32_t ahead[192];  // the next 48 blocks' outputs, when ahead_count > 0
 } fp_philox_stream;
 
 /// The ziggurat tables (256 layers) as the Swift `Ziggurat` builds them.

@@ -1,3 +1,4 @@
+import CKernels
 import GSL
 
 // Several sampled runs of one search batch stepped together, so that one
@@ -22,20 +23,20 @@ import GSL
 //   loop breaks (non-finite state, speed below the stop), and its state,
 //   minima and starts are updated by the same expressions.
 //
-// Group width: the build targets baseline x86-64 (SSE2, 16 two-double
-// registers). With 8-row blocks (4 registers per state) two states need 8
-// accumulators plus W's 4 and the broadcast: the widest group that does not
-// spill. Measured (thread CPU time per state-mat-vec, N = 512, under load):
-// single-run kernel 62 µs; packed, 8-row blocks, 1 state 35 µs, 2 states
-// 28 µs, 3 states 37 µs (spills); 4-row blocks peak at 3–4 states (30 µs).
-// At N = 1024: 421 µs single-run, 113 µs for 8-row pairs.
+// The product itself is CKernels' `fp_lockstep_preactivations`
+// (lockstepkernels.c): the Swift build targets baseline x86-64 (SSE2, 16
+// two-double registers), where two states per pass is the most that fits
+// (8-row blocks: 8 accumulators, W's 4, the broadcast) and the pass is
+// compute-bound; the C kernel is also built for AVX2/AVX-512 and picked at
+// load time, and takes four states per pass. Measured (thread CPU time per
+// state-mat-vec, under load): at N = 512, the single-run Swift kernel 62 µs,
+// a Swift SSE2 pair 28 µs, the C kernel (AVX-512 clone) 11 µs in groups of
+// four; at N = 1024, 421, 113 and 47 µs.
 
 /// W packed in blocks of `blockRows` rows for the lockstep kernel, with the
 /// drive padded alike (rows past n are zero and never read back).
 struct LockstepWeights {
-  static let blockRows = 8
-  /// States per pass over W (see the group-width note above).
-  static let groupWidth = 2
+  static let blockRows = Int(FP_LOCKSTEP_ROWS)
   let n: Int
   let blocks: Int
   /// Block b, column j, row r at (b·n + j)·8 + r.
@@ -64,39 +65,11 @@ struct LockstepWeights {
   }
 
   /// out[s·paddedRows + i] = drive[i] + Σⱼ W[i][j]·x[s·n + j] for the
-  /// `count` states in x, at most `groupWidth` per pass over W.
+  /// `count` states in x.
   func preactivations(_ x: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
-    var s = 0
-    while s < count {
-      let x0 = x + s * n, o = out + s * paddedRows
-      if count - s >= 2 {
-        pass(InlineArray<2, SIMD8<Double>>.self, x0, o)
-        s += 2
-      } else {
-        pass(InlineArray<1, SIMD8<Double>>.self, x0, o)
-        s += 1
-      }
-    }
-  }
-
-  /// One pass over W for k states: k·(8-row) accumulators per block, kept
-  /// in registers (k is a compile-time constant in each specialisation).
-  @inline(__always)
-  private func pass<let k: Int>(_: InlineArray<k, SIMD8<Double>>.Type, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-    let n = self.n, pn = paddedRows, r = Self.blockRows
     packed.withUnsafeBufferPointer { wp in
       drive.withUnsafeBufferPointer { dp in
-        for b in 0..<blocks {
-          let d = UnsafeRawPointer(dp.baseAddress! + b * r).loadUnaligned(as: SIMD8<Double>.self)
-          var acc = InlineArray<k, SIMD8<Double>>(repeating: d)
-          var w = UnsafeRawPointer(wp.baseAddress! + b * n * r)
-          for j in 0..<n {
-            let wj = w.loadUnaligned(as: SIMD8<Double>.self)
-            for s in 0..<k { acc[s] += wj * SIMD8<Double>(repeating: x[s * n + j]) }
-            w += r * MemoryLayout<Double>.stride
-          }
-          for s in 0..<k { UnsafeMutableRawPointer(out + s * pn + b * r).storeBytes(of: acc[s], as: SIMD8<Double>.self) }
-        }
+        fp_lockstep_preactivations(wp.baseAddress!, dp.baseAddress!, n, blocks, x, count, out)
       }
     }
   }

@@ -149,7 +149,7 @@ extension Network {
     let work = { (w: Int) in
       let mine = Array(stride(from: w, to: count, by: workers))
       let starts: [Result<[[Double]], any Error>] =
-        mine.count >= 2
+        mine.count >= 2 && network.size > 0  // (no buffers to point at with no units)
         ? network.sampledStartsLockstep(batch: batch, runs: mine, known: known, search: search)
         : mine.map { j in Result { try network.sampledStarts(batch: batch, run: j, known: known, search: search) } }
       for (j, runStarts) in zip(mine, starts) {
@@ -284,8 +284,9 @@ extension Network {
   /// drive and adds wᵢⱼ hⱼ in column order — the additions of
   /// `preactivation(_:weights:drive:)`, so the same bits — but 32 rows at a
   /// time in SIMD lanes, where the row-major loop can only keep four
-  /// independent sums in flight. The noiseless and noisy runs of the search
-  /// spend their time here (a quarter of the search at N = 512).
+  /// independent sums in flight. The single-run path of the sampled runs
+  /// (a worker with one run); a worker with several steps them together
+  /// through the packed kernel of SampledStartsLockstep.swift, same sums.
   static func preactivation(_ h: [Double], columnMajorWeights wt: [Double], drive: [Double]) -> [Double] {
     let n = drive.count
     var u = drive

@@ -78,7 +78,8 @@ struct LockstepWeights {
 extension Network {
   /// `sampledStarts(batch:run:known:search:)` of every run in `runs`, in
   /// that order, the runs stepped in lockstep (see the note at the top of
-  /// this file): the same starts, to the bit, run by run.
+  /// this file): the same starts, to the bit, run by run. Needs at least
+  /// one unit (the kernel's buffers must exist).
   func sampledStartsLockstep(
     batch: Int, runs: [Int], known: [[Double]], search: FixedPointSearch
   ) -> [Result<[[Double]], any Error>] {

@@ -56,7 +56,7 @@ let package = Package(
     // The network layer: checkpoints, the CTRNN at a constant input, fixed
     // and slow points, noise-averaged points, the Gaussian closure, stationary
     // ensembles and the `analyze` report.
-    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors", "Platform"], exclude: ["README.md"]),
+    .target(name: "CTRNN", dependencies: ["GSL", "GaussianMoments", "SDE", "Safetensors", "Platform", "CKernels"], exclude: ["README.md"]),
 
     // Feedforward networks (MLPs): checkpoints, noisy forward pass, the
     // layer-by-layer Gaussian propagation and its Monte-Carlo check.

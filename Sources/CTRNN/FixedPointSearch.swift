@@ -142,23 +142,30 @@ extension Network {
     let count = search.runsPerBatch
     let slots = RunSlots(count: count)
     let network = self
-    let work = { (j: Int) in
-      slots.results[j] = Result {
-        let starts = try network.sampledStarts(batch: batch, run: j, known: known, search: search)
-        // A solver per run: it is not thread-safe, and runs may share threads.
-        let solver = try network.rootSolver(search)
-        return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver, cache: cache) })
+    let workers = max(1, min(threads, count))
+    // Worker w takes runs w, w + workers, …; each writes only its own slots.
+    // With two runs or more it steps them in lockstep (SampledStartsLockstep.swift:
+    // the same starts, one pass over W per step for a group of runs).
+    let work = { (w: Int) in
+      let mine = Array(stride(from: w, to: count, by: workers))
+      let starts: [Result<[[Double]], any Error>] =
+        mine.count >= 2 && network.size > 0  // (no buffers to point at with no units)
+        ? network.sampledStartsLockstep(batch: batch, runs: mine, known: known, search: search)
+        : mine.map { j in Result { try network.sampledStarts(batch: batch, run: j, known: known, search: search) } }
+      for (j, runStarts) in zip(mine, starts) {
+        slots.results[j] = Result {
+          let starts = try runStarts.get()
+          // A solver per run: it is not thread-safe, and runs may share threads.
+          let solver = try network.rootSolver(search)
+          return SampledRun(starts: starts, roots: starts.map { network.root(from: $0, search: search, solver: solver, cache: cache) })
+        }
       }
     }
-    let workers = max(1, min(threads, count))
     if workers == 1 {
-      for j in 0..<count { work(j) }
+      work(0)
     } else {
-      // Worker w takes runs w, w + workers, …; each writes only its own slots.
       let shared = UncheckedWork(work)
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        for j in stride(from: w, to: count, by: workers) { shared.body(j) }
-      }
+      DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
     }
     return try slots.results.map { try $0!.get() }
   }
@@ -277,8 +284,9 @@ extension Network {
   /// drive and adds wᵢⱼ hⱼ in column order — the additions of
   /// `preactivation(_:weights:drive:)`, so the same bits — but 32 rows at a
   /// time in SIMD lanes, where the row-major loop can only keep four
-  /// independent sums in flight. The noiseless and noisy runs of the search
-  /// spend their time here (a quarter of the search at N = 512).
+  /// independent sums in flight. The single-run path of the sampled runs
+  /// (a worker with one run); a worker with several steps them together
+  /// through the packed kernel of SampledStartsLockstep.swift, same sums.
   static func preactivation(_ h: [Double], columnMajorWeights wt: [Double], drive: [Double]) -> [Double] {
     let n = drive.count
     var u = drive

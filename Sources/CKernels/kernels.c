@@ -321,19 +321,19 @@ void fp_tanh_f32(const float *x, float *y, long n) {
   for (long i = 0; i < n; i++) y[i] = tanh_f32(x[i]);
 }
 
-#define STEP_LOOP(F)                                                  \
+#define STEP_LOOP(T, F)                                               \
   for (long r = 0; r < rows; r++) {                                   \
     const long o = r * n;                                             \
-    float *nx = next + o;                                             \
-    const float *xr = x + o, *xir = xi + o;                           \
+    T *nx = next + o;                                                 \
+    const T *xr = x + o, *xir = xi + o;                               \
     if (inside) {                                                     \
       for (long i = 0; i < n; i++) {                                  \
-        float u = nx[i] + c[i] + sigma * xir[i];                      \
+        T u = nx[i] + c[i] + sigma * xir[i];                          \
         nx[i] = keep * xr[i] + g * F(u);                              \
       }                                                               \
     } else {                                                          \
       for (long i = 0; i < n; i++) {                                  \
-        float u = nx[i] + c[i];                                       \
+        T u = nx[i] + c[i];                                           \
         nx[i] = keep * xr[i] + g * (F(u) + sigma * xir[i]);           \
       }                                                               \
     }                                                                 \
@@ -347,11 +347,11 @@ FP_CLONES
 int fp_chain_step_f32(int activation, int inside, long rows, long n, const float *x, float *next, const float *c,
                       const float *xi, float keep, float g, float sigma) {
   switch (activation) {
-  case FP_LINEAR: STEP_LOOP(linear_f32) return 1;
-  case FP_RELU: STEP_LOOP(relu_f32) return 1;
-  case FP_TANH: STEP_LOOP(tanh_f32) return 1;
-  case FP_SIGMOID: STEP_LOOP(sigmoid_f32) return 1;
-  case FP_HARDTANH: STEP_LOOP(hardtanh_f32) return 1;
+  case FP_LINEAR: STEP_LOOP(float, linear_f32) return 1;
+  case FP_RELU: STEP_LOOP(float, relu_f32) return 1;
+  case FP_TANH: STEP_LOOP(float, tanh_f32) return 1;
+  case FP_SIGMOID: STEP_LOOP(float, sigmoid_f32) return 1;
+  case FP_HARDTANH: STEP_LOOP(float, hardtanh_f32) return 1;
   default: return 0;
   }
 }
@@ -454,7 +454,8 @@ void fp_tanh_inside_step_f64(long rows, long n, const double *x, double *next, c
 // The float64 chain step for the piecewise-linear activations, with Swift's
 // min/max semantics (max(x, y) = y >= x ? y : x, min(x, y) = y < x ? y : x,
 // so NaN and −0 come out as in Swift) and the Swift loop's association and
-// unfused products (contraction is off above): the very doubles of the Swift
+// unfused products (contraction is off above; STEP_LOOP computes u = (W x + c)
+// + σξ, as the Swift loop does): the very doubles of the Swift
 // elementwise step, vectorised.
 static inline double swift_max(double x, double y) { return y >= x ? y : x; }
 static inline double swift_min(double x, double y) { return y < x ? y : x; }
@@ -462,31 +463,13 @@ static inline double linear_f64(double u) { return u; }
 static inline double relu_f64(double u) { return swift_max(u, 0.0); }
 static inline double hardtanh_f64(double u) { return swift_min(swift_max(u, -1.0), 1.0); }
 
-#define STEP_LOOP64(F)                                                \
-  for (long r = 0; r < rows; r++) {                                   \
-    const long o = r * n;                                             \
-    double *nx = next + o;                                            \
-    const double *xr = x + o, *xir = xi + o;                          \
-    if (inside) {                                                     \
-      for (long i = 0; i < n; i++) {                                  \
-        double u = nx[i] + c[i];                                      \
-        nx[i] = keep * xr[i] + g * F(u + sigma * xir[i]);             \
-      }                                                               \
-    } else {                                                          \
-      for (long i = 0; i < n; i++) {                                  \
-        double u = nx[i] + c[i];                                      \
-        nx[i] = keep * xr[i] + g * (F(u) + sigma * xir[i]);           \
-      }                                                               \
-    }                                                                 \
-  }
-
 FP_CLONES
 int fp_chain_step_f64(int activation, int inside, long rows, long n, const double *x, double *next, const double *c,
                       const double *xi, double keep, double g, double sigma) {
   switch (activation) {
-  case FP_LINEAR: STEP_LOOP64(linear_f64) return 1;
-  case FP_RELU: STEP_LOOP64(relu_f64) return 1;
-  case FP_HARDTANH: STEP_LOOP64(hardtanh_f64) return 1;
+  case FP_LINEAR: STEP_LOOP(double, linear_f64) return 1;
+  case FP_RELU: STEP_LOOP(double, relu_f64) return 1;
+  case FP_HARDTANH: STEP_LOOP(double, hardtanh_f64) return 1;
   default: return 0;
   }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GSL
 
 /// One computation run on a thread of its own while the caller goes on;
 /// `result()` waits for it. For serial work (a dgeev) that would otherwise
@@ -30,5 +31,76 @@ final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
   func result() -> Result<Value, Error> {
     finished.wait()
     return outcome!
+  }
+}
+
+/// Spectral radii of maps handed in one at a time while the caller goes on
+/// (the mean-field continuation reaching its targets): a thread of its own
+/// computes them as they come, in order; `results(threads:)` then shares
+/// those left with the calling thread and `threads` − 2 more. Each radius
+/// is one `NonsymmetricEigen` call on its own map, so who computes it does
+/// not change its bits.
+final class SpectralRadiusPipeline: @unchecked Sendable {
+  // Everything below is read and written under `condition`'s lock.
+  private let condition = NSCondition()
+  private var maps: [Matrix] = []
+  private var radii: [Result<Double, Error>?] = []
+  /// The first map no worker has taken.
+  private var next = 0
+  private var closed = false
+
+  init() {
+    let thread = Thread { [self] in work(waiting: true) }
+    thread.stackSize = 8 << 20  // as `BackgroundJob`'s
+    thread.start()
+  }
+
+  func add(_ map: Matrix) {
+    condition.lock()
+    maps.append(map)
+    radii.append(nil)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// No more maps: the background thread ends once the queue is empty.
+  /// Must be called (`results` does) or the thread waits for ever.
+  func close() {
+    condition.lock()
+    closed = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Every map's radius (or why it failed), in the order added.
+  func results(threads: Int) -> [Result<Double, Error>] {
+    close()
+    DispatchQueue.concurrentPerform(iterations: max(1, threads - 1)) { _ in work(waiting: false) }
+    condition.lock()
+    defer { condition.unlock() }
+    // The background thread may still be on its last map.
+    while radii.contains(where: { $0 == nil }) { condition.wait() }
+    return radii.map { $0! }
+  }
+
+  /// Takes maps until none is left (`waiting`: until none is left and the
+  /// pipeline is closed).
+  private func work(waiting: Bool) {
+    while true {
+      condition.lock()
+      while waiting, next == maps.count, !closed { condition.wait() }
+      guard next < maps.count else {
+        condition.unlock()
+        return
+      }
+      let k = next, map = maps[k]
+      next += 1
+      condition.unlock()
+      let radius = Result<Double, Error> { try NonsymmetricEigen.eigenvalues(map).first?.magnitude ?? 0 }
+      condition.lock()
+      radii[k] = radius
+      condition.broadcast()
+      condition.unlock()
+    }
   }
 }

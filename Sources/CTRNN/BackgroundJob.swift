@@ -39,11 +39,15 @@ final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
 /// computes them as they come, in order; `results(threads:)` then shares
 /// those left with the calling thread and `threads` − 2 more. Each radius
 /// is one `NonsymmetricEigen` call on its own map, so who computes it does
-/// not change its bits.
+/// not change its bits. A map identical to the one before it (every point
+/// of a noise-out branch: the mean-field point does not move) takes that
+/// one's radius instead of a second eigenvalue problem.
 final class SpectralRadiusPipeline: @unchecked Sendable {
   // Everything below is read and written under `condition`'s lock.
   private let condition = NSCondition()
+  /// The distinct maps, and for each map added the index of its distinct one.
   private var maps: [Matrix] = []
+  private var slots: [Int] = []
   private var radii: [Result<Double, Error>?] = []
   /// The first map no worker has taken.
   private var next = 0
@@ -57,9 +61,14 @@ final class SpectralRadiusPipeline: @unchecked Sendable {
 
   func add(_ map: Matrix) {
     condition.lock()
-    maps.append(map)
-    radii.append(nil)
-    condition.broadcast()
+    if let last = maps.last, Self.identical(last, map) {
+      slots.append(maps.count - 1)
+    } else {
+      slots.append(maps.count)
+      maps.append(map)
+      radii.append(nil)
+      condition.broadcast()
+    }
     condition.unlock()
   }
 
@@ -80,7 +89,12 @@ final class SpectralRadiusPipeline: @unchecked Sendable {
     defer { condition.unlock() }
     // The background thread may still be on its last map.
     while radii.contains(where: { $0 == nil }) { condition.wait() }
-    return radii.map { $0! }
+    return slots.map { radii[$0]! }
+  }
+
+  /// The same bits (== would equate 0 and −0).
+  static func identical(_ a: Matrix, _ b: Matrix) -> Bool {
+    a.rows == b.rows && a.columns == b.columns && a.elements.elementsEqual(b.elements) { $0.bitPattern == $1.bitPattern }
   }
 
   /// Takes maps until none is left (`waiting`: until none is left and the

@@ -179,7 +179,14 @@ extension Network {
       }
       // One thread: the radius now, so the continuation stops at a change of stability.
       if threads <= 1 {
-        let radius = try NonsymmetricEigen.eigenvalues(reached[reached.count - 1].map).first?.magnitude ?? 0
+        // The previous point's radius when the map is the same (noise out).
+        let map = reached[reached.count - 1].map
+        var radius: Double
+        if reached.count > 1, let previous = branch.points.last, SpectralRadiusPipeline.identical(reached[reached.count - 2].map, map) {
+          radius = previous.spectralRadius
+        } else {
+          radius = try NonsymmetricEigen.eigenvalues(map).first?.magnitude ?? 0
+        }
         branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
         if (radius < 1) != start.stable {
           branch.outcome = .stabilityChanged(sigma: target, lost: start.stable, spectralRadius: radius)

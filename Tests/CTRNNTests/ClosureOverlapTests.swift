@@ -73,20 +73,31 @@ final class ClosureOverlapTests: XCTestCase {
 
   /// The mean-field branch on two threads (radii by a second thread while
   /// the continuation goes on, the rest shared at the end) against one
-  /// thread (each radius as its point is reached), at N = 100.
+  /// thread (each radius as its point is reached), at N = 100; and each
+  /// radius against its map's eigenvalues computed afresh (for noise out
+  /// every point's map is the same and its radius is reused).
   func testBranchRadiiOverlappedWithTheContinuationAreTheSerialOnes() throws {
-    let net = try Self.randomNetwork(100, noise: .inside, seed: 13)
-    let fixedPoint = try net.fixedPoint(net.settle(from: [Double](repeating: 0, count: 100)))
-    let sigmas = stride(from: 0.0, through: 1.0, by: 0.1).map { ($0 * 10).rounded() / 10 }
-    let serial = try net.averagedBranch(from: fixedPoint, sigmas: sigmas, threads: 1)
-    XCTAssertEqual(serial.points.count, sigmas.count)
-    for threads in [2, 3] {
-      let overlapped = try net.averagedBranch(from: fixedPoint, sigmas: sigmas, threads: threads)
-      XCTAssertEqual(overlapped.outcome, serial.outcome)
-      XCTAssertEqual(overlapped.points.map(\.sigma), serial.points.map(\.sigma))
-      for (p, q) in zip(overlapped.points, serial.points) {
-        XCTAssertEqual(Self.bits(p.h), Self.bits(q.h), "σ = \(p.sigma)")
-        XCTAssertEqual(p.spectralRadius.bitPattern, q.spectralRadius.bitPattern, "σ = \(p.sigma) threads \(threads)")
+    for noise in [NoisePlacement.inside, .outside] {
+      let net = try Self.randomNetwork(100, noise: noise, seed: 13)
+      let fixedPoint = try net.fixedPoint(net.settle(from: [Double](repeating: 0, count: 100)))
+      let sigmas = stride(from: 0.0, through: 1.0, by: 0.1).map { ($0 * 10).rounded() / 10 }
+      let serial = try net.averagedBranch(from: fixedPoint, sigmas: sigmas, threads: 1)
+      XCTAssertEqual(serial.points.count, sigmas.count)
+      let evaluator = try MomentEvaluator()
+      for p in serial.points {
+        let s = [Double](repeating: noise == .inside ? p.sigma : 0, count: 100)
+        let slopes = try net.neuronMoments(net.preactivation(p.h), preactivationSD: s, evaluator: evaluator, .meanSlope).meanSlope
+        let fresh = try NonsymmetricEigen.eigenvalues(net.linearisedMap(slopes: slopes)).first!.magnitude
+        XCTAssertEqual(p.spectralRadius.bitPattern, fresh.bitPattern, "\(noise) σ = \(p.sigma)")
+      }
+      for threads in [2, 3] {
+        let overlapped = try net.averagedBranch(from: fixedPoint, sigmas: sigmas, threads: threads)
+        XCTAssertEqual(overlapped.outcome, serial.outcome)
+        XCTAssertEqual(overlapped.points.map(\.sigma), serial.points.map(\.sigma))
+        for (p, q) in zip(overlapped.points, serial.points) {
+          XCTAssertEqual(Self.bits(p.h), Self.bits(q.h), "σ = \(p.sigma)")
+          XCTAssertEqual(p.spectralRadius.bitPattern, q.spectralRadius.bitPattern, "\(noise) σ = \(p.sigma) threads \(threads)")
+        }
       }
     }
   }

@@ -186,6 +186,14 @@ extension Network {
   /// next σ needs only the covariance — so the core that the iteration's
   /// serial parts (the mean solve, the moments) leave idle does them.
   public func closures(levels: [(sigma: Double, start: [Double])], threads: Int = 1) -> [ClosureOutcome] {
+    closures(levels: levels, threads: threads) { try $0.spectralRadius() }
+  }
+
+  /// `closures(levels:threads:)` with the radius computed by `radius` (a
+  /// test makes it fail at one σ).
+  func closures(
+    levels: [(sigma: Double, start: [Double])], threads: Int, radius: @escaping @Sendable (ClosureIterate) throws -> Double
+  ) -> [ClosureOutcome] {
     var outcomes: [ClosureOutcome] = []
     // The last σ's converged iteration whose diagnostics are still being
     // computed: the radius (and, but for the last σ, the residual) by `job`.
@@ -213,7 +221,7 @@ extension Network {
         // The last σ has nothing to overlap with: its residual is taken here,
         // on every thread, while the job finds the radius.
         let last = k == levels.count - 1
-        let job = BackgroundJob { (radius: try it.spectralRadius(), residual: last ? nil : it.steinResidual()) }
+        let job = BackgroundJob { (radius: try radius(it), residual: last ? nil : it.steinResidual()) }
         pending = (it, job, last ? it.steinResidual(threads: threads) : nil)
       case .failure(let error):
         outcomes.append(Self.closureFailure(error))

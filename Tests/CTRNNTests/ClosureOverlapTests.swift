@@ -71,6 +71,29 @@ final class ClosureOverlapTests: XCTestCase {
     }
   }
 
+  /// When a σ's spectral radius fails (dgeev not converging; here made to
+  /// fail), that σ has no closure, and the next σ — already iterated from
+  /// its covariance by then — is iterated again from a cold start, as the
+  /// sequential order would: it must equal `closure(sigma:previous: nil)`.
+  func testAFailedRadiusLeavesTheNextSigmaCold() throws {
+    let net = try Self.randomNetwork(64, noise: .inside, seed: 17)
+    let start = net.settle(from: [Double](repeating: 0, count: 64))
+    let sigmas = [0.1, 0.2, 0.3, 0.4]
+    struct Refused: Error {}
+    let outcomes = net.closures(levels: sigmas.map { (sigma: $0, start: start) }, threads: 2) { iterate in
+      if iterate.sigma == 0.2 { throw Refused() }
+      return try iterate.spectralRadius()
+    }
+    XCTAssertNil(outcomes[1].closure)
+    Self.assertSame(outcomes[0], net.closure(sigma: 0.1, start: start), "σ = 0.1")
+    let cold = net.closure(sigma: 0.3, start: start)
+    Self.assertSame(outcomes[2], cold, "σ = 0.3 starts cold")
+    Self.assertSame(outcomes[3], net.closure(sigma: 0.4, start: start, previous: cold.closure), "σ = 0.4")
+    // Warm-started from σ = 0.2 instead, σ = 0.3 takes other iterations: the check above can tell.
+    let warm = net.closure(sigma: 0.3, start: start, previous: net.closure(sigma: 0.2, start: start, previous: outcomes[0].closure).closure)
+    XCTAssertNotEqual(Self.bits(warm.closure!.covariance.elements), Self.bits(cold.closure!.covariance.elements))
+  }
+
   /// The mean-field branch on two threads (radii by a second thread while
   /// the continuation goes on, the rest shared at the end) against one
   /// thread (each radius as its point is reached), at N = 100; and each

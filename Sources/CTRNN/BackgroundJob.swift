@@ -16,7 +16,14 @@ final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
   private var outcome: Result<Value, Error>?
   private let finished = DispatchSemaphore(value: 0)
 
-  init(_ work: @escaping @Sendable () throws -> Value) {
+  /// `inline`: run `work` now, on this thread (a caller asked for one thread).
+  init(inline: Bool = false, _ work: @escaping @Sendable () throws -> Value) {
+    if inline {
+      outcome = Result { try work() }
+      finished.signal()
+      return
+    }
+    Self.loadBLAS()
     let thread = Thread { [self] in
       outcome = Result { try work() }
       finished.signal()
@@ -26,6 +33,11 @@ final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
     thread.stackSize = 8 << 20
     thread.start()
   }
+
+  /// Loads OpenBLAS, which `BLAS` sets to one thread, before any job can
+  /// call LAPACK: OpenBLAS's own threads under two callers at once would
+  /// oversubscribe the cores.
+  static func loadBLAS() { _ = BLAS.implementation }
 
   /// The job's value or error; waits until it has one. Call once.
   func result() -> Result<Value, Error> {
@@ -54,6 +66,7 @@ final class SpectralRadiusPipeline: @unchecked Sendable {
   private var closed = false
 
   init() {
+    BackgroundJob<Int>.loadBLAS()
     let thread = Thread { [self] in work(waiting: true) }
     thread.stackSize = 8 << 20  // as `BackgroundJob`'s
     thread.start()

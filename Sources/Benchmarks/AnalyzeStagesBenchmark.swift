@@ -79,15 +79,11 @@ public enum AnalyzeStagesBenchmark {
     let branches = try clock(&row.branches, &row.branchesCPU) { try network.continueBranches(from: census, sigmas: sigmas, threads: threads) }
     // In `NetworkAnalysis`'s order: every closure, then every σ's ensembles
     // (in lockstep), then the per-σ assembly.
-    var closures: [ClosureOutcome] = []
     let starts = sigmas.map { branches.reference.point(at: $0)?.h ?? census.reference.h }
-    for (sigma, start) in zip(sigmas, starts) {
-      let closure = clock(&row.closure, &row.closureCPU) {
-        network.closure(sigma: sigma, start: start, previous: closures.last?.closure, threads: threads)
-      }
-      row.closureIterations += closure.closure?.iterations ?? 0
-      closures.append(closure)
+    let closures = clock(&row.closure, &row.closureCPU) {
+      network.closures(levels: Array(zip(sigmas, starts)).map { (sigma: $0.0, start: $0.1) }, threads: threads)
     }
+    row.closureIterations = closures.reduce(0) { $0 + ($1.closure?.iterations ?? 0) }
     let simulations = clock(&row.simulation, &row.simulationCPU) {
       network.simulate(
         levels: sigmas.indices.map { (sigma: sigmas[$0], start: starts[$0], closure: closures[$0].closure) },

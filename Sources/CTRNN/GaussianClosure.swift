@@ -53,13 +53,26 @@ extension Network {
     sigma: Double, start: [Double], initialCovariance: Matrix? = nil, tolerance: Double = 1e-12, maxIterations: Int = 100,
     threads: Int = 1
   ) throws -> GaussianClosure {
+    let iterate = try closureIterate(
+      sigma: sigma, start: start, initialCovariance: initialCovariance, tolerance: tolerance, maxIterations: maxIterations,
+      threads: threads)
+    return iterate.closure(spectralRadius: try iterate.spectralRadius(), steinResidual: iterate.steinResidual(threads: threads))
+  }
+
+  /// The outer iteration of `gaussianClosure`, without the two diagnostics
+  /// of its result (the spectral radius of A, the Stein residual): nothing
+  /// later in the iteration needs them, so `closures(levels:threads:)`
+  /// computes them on another thread while the next σ iterates.
+  func closureIterate(
+    sigma: Double, start: [Double], initialCovariance: Matrix?, tolerance: Double, maxIterations: Int, threads: Int
+  ) throws -> ClosureIterate {
     try checkSigma(sigma)
     let n = size, g = gamma, inside = noise == .inside
     let evaluator = try MomentEvaluator()
     var m = start
     var c = Matrix(rows: n, columns: n)
     if let c0 = initialCovariance, c0.rows == n, c0.columns == n, c0.elements.allSatisfy(\.isFinite) { c = c0 }
-    var change = Double.infinity, iterations = 0
+    var change = Double.infinity, magnitude = 0.0, iterations = 0
     var previousChange = Double.infinity, recentRates: [Double] = []
     var a = Matrix.identity(n), q = Matrix(rows: n, columns: n)
     while iterations < maxIterations {
@@ -75,8 +88,10 @@ extension Network {
         q[i, i] = g * g * (residual + (inside ? 0 : sigma * sigma))
       }
       let next = try SteinEquation.solve(a: a, q: q, threads: threads)
-      change = zip(next.elements, c.elements).map { abs($0 - $1) }.max() ?? 0
-      let magnitude = next.elements.map(abs).max() ?? 0
+      // max |ΔC| and max |C| in one pass, without the two N² temporaries of
+      // map/max; each maximum by Sequence.max()'s own comparison (keep the
+      // first unless a later element is greater), so the same values.
+      (change, magnitude) = Self.changeAndMagnitude(next.elements, c.elements)
       c = next
       if change <= tolerance * max(magnitude, 1e-300) || magnitude == 0 { break }
       // The outer iteration contracts linearly (measured: by ~1e-3 per
@@ -90,11 +105,26 @@ extension Network {
       previousChange = change
       if recentRates.count == 2, let r = recentRates.max(), r < 0.1, change * r / (1 - r) <= tolerance * magnitude { break }
     }
-    let radius = try NonsymmetricEigen.eigenvalues(a).first?.magnitude ?? 0
-    return GaussianClosure(
-      sigma: sigma, mean: m, covariance: c, readoutMean: readout(m), readoutVariance: readoutVariance(c),
-      spectralRadius: radius, iterations: iterations, change: change,
-      steinResidual: SteinEquation.residual(c: c, a: a, q: q))
+    return ClosureIterate(
+      network: self, sigma: sigma, mean: m, covariance: c, map: a, noise: q, iterations: iterations, change: change)
+  }
+
+  /// (max |xᵢ − yᵢ|, max |xᵢ|) for x, y of one length, each as
+  /// `Sequence.max()` over the mapped values returns it (0 when empty).
+  static func changeAndMagnitude(_ x: [Double], _ y: [Double]) -> (change: Double, magnitude: Double) {
+    precondition(x.count == y.count, "changeAndMagnitude: lengths differ")
+    guard !x.isEmpty else { return (0, 0) }
+    return x.withUnsafeBufferPointer { xp in
+      y.withUnsafeBufferPointer { yp in
+        var change = abs(xp[0] - yp[0]), magnitude = abs(xp[0])
+        for i in 1..<xp.count {
+          let d = abs(xp[i] - yp[i]), v = abs(xp[i])
+          if change < d { change = d }
+          if magnitude < v { magnitude = v }
+        }
+        return (change, magnitude)
+      }
+    }
   }
 
   /// (W C Wᵀ)ᵢᵢ: the variance the state's fluctuations add to each
@@ -111,5 +141,31 @@ extension Network {
         }
       }
     }
+  }
+}
+
+/// A converged closure iteration before its diagnostics: m, C and the
+/// final A and Q (which the spectral radius and the Stein residual need).
+struct ClosureIterate: Sendable {
+  let network: Network
+  let sigma: Double
+  let mean: [Double]
+  let covariance: Matrix
+  let map: Matrix
+  let noise: Matrix
+  let iterations: Int
+  let change: Double
+
+  /// max |λ(A)|: one dense nonsymmetric eigenvalue problem, serial (dgeev).
+  func spectralRadius() throws -> Double { try NonsymmetricEigen.eigenvalues(map).first?.magnitude ?? 0 }
+
+  /// max |C − A C Aᵀ − Q|; `threads` as in `SteinEquation.residual`.
+  func steinResidual(threads: Int = 1) -> Double { SteinEquation.residual(c: covariance, a: map, q: noise, threads: threads) }
+
+  func closure(spectralRadius: Double, steinResidual: Double) -> GaussianClosure {
+    GaussianClosure(
+      sigma: sigma, mean: mean, covariance: covariance, readoutMean: network.readout(mean),
+      readoutVariance: network.readoutVariance(covariance), spectralRadius: spectralRadius, iterations: iterations,
+      change: change, steinResidual: steinResidual)
   }
 }

@@ -130,11 +130,9 @@ public struct NetworkAnalysis: Sendable {
     progress("mean-field branch: " + (branches.reference.outcome.endReason ?? "reached sigma = \(sigmas.last ?? 0)"))
     // Every closure first, then every simulation: the ensembles (which
     // start from the closure's mean) run in lockstep over σ.
-    var closures: [ClosureOutcome] = []
-    for sigma in sigmas {
-      let start = branches.reference.point(at: sigma)?.h ?? census.reference.h
-      closures.append(network.closure(sigma: sigma, start: start, previous: closures.last?.closure, threads: options.simulation.threads))
-    }
+    let closures = network.closures(
+      levels: sigmas.map { (sigma: $0, start: branches.reference.point(at: $0)?.h ?? census.reference.h) },
+      threads: options.simulation.threads)
     let simulations = network.simulate(
       levels: sigmas.indices.map { i in
         (sigma: sigmas[i], start: branches.reference.point(at: sigmas[i])?.h ?? census.reference.h, closure: closures[i].closure)

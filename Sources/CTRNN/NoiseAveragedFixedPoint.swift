@@ -131,7 +131,8 @@ extension Network {
   /// Each point's spectral radius (a dense eigenvalue problem, O(N³) and
   /// at N = 512 as costly as the whole continuation) depends only on that
   /// point. With `threads` > 1 the continuation runs to the end (or to where
-  /// it fails) first and the radii are then computed on every thread;
+  /// it fails) while a second thread computes the radii of the points
+  /// reached so far, and those left are then computed on every thread;
   /// points past a change of stability are dropped as before, so the branch
   /// is the same as on one thread — only the continuation past such a
   /// change is extra work, which a stable branch (the common case) never does.
@@ -146,6 +147,8 @@ extension Network {
     var reached: [(sigma: Double, h: [Double], map: Matrix)] = []
     var stop: BranchOutcome?, thrown: Error?
     var h = start.h, sigma = 0.0
+    let pipeline = threads > 1 ? SpectralRadiusPipeline() : nil
+    defer { pipeline?.close() }
     continuation: for target in targets {
       while sigma < target {
         let next = min(target, sigma + maxStep)
@@ -169,13 +172,21 @@ extension Network {
       do {
         let slopes = try neuronMoments(preactivation(h), preactivationSD: [Double](repeating: s, count: size), evaluator: evaluator, .meanSlope).meanSlope
         reached.append((target, h, linearisedMap(slopes: slopes)))
+        pipeline?.add(reached[reached.count - 1].map)
       } catch {
         thrown = error
         break continuation
       }
       // One thread: the radius now, so the continuation stops at a change of stability.
       if threads <= 1 {
-        let radius = try NonsymmetricEigen.eigenvalues(reached[reached.count - 1].map).first?.magnitude ?? 0
+        // The previous point's radius when the map is the same (noise out).
+        let map = reached[reached.count - 1].map
+        var radius: Double
+        if reached.count > 1, let previous = branch.points.last, SpectralRadiusPipeline.identical(reached[reached.count - 2].map, map) {
+          radius = previous.spectralRadius
+        } else {
+          radius = try NonsymmetricEigen.eigenvalues(map).first?.magnitude ?? 0
+        }
         branch.points.append(AveragedPoint(sigma: target, h: h, readout: readout(h), spectralRadius: radius))
         if (radius < 1) != start.stable {
           branch.outcome = .stabilityChanged(sigma: target, lost: start.stable, spectralRadius: radius)
@@ -183,8 +194,8 @@ extension Network {
         }
       }
     }
-    if threads > 1 {
-      let radii = Self.spectralRadii(reached.map(\.map), threads: threads)
+    if let pipeline {
+      let radii = pipeline.results(threads: threads)
       for (k, point) in reached.enumerated() {
         // Thrown in branch order: a failure past a change of stability is never reached.
         let radius = try radii[k].get()
@@ -201,21 +212,7 @@ extension Network {
     if let stop { branch.outcome = stop }
     return branch
   }
-
-  /// max |λ| of each matrix (or why it failed), worker w of `threads`
-  /// taking matrices w, w + threads, …
-  static func spectralRadii(_ maps: [Matrix], threads: Int) -> [Result<Double, Error>] {
-    let slots = ResultSlots<Double>(count: maps.count)
-    let workers = max(1, min(threads, maps.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      for k in stride(from: w, to: maps.count, by: workers) {
-        slots.results[k] = Result { try NonsymmetricEigen.eigenvalues(maps[k]).first?.magnitude ?? 0 }
-      }
-    }
-    return slots.results.map { $0! }
-  }
 }
-
 
 /// A noise-averaged solve that ended without a root: the outcome says how.
 public struct AveragedSolveFailure: Error, CustomStringConvertible, Sendable {

@@ -133,6 +133,12 @@ public struct NetworkAnalysis: Sendable {
     let closures = network.closures(
       levels: sigmas.map { (sigma: $0, start: branches.reference.point(at: $0)?.h ?? census.reference.h) },
       threads: options.simulation.threads)
+    // The ensembles run every σ together and report when all are done (at
+    // N = 1024 tens of seconds), so say what is running.
+    let noisy = sigmas.filter { $0 > 0 }.count
+    progress(
+      "closure: \(closures.filter { $0.closure != nil }.count) of \(sigmas.count) noise levels converged; simulating \(noisy) noise level(s), "
+        + "\(options.simulation.trajectories) trajectories x \(options.simulation.steps) steps each")
     let simulations = network.simulate(
       levels: sigmas.indices.map { i in
         (sigma: sigmas[i], start: branches.reference.point(at: sigmas[i])?.h ?? census.reference.h, closure: closures[i].closure)

@@ -160,7 +160,9 @@ final class ChunkRun<Scalar: EnsembleScalar> {
   let chunk: Int
   let first: Int
   let size: Int
-  let states: UnsafeMutableBufferPointer<Scalar>
+  /// Settable by a caller that ping-pongs two buffers (the lockstep run),
+  /// only when it does not own them.
+  var states: UnsafeMutableBufferPointer<Scalar>
   let ownsStates: Bool
   let normals: UnsafeMutableBufferPointer<Scalar>
   /// One state converted to float64 for the accumulator (float chains).

@@ -62,9 +62,9 @@ extension Ensemble {
       lead.schedule { c in
         let size = lead.bounds(c).size, rows = size * n
         // Every chain's rows of chunk c, stacked, and the product's output.
-        let states = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * rows)
+        var states = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * rows)
         states.initialize(repeating: 0)
-        let next = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * rows)
+        var next = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * rows)
         next.initialize(repeating: 0)
         defer {
           states.deallocate()
@@ -81,7 +81,10 @@ extension Ensemble {
               UnsafeBufferPointer(run.states), UnsafeBufferPointer(run.normals),
               UnsafeMutableBufferPointer(rebasing: next[p * rows..<(p + 1) * rows]))
           }
-          _ = states.update(fromContentsOf: next)
+          // The new states are `next`: the buffers trade places (no copy of
+          // every row per step) and each run points at its rows of the new one.
+          swap(&states, &next)
+          for (p, run) in runs.enumerated() { run.states = UnsafeMutableBufferPointer(rebasing: states[p * rows..<(p + 1) * rows]) }
           for run in runs { run.finishStep(k) }
         }
         for run in runs { run.finish() }

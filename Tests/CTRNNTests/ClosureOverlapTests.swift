@@ -10,16 +10,16 @@ import XCTest
 /// zero-filling, norms fused into updates — but must give the bits the plain
 /// order gives. Every comparison here is of bit patterns.
 final class ClosureOverlapTests: XCTestCase {
-  /// A random relu network of n units, W ~ N(0, 0.8²/n) (the stage
-  /// benchmark's), with either noise placement.
-  static func randomNetwork(_ n: Int, noise: NoisePlacement, seed: UInt) throws -> Network {
+  /// A random network of n units with two readouts, W ~ N(0, 0.8²/n) (the
+  /// stage benchmark's, relu unless asked), with either noise placement.
+  static func randomNetwork(_ n: Int, noise: NoisePlacement, seed: UInt, activation: Activation = .relu) throws -> Network {
     let rng = try GSLRandom(seed: seed)
     let w = Matrix(rows: n, columns: n, elements: (0..<(n * n)).map { _ in 0.8 * rng.gaussian() / Double(n).squareRoot() })
     let input = Matrix(rows: n, columns: 1, elements: (0..<n).map { _ in rng.gaussian() })
     let bias = (0..<n).map { _ in 0.1 + 0.1 * rng.gaussian() }
     let out = Matrix(rows: 2, columns: n, elements: (0..<(2 * n)).map { _ in rng.gaussian() / Double(n).squareRoot() })
     let k = try Checkpoint(
-      activation: .relu, noise: noise, sigmaTrain: 0.1, dt: 0.1, tau: 1, recurrent: w, inputWeights: input, bias: bias,
+      activation: activation, noise: noise, sigmaTrain: 0.1, dt: 0.1, tau: 1, recurrent: w, inputWeights: input, bias: bias,
       readoutWeights: out, readoutBias: [0, 0], task: "function")
     return try Network(checkpoint: k, input: [0.5])
   }

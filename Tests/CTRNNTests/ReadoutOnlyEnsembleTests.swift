@@ -10,19 +10,6 @@ import XCTest
 /// covariance (`NetworkSimulationOptions.stateCovariance = false`, what
 /// `analyze` runs).
 final class ReadoutOnlyEnsembleTests: XCTestCase {
-  /// A random network of n units with two readouts, W ~ N(0, gain²/n).
-  static func network(_ n: Int, _ f: Activation, _ noise: NoisePlacement, seed: UInt) throws -> Network {
-    let rng = try GSLRandom(seed: seed)
-    let w = Matrix(rows: n, columns: n, elements: (0..<(n * n)).map { _ in 0.8 * rng.gaussian() / Double(n).squareRoot() })
-    let input = Matrix(rows: n, columns: 1, elements: (0..<n).map { _ in rng.gaussian() })
-    let bias = (0..<n).map { _ in 0.1 + 0.1 * rng.gaussian() }
-    let out = Matrix(rows: 2, columns: n, elements: (0..<(2 * n)).map { _ in rng.gaussian() / Double(n).squareRoot() })
-    let k = try Checkpoint(
-      activation: f, noise: noise, sigmaTrain: 0.1, dt: 0.1, tau: 1, recurrent: w, inputWeights: input, bias: bias,
-      readoutWeights: out, readoutBias: [0.3, -2], task: nil)
-    return try Network(checkpoint: k, input: [0.5])
-  }
-
   static func options(stateCovariance: Bool) -> NetworkSimulationOptions {
     var options = NetworkSimulationOptions()
     options.trajectories = 40
@@ -40,7 +27,7 @@ final class ReadoutOnlyEnsembleTests: XCTestCase {
   /// the rounding of N-term sums — 1e-12 relative is ~10⁴ ulps.
   func testReadoutVarianceWithoutTheCovariance() throws {
     for (f, noise) in [(Activation.tanh, NoisePlacement.inside), (.relu, .outside)] {
-      let net = try Self.network(37, f, noise, seed: 4)
+      let net = try ClosureOverlapTests.randomNetwork(37, noise: noise, seed: 4, activation: f)
       let h0 = net.settle(from: [Double](repeating: 0, count: net.size))
       let full = try net.stationaryEstimate(sigma: 0.4, scheme: .chain, start: h0, options: Self.options(stateCovariance: true), table: nil)
       let lean = try net.stationaryEstimate(sigma: 0.4, scheme: .chain, start: h0, options: Self.options(stateCovariance: false), table: nil)
@@ -65,7 +52,7 @@ final class ReadoutOnlyEnsembleTests: XCTestCase {
   /// ten σ > 0 run in one lockstep group; each must keep the bits it has
   /// alone. N = 256 is where the chunks are 32 rows, as at 512.
   func testTenSigmasInLockstepEqualEachAlone() throws {
-    let net = try Self.network(256, .relu, .inside, seed: 3)
+    let net = try ClosureOverlapTests.randomNetwork(256, noise: .inside, seed: 3)
     var options = Self.options(stateCovariance: false)
     options.trajectories = 64
     options.steps = 60

@@ -8,7 +8,7 @@ extension Analyze {
   /// exact chain at every --rate-test × --sigma-test (`DropoutReport`).
   /// Options of the plain closure analysis only are refused, not ignored.
   func runDropout(_ model: Checkpoint, path: String, progress: @escaping @Sendable (String) -> Void) throws {
-    if taskLoss { throw ValidationError("--task-loss is not available for dropout checkpoints yet") }
+    if taskLossOptions.taskLoss { throw ValidationError("--task-loss is not available for dropout checkpoints yet") }
     if destination.out != nil { throw ValidationError("--out is not available for dropout checkpoints yet; use --json") }
     if precision.precision == .f32 { throw ValidationError("--precision f32 is not available for dropout checkpoints (the dropout chain runs in f64)") }
     let options = try options

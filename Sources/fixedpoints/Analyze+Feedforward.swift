@@ -17,7 +17,7 @@ extension Analyze {
         "\(path): architecture '\(architecture)' is not one analyze reads (\(Self.architectures.joined(separator: ", ")))")
     }
     var ctrnnOnly: [String] = []
-    if schemes != "chain" { ctrnnOnly.append("--schemes") }
+    if schemeOptions.schemes != "chain" { ctrnnOnly.append("--schemes") }
     if slowPoints != nil { ctrnnOnly.append("--slow-points") }
     if destination.out != nil { ctrnnOnly.append("-o/--out") }
     if simulation.trajectories != Defaults.trajectories { ctrnnOnly.append("--trajectories") }
@@ -38,15 +38,15 @@ extension Analyze {
     let net = try MLP(contentsOf: URL(fileURLWithPath: path))
     try AnalyzeMLP.report(
       net, sigmas: sigmaTest.values, input: conditions.first, samples: samples, seed: UInt(simulation.seed),
-      taskLoss: taskLoss, taskInputs: taskInputs, output: output)
+      taskLoss: taskLossOptions.taskLoss, taskInputs: taskLossOptions.taskInputs, output: output)
   }
 
   /// A denoising autoencoder: its hidden layer's sparsity and Bricken's
   /// moments against its measured activations at every sigma_test
   /// (--samples noise draws per evaluation datum).
   func runDAE(path: String) throws {
-    if taskLoss || !input.isEmpty {
-      throw ValidationError("\(taskLoss ? "--task-loss" : "--input") does not apply to a dae checkpoint (it is analysed over its own data)")
+    if taskLossOptions.taskLoss || !input.isEmpty {
+      throw ValidationError("\(taskLossOptions.taskLoss ? "--task-loss" : "--input") does not apply to a dae checkpoint (it is analysed over its own data)")
     }
     let draws = samples ?? DAESparsity.defaultDraws
     let dae = try DenoisingAutoencoder(contentsOf: URL(fileURLWithPath: path))

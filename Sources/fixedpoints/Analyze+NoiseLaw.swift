@@ -10,7 +10,7 @@ extension Analyze {
   /// analysis are refused rather than ignored.
   func runNoiseLaw(_ model: Checkpoint, path: String, progress: @escaping @Sendable (String) -> Void) throws {
     let label = model.noiseModel.label
-    if taskLoss { throw ValidationError("--task-loss needs the Gaussian closure; this checkpoint's noise is \(label)") }
+    if taskLossOptions.taskLoss { throw ValidationError("--task-loss needs the Gaussian closure; this checkpoint's noise is \(label)") }
     if destination.out != nil { throw ValidationError("--out is not available for noise \(label) yet; use --json") }
     let options = try options
     if options.schemes != [.chain] {

@@ -13,7 +13,7 @@ extension Analyze {
     o.simulation = base.simulation
     let analysis: TaskAnalysis
     do {
-      analysis = try TaskAnalysis(checkpoint: model, gridPoints: taskInputs, options: o) { progress($0) }
+      analysis = try TaskAnalysis(checkpoint: model, gridPoints: taskLossOptions.taskInputs, options: o) { progress($0) }
     } catch let e as NetworkError {
       throw ParameterFlags.validationError(e)
     }

@@ -75,8 +75,7 @@ struct Analyze: ParsableCommand {
   @OptionGroup var simulation: SimulationOptions<Defaults>
   @OptionGroup var precision: PrecisionOptions
 
-  @Option(help: "Schemes to simulate at every sigma > 0, comma-separated; the first drives the table: chain (the exact model), em, milstein (its diffusion approximation).")
-  var schemes = "chain"
+  @OptionGroup var schemeOptions: SchemeOptions
 
   @OptionGroup var searchOptions: SearchOptions
 
@@ -90,11 +89,7 @@ struct Analyze: ParsableCommand {
   @Option(name: .customLong("rate-test"), help: "Dropout checkpoints: test dropout rates p (list or range, in 0...0.95; default: the training rate).")
   var rateTest: NumberList?
 
-  @Flag(name: .customLong("task-loss"), help: "Report the test loss over the task's inputs at every sigma_test: closure-predicted and simulated, with the optimum of each.")
-  var taskLoss = false
-
-  @Option(name: .customLong("task-inputs"), help: "With --task-loss: inputs averaged over (midpoints of the task's input range).")
-  var taskInputs = 8
+  @OptionGroup var taskLossOptions: TaskLossOptions
 
   @Option(help: "Feedforward (mlp) checkpoints: simulated forward passes per sigma (default 100000); a CTRNN's simulation is --trajectories x --steps.")
   var samples: Int?
@@ -110,24 +105,13 @@ struct Analyze: ParsableCommand {
     static let trajectories = 64, steps = 2_000, burnIn = 400
   }
 
-  var parsedSchemes: [NetworkScheme] {
-    get throws {
-      try schemes.split(separator: ",", omittingEmptySubsequences: false).map { name in
-        guard let s = NetworkScheme(rawValue: String(name)) else {
-          throw ValidationError("--schemes: unknown scheme '\(name)'; use chain, em, milstein")
-        }
-        return s
-      }
-    }
-  }
-
   var options: NetworkAnalysis.Options {
     get throws {
       var o = NetworkAnalysis.Options()
       o.sigmas = sigmaTest.values
       o.simulation = simulation.network(threads: threading.threads)
       o.simulation.precision = precision.precision
-      o.schemes = try parsedSchemes
+      o.schemes = try schemeOptions.parsed
       o.search = searchOptions.search(seed: simulation.seed)
       o.slowPointSpeed = slowPoints
       return o
@@ -135,14 +119,8 @@ struct Analyze: ParsableCommand {
   }
 
   func validate() throws {
-    if precision.precision == .f32, try parsedSchemes.contains(where: { $0 != .chain }) {
-      throw ValidationError("--precision f32 runs the chain scheme only; em and milstein are float64")
-    }
-    if taskLoss {
-      guard taskInputs >= 1 else { throw ValidationError("--task-inputs must be at least 1, got \(taskInputs)") }
-      if !input.isEmpty { throw ValidationError("--input and --task-loss are alternatives: --task-loss averages over the task's inputs") }
-      if destination.out != nil { throw ValidationError("--out is not available with --task-loss; use --json") }
-    }
+    try schemeOptions.check(precision: precision.precision)
+    try taskLossOptions.check(inputGiven: !input.isEmpty, outGiven: destination.out != nil)
     do { try options.validate() } catch let e as NetworkError { throw ParameterFlags.validationError(e) }
     let conditions = input.reduce(0) { $0 + $1.conditions.count }
     guard conditions <= 1 || destination.out == nil else {
@@ -174,7 +152,7 @@ struct Analyze: ParsableCommand {
     if model.dropout != nil { return try runDropout(model, path: path, progress: progress) }
     if rateTest != nil { throw ValidationError("--rate-test applies to checkpoints with dropout; this one has none") }
     if !model.noiseModel.isDefault { return try runNoiseLaw(model, path: path, progress: progress) }
-    if taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
+    if taskLossOptions.taskLoss { return try runTaskLoss(model, path: path, progress: progress) }
     // No --input: the task's default; one report per --input otherwise.
     let inputs: [[Double]?] = input.isEmpty ? [nil] : input.flatMap(\.conditions)
     // A constant input the network never saw is a legitimate question (how

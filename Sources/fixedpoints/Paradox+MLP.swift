@@ -26,10 +26,10 @@ extension Paradox {
   func runMLP() throws {
     let config = MLPParadox.config(
       task: MLPTask(rawValue: training.task) ?? .function, activation: training.activation, hidden: training.hidden, hiddenLayers: hiddenLayers ?? 2, iterations: training.iterations,
-      batch: training.batch, learningRate: training.lr, clip: training.clip, placements: placements,
-      sigmaTrain: Array(Set(sigmaTrain.values)).sorted(), seeds: (1...seeds).map { UInt64($0) },
-      sigmaTest: Array(Set(sigmaTest.values)).sorted(), evaluationTrials: evalTrials, evaluationRepeats: evalRepeats)
-    let (k, n) = try parsedShard
+      batch: training.batch, learningRate: training.lr, clip: training.clip, placements: noiseOptions.placements,
+      sigmaTrain: Array(Set(noiseOptions.sigmaTrain.values)).sorted(), seeds: (1...seeds).map { UInt64($0) },
+      sigmaTest: Array(Set(noiseOptions.sigmaTest.values)).sorted(), evaluationTrials: evalTrials, evaluationRepeats: evalRepeats)
+    let (k, n) = try execution.parsedShard
     let work = config.jobs(shard: k, of: n)
     let status = Progress(label: "paradox mlp", total: work.count)
     var outcomes: [ParadoxOutcome] = []
@@ -40,7 +40,7 @@ extension Paradox {
         status.update(done: i + 1, detail: String(format: "done noise-%@ sigma_train=%g seed=%llu", job.noise.label, job.sigmaTrain, job.seed))
       }
     } catch let e as TrainingError { throw ValidationError(e.description) }
-    let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
+    let results = ParadoxResults(config: config, shard: execution.shard ?? "all", outcomes: outcomes)
     if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
     if out != OutputFile.standardOutput { try output.emit(ParadoxSummary(results), stage: "the sweep") }
   }

@@ -34,34 +34,9 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placements, comma-separated: in, out; or gated alone (Gulcehre's saturation-gated noise, alpha = 1, p = 1, as train --noise gated; --activation hardtanh or hardsigmoid); or gated-input alone (the gate at h's input, as train --noise gated --gate-site input).")
-  var noise = "in,out"
+  @OptionGroup var noiseOptions: SweepNoiseOptions
 
-  @Option(name: .customLong("gate-p"), help: "gated, gated-input: the gate's p (default 1; > 0).")
-  var gateP = 1.0
-
-  @Option(
-    name: .customLong("noise-law"),
-    help: "Law of the noise of every job, sigma its SD (as train --noise-law): gaussian (default), laplace, half-normal, salt-and-pepper.")
-  var noiseLaw: NoiseLaw = .gaussian
-
-  @Option(name: .customLong("sigma-train"), help: "Training noise levels (sd per step, as train --sigma): a list 0,0.5, a range start:stop:step, or both.")
-  var sigmaTrain = NumberList([0, 0.25, 0.5, 1.0])
-
-  @Option(name: .customLong("sigma-test"), help: "Test noise levels (sd per step): a list 0,0.5, a range start:stop:step, or both.")
-  var sigmaTest = NumberList(stride(from: 0.0, through: 1.0, by: 0.1).map(NumberList.tidy))
-
-  @Option(
-    help: ArgumentHelp(
-      "Sweep Bernoulli dropout instead of additive noise: state or input (as train --dropout); with --rate-train and --rate-test.",
-      discussion: "No additive noise (sigma = 0); the summary's sigma columns then hold the rates. Example: fixedpoints paradox --dropout state --rate-train 0,0.1,0.2,0.3 --rate-test 0:0.5:0.05 --seeds 3"))
-  var dropout: DropoutSite?
-
-  @Option(name: .customLong("rate-train"), help: "With --dropout: training dropout rates (0...0.95), a list or a range.")
-  var rateTrain: NumberList?
-
-  @Option(name: .customLong("rate-test"), help: "With --dropout: test dropout rates (0...0.95), a list or a range.")
-  var rateTest: NumberList?
+  @OptionGroup var dropoutOptions: DropoutSweepOptions
 
   @Option(help: "Seeds per cell (seeds 1...k).")
   var seeds = 3
@@ -72,17 +47,7 @@ struct Paradox: ParsableCommand {
   @Option(name: .customLong("eval-repeats"), help: "Noise samples per test point (>= 2 for a standard error).")
   var evalRepeats = 8
 
-  @Option(help: "Run one slice of the grid: k/n (1 <= k <= n).")
-  var shard: String?
-
-  @Option(help: "Jobs trained at once, one per thread (default: the cores; results do not depend on it).")
-  var threads: Int?
-
-  /// The old name of --threads, accepted and not shown.
-  @Option(name: .customLong("jobs"), help: .hidden)
-  var oldJobs: Int?
-
-  var workers: Int { threads ?? oldJobs ?? ProcessInfo.processInfo.activeProcessorCount }
+  @OptionGroup var execution: SweepExecutionOptions
 
   @Option(name: [.customShort("o"), .customLong("out")], help: "Write the results (JSON, for merge) to this file.")
   var out: String?
@@ -98,74 +63,22 @@ struct Paradox: ParsableCommand {
 
   @OptionGroup var output: OutputOptions
 
-  /// The placements asked for, each once, in the order given.
-  var placementNames: [String] {
-    var seen = Set<String>()
-    return noise.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }.filter { seen.insert($0).inserted }
-  }
-
-  var gated: Bool { placementNames == ["gated"] || placementNames == ["gated-input"] }
-
-  /// The gate of a gated sweep: `--noise gated-input` puts it at h's input.
-  var gate: NoiseGate { NoiseGate(p: gateP, site: placementNames == ["gated-input"] ? .input : .output) }
-
-  var placements: [NoisePlacement] { gated ? [.outside] : placementNames.compactMap(NoisePlacement.init(rawValue:)) }
-
-  var parsedShard: (k: Int, n: Int) {
-    get throws {
-      guard let shard else { return (1, 1) }
-      let parts = shard.split(separator: "/").map { Int($0) }
-      guard parts.count == 2, let k = parts[0], let n = parts[1], n >= 1, (1...n).contains(k) else {
-        throw ValidationError("--shard must be k/n with 1 <= k <= n, got '\(shard)'")
-      }
-      return (k, n)
-    }
-  }
-
   /// The grids the sweep runs: σ, or with --dropout the rates.
-  var trainGrid: [Double] { dropout == nil ? sigmaTrain.values : rateTrain?.values ?? [] }
-  var testGrid: [Double] { dropout == nil ? sigmaTest.values : rateTest?.values ?? [] }
+  var trainGrid: [Double] { dropoutOptions.trainGrid(noiseOptions) }
+  var testGrid: [Double] { dropoutOptions.testGrid(noiseOptions) }
 
   func validate() throws {
-    if dropout == nil, rateTrain != nil || rateTest != nil { throw ValidationError("--rate-train/--rate-test need --dropout state or input") }
-    if dropout != nil, model != "ctrnn" { throw ValidationError("--dropout applies to --model ctrnn only") }
-    if dropout != nil {
-      guard let rateTrain, let rateTest else { throw ValidationError("--dropout needs --rate-train and --rate-test") }
-      for p in rateTrain.values + rateTest.values where !(p.isFinite && p >= 0 && p <= DropoutSite.maximumRate) {
-        throw ValidationError("--rate-train/--rate-test values must be in 0...\(DropoutSite.maximumRate), got \(p)")
-      }
-      guard placements == [.inside] || noise == "in,out" else {
-        throw ValidationError("--noise does not apply with --dropout (no additive noise)")
-      }
-    }
-    if dropout != nil, gated || noiseLaw != .gaussian {
-      throw ValidationError("--dropout runs without additive noise: --noise gated and --noise-law do not apply")
-    }
-    for p in placementNames where NoisePlacement(rawValue: p) == nil && !gated {
-      throw ValidationError(
-        p.hasPrefix("gated") ? "--noise \(p) runs alone (a sweep of gated noise), not with in/out" : "--noise: unknown placement '\(p)'; use in, out, in,out, gated or gated-input")
-    }
-    if gated {
-      if let problem = gate.problem(activation: training.activation) { throw ValidationError("--noise \(noise): \(problem)") }
-      guard [.gaussian, .halfNormal].contains(noiseLaw) else {
-        throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
-      }
-    }
-    if !gated, gateP != 1 { throw ValidationError("--gate-p applies to --noise gated or gated-input only") }
-    guard !placements.isEmpty else { throw ValidationError("--noise needs at least one placement") }
-    for s in sigmaTrain.values + sigmaTest.values where !(s.isFinite && s >= 0 && s <= NetworkAnalysis.Options.maximumSigma) {
-      throw ValidationError("--sigma-train/--sigma-test values must be finite and in 0...\(NetworkAnalysis.Options.maximumSigma), got \(s)")
-    }
+    try dropoutOptions.check(model: model, noise: noiseOptions)
+    try noiseOptions.check(activation: training.activation)
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+    let placements = noiseOptions.placements
     let jobs = placements.count.multipliedReportingOverflow(by: trainGrid.count).partialValue.multipliedReportingOverflow(by: seeds)
     guard !jobs.overflow, jobs.partialValue <= ParadoxConfig.maximumJobs else {
       throw ValidationError("--seeds × --sigma-train × --noise must be at most \(ParadoxConfig.maximumJobs) jobs, got \(seeds) seeds × \(trainGrid.count) × \(placements.count)")
     }
     guard evalTrials >= 1 else { throw ValidationError("--eval-trials must be at least 1, got \(evalTrials)") }
     guard (1...10_000).contains(evalRepeats) else { throw ValidationError("--eval-repeats must be in 1...10000, got \(evalRepeats)") }
-    try checkRenamed(threads, oldJobs, current: "--threads", old: "--jobs")
-    guard workers >= 1 else { throw ValidationError("--threads must be at least 1, got \(workers)") }
-    _ = try parsedShard
+    try execution.check()
     do {
       try ParadoxConfig.checkMemory(
         placements: placements.count, sigmaTrain: trainGrid.count, seeds: seeds, sigmaTest: testGrid.count,
@@ -186,14 +99,14 @@ struct Paradox: ParsableCommand {
     var config = ParadoxConfig(
       task: task.name, activation: training.activation.rawValue, hidden: training.hidden, iterations: training.iterations,
       batch: training.batch, learningRate: training.lr, clip: training.clip, dt: training.dt, tau: training.tau,
-      trialSteps: task.steps, placements: dropout == nil ? placements : [.inside], sigmaTrain: Array(Set(trainGrid)).sorted(),
+      trialSteps: task.steps, placements: dropoutOptions.dropout == nil ? noiseOptions.placements : [.inside], sigmaTrain: Array(Set(trainGrid)).sorted(),
       seeds: (1...seeds).map { UInt64($0) }, sigmaTest: Array(Set(testGrid)).sorted(), evaluationTrials: evalTrials,
       evaluationRepeats: evalRepeats)
-    config.noiseLaw = noiseLaw == .gaussian ? nil : noiseLaw
-    config.gate = gated ? gate : nil
-    config.dropout = dropout
+    config.noiseLaw = noiseOptions.noiseLaw == .gaussian ? nil : noiseOptions.noiseLaw
+    config.gate = noiseOptions.gated ? noiseOptions.gate : nil
+    config.dropout = dropoutOptions.dropout
     let sweep = config
-    let (k, n) = try parsedShard
+    let (k, n) = try execution.parsedShard
     let work = config.jobs(shard: k, of: n)
     var keeper: (@Sendable (KeptNetwork) throws -> String)?
     if let keep {
@@ -211,15 +124,15 @@ struct Paradox: ParsableCommand {
     do {
       defer { status.finish() }
       outcomes = try SweepRunner.run(
-        work, config: sweep, task: task, workers: workers,
+        work, config: sweep, task: task, workers: execution.workers,
         progress: { done, job, _ in
           status.update(
             done: done,
-            detail: dropout.map { String(format: "done dropout-%@ p_train=%g seed=%llu", $0.rawValue, job.sigmaTrain, job.seed) }
+            detail: dropoutOptions.dropout.map { String(format: "done dropout-%@ p_train=%g seed=%llu", $0.rawValue, job.sigmaTrain, job.seed) }
               ?? String(format: "done noise-%@ sigma_train=%g seed=%llu", sweep.noiseLabel(job.noise), job.sigmaTrain, job.seed))
         }, keep: keeper)
     } catch { throw ValidationError(error.description) }
-    let results = ParadoxResults(config: config, shard: shard ?? "all", outcomes: outcomes)
+    let results = ParadoxResults(config: config, shard: execution.shard ?? "all", outcomes: outcomes)
     if let out { try OutputFile.write(try JSONOutput.string(results) + "\n", to: out) }
     // With --out - stdout carries the results file alone.
     if out != OutputFile.standardOutput { try output.emit(ParadoxSummary(results), stage: "the sweep") }

@@ -10,7 +10,7 @@ extension Train {
   /// on with probability 0.1), --hidden units, Gaussian noise of sd --sigma
   /// on the input; --noise, --activation, dt, tau and the task do not apply.
   func runDAE() throws {
-    var o = DAETrainer.Options(sigma: sigma)
+    var o = DAETrainer.Options(sigma: noiseOptions.sigma)
     o.hidden = training.hidden
     o.iterations = training.iterations
     o.batchSize = training.batch
@@ -25,7 +25,7 @@ extension Train {
     ]
     try dae.write(toPath: output)
     if output != OutputFile.standardOutput {
-      print("wrote \(output): dae \(dae.inputSize)-\(dae.hiddenSize)-\(dae.inputSize) relu, input noise sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): dae \(dae.inputSize)-\(dae.hiddenSize)-\(dae.inputSize) relu, input noise sigma = \(noiseOptions.sigma), final loss \(result.finalLoss)")
     }
   }
 }

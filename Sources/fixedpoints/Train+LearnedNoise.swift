@@ -27,7 +27,7 @@ extension Train {
     if output != OutputFile.standardOutput {
       let s = result.noise.sigmas, p = result.noise.rates
       let f = { (x: Double) in String(format: "%.3g", x) }
-      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation.rawValue) units, noise-\(noise.placement.label), "
+      print("wrote \(output): \(task.name), \(options.hidden) \(training.activation.rawValue) units, noise-\(noiseOptions.noise.placement.label), "
         + "learned sigma_i \(f(s.min() ?? 0))..\(f(s.max() ?? 0)) (RMS \(f(checkpoint.sigmaTrain))), "
         + "\(options.dynamics.dropout?.label ?? "") p_i \(f(p.min() ?? 0))..\(f(p.max() ?? 0)), final loss \(result.finalLoss)")
     }

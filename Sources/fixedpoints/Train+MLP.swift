@@ -9,8 +9,8 @@ extension Train {
   /// tau, trial steps) do not apply and are ignored.
   func runMLP() throws {
     var o = MLPTrainer.Options(
-      sizes: [MLPTask(rawValue: training.task)?.inputs ?? 1] + Array(repeating: training.hidden, count: hiddenLayers ?? 2) + [1], activation: training.activation,
-      noise: noise.placement, sigma: sigma)
+      sizes: [MLPTask(rawValue: training.task)?.inputs ?? 1] + Array(repeating: training.hidden, count: architecture.hiddenLayers ?? 2) + [1], activation: training.activation,
+      noise: noiseOptions.noise.placement, sigma: noiseOptions.sigma)
     o.iterations = training.iterations
     o.batchSize = training.batch
     o.learningRate = training.lr
@@ -27,7 +27,7 @@ extension Train {
     ]
     try net.write(toPath: output)
     if output != OutputFile.standardOutput {
-      print("wrote \(output): mlp \(net.sizes.map(String.init).joined(separator: "-")) \(training.activation), noise-\(noise.placement.label), sigma = \(sigma), final loss \(result.finalLoss)")
+      print("wrote \(output): mlp \(net.sizes.map(String.init).joined(separator: "-")) \(training.activation), noise-\(noiseOptions.noise.placement.label), sigma = \(noiseOptions.sigma), final loss \(result.finalLoss)")
     }
   }
 }

@@ -6,108 +6,6 @@ import GaussianMoments
 import Platform
 import Training
 
-/// Options shared by `train` and `paradox`: the network and the optimiser.
-struct TrainingArguments: ParsableArguments {
-  @Option(help: "Task: \(TaskCatalogue.names.joined(separator: ", ")).")
-  var task = "function"
-
-  @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var activation: Activation = .relu
-
-  @Option(help: "Hidden units N.")
-  var hidden = 64
-
-  @Option(name: .customLong("iterations"), help: "Training iterations (mini-batches; default: 3000).")
-  var iterationsOption: Int?
-
-  /// The old name of --iterations, accepted and not shown.
-  @Option(name: .customLong("steps"), help: .hidden)
-  var oldSteps: Int?
-
-  var iterations: Int { iterationsOption ?? oldSteps ?? 3000 }
-
-  @Option(help: "Trials per mini-batch.")
-  var batch = 32
-
-  @Option(name: .customLong("trial-steps"), help: "Steps of dt per trial (default: the task's, 100).")
-  var trialSteps: Int?
-
-  @Option(help: "Adam learning rate (cosine-decayed to a tenth).")
-  var lr = 3e-3
-
-  @Option(help: "Gradient-norm clipping threshold.")
-  var clip = 1.0
-
-  @Option(help: "Time step dt, in units of time (the same units as tau); g = dt/tau.")
-  var dt = 0.1
-
-  @Option(help: "Time constant tau, in units of time (>= dt).")
-  var tau = 1.0
-
-  @OptionGroup var limits: LimitOptions
-
-  func makeTask() throws -> any TrainingTask {
-    if let s = trialSteps, s < TaskCatalogue.minimumSteps(task) {
-      throw ValidationError("--trial-steps must be at least \(TaskCatalogue.minimumSteps(task)) for \(task), got \(s)")
-    }
-    guard let t = TaskCatalogue.task(named: task, steps: trialSteps) else {
-      throw ValidationError("--task: unknown task '\(task)'; use one of \(TaskCatalogue.names.joined(separator: ", "))")
-    }
-    return t
-  }
-
-  func options(
-    noise: NoisePlacement, sigma: Double, seed: UInt64, law: NoiseLaw = .gaussian, gate: NoiseGate? = nil,
-    schedule: SigmaSchedule = .constant
-  ) -> TrainingOptions {
-    var o = TrainingOptions(dynamics: Dynamics(activation: activation, noise: noise, sigma: sigma, dt: dt, tau: tau, law: law, gate: gate))
-    o.sigmaSchedule = schedule
-    o.hidden = hidden
-    o.iterations = iterations
-    o.batchSize = batch
-    o.learningRate = lr
-    o.clipNorm = clip
-    o.seed = seed
-    return o
-  }
-
-  /// Metadata that says how the weights were made, beyond the required keys.
-  func metadata(task t: any TrainingTask) -> [String: String] {
-    [
-      "trained_by": "fixedpoints train", "iterations": "\(iterations)", "batch": "\(batch)", "lr": "\(lr)",
-      "clip": "\(clip)", "trial_steps": "\(t.steps)", "task_summary": t.summary,
-    ]
-  }
-
-  /// A task only the feedforward model has (its command checks the model).
-  var isFeedforwardOnlyTask: Bool { MLPTask(rawValue: task) != nil && !TaskCatalogue.names.contains(task) }
-
-  func validate() throws {
-    try checkRenamed(iterationsOption, oldSteps, current: "--iterations", old: "--steps")
-    // Adam's step is about lr per parameter: above 1 training only diverges,
-    // after the run has started (the library accepts it, to test divergence).
-    guard lr <= 1 || !lr.isFinite else { throw ValidationError("--lr must be in (0, 1], got \(lr)") }
-    if isFeedforwardOnlyTask { return }
-    let task = try makeTask()
-    do { try options(noise: .inside, sigma: 0, seed: 1).validate() } catch { throw ValidationError(error.description) }
-    do { try options(noise: .inside, sigma: 0, seed: 1).checkMemory(steps: task.steps, budget: limits.budget()) } catch let e as PlatformError {
-      throw ValidationError(ParameterFlags.message(e))
-    }
-  }
-}
-
-/// `train --noise`: the two additive placements, or Gulcehre's
-/// saturation-gated noise (stored as placement out with a `noise_gate`),
-/// or dropout on the state alone (`--dropout state`, σ 0).
-enum TrainNoise: String, ExpressibleByArgument, CaseIterable {
-  case inside = "in", outside = "out", gated, dropout
-  var placement: NoisePlacement { self == .inside || self == .dropout ? .inside : .outside }
-}
-
-extension GateSite: ExpressibleByArgument {}
-
-extension SigmaSchedule: ExpressibleByArgument {}
-
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a noisy CTRNN by BPTT and write its checkpoint.",
@@ -130,28 +28,7 @@ struct Train: ParsableCommand {
 
   @OptionGroup var training: TrainingArguments
 
-  @Option(help: "Noise placement: in (inside f), out (outside f), or gated (Gulcehre et al. 2016: the unit's output is phi(x, xi) = alpha h(x) + (1 - alpha) u(x) + d(x) sigma G(x) xi, noise only where h saturates, G = 4 (sigmoid(p Delta) - 1/2)^2 in [0, 1), so sigma is the largest noise SD; --activation hardtanh or hardsigmoid; --gate-alpha, --gate-p, --gate-site, --learn-gate; --noise-law gaussian or half-normal); or dropout (= --dropout state with --sigma 0: Bernoulli dropout on the state as the only noise; needs --rate).")
-  var noise: TrainNoise = .inside
-
-  @Option(name: .customLong("gate-alpha"), help: "gated: alpha, the mix of h and its linearisation u (default 1).")
-  var gateAlpha = 1.0
-
-  @Option(name: .customLong("gate-p"), help: "gated: p, the slope of the gate in the saturation Delta = h - u (default 1, > 0).")
-  var gateP = 1.0
-
-  @Option(name: .customLong("gate-site"), help: "gated: where the gated noise enters: output (default; phi as above, Eq. 12) or input (phi = h(x + d(x) sigma G(x) xi): noise into h's input, their Eq. 14 with Eq. 9's scale; NANIL with --learn-gate). Eq. 14 with a constant sigma (NANI) is --noise in.")
-  var gateSite: GateSite = .output
-
-  @Flag(name: .customLong("learn-gate"), help: "gated: learn the gate's p (one scalar, their Eq. 9) with the weights by BPTT, starting at --gate-p; the checkpoint records the learned p as gate_p (and gate_p_start), which analyze uses.")
-  var learnGate = false
-
-  @Option(name: .customLong("sigma-schedule"), help: "Noise annealing: constant (default), linear or cosine from --sigma at the first iteration to 0 at the last (recorded as sigma_schedule; sigma_train is the starting sigma).")
-  var sigmaSchedule: SigmaSchedule = .constant
-
-  @Option(name: .customLong("sigma"), help: "Training noise sigma (>= 0; default 0.5, 0 with --noise dropout): standard deviation of the Gaussian added at every step, to the pre-activation (in) or to f (out); not scaled by dt.")
-  var sigmaOption: Double?
-
-  var sigma: Double { sigmaOption ?? (noise == .dropout ? 0 : 0.5) }
+  @OptionGroup var noiseOptions: TrainNoiseOptions
 
   @Option(help: "Seed of the weights, the data and the noise.")
   var seed: UInt64 = 1
@@ -169,104 +46,47 @@ struct Train: ParsableCommand {
   @Option(name: .customLong("output"), help: .hidden)
   var oldOutput: String?
 
-  var gate: NoiseGate { NoiseGate(alpha: gateAlpha, p: gateP, site: gateSite) }
-
-  /// The dropout options, with --noise dropout read as --dropout state.
-  var dropoutArguments: DropoutTrainingOptions {
-    var d = dropoutOptions
-    if noise == .dropout { d.dropout = .state }
-    return d
-  }
-
   /// The checkpoint path, under either name (validate makes sure there is one).
   var output: String { out ?? oldOutput ?? "" }
 
-  @Option(help: "Model: ctrnn (default), mlp (feedforward: --hidden units in each of --hidden-layers layers, task function) or dae (denoising autoencoder, input noise).")
-  var model = "ctrnn"
-
-  @Option(name: .customLong("hidden-layers"), help: "mlp: number of hidden layers (default 2).")
-  var hiddenLayers: Int?
-
-  @Option(help: "f64 (default) or f32: the precision of BPTT (ctrnn; the loss is summed and Adam run in f64; f32 draws other noise from the same streams; Gaussian noise only, and half-normal with --noise gated).")
-  var precision: Precision = .f64
+  @OptionGroup var architecture: TrainModelOptions
 
   func validate() throws {
     try checkRenamed(out, oldOutput, current: "-o/--out", old: "--output")
-    try dropoutOptions.checkRate(noiseIsDropout: noise == .dropout)
-    if noise == .dropout {
-      if dropoutOptions.dropout != nil { throw ValidationError("--noise dropout is --dropout state; give one of them") }
-      if let s = sigmaOption, s != 0 {
-        throw ValidationError("--noise dropout trains with dropout alone (--sigma 0); for dropout plus Gaussian noise use --noise in|out --dropout state")
-      }
-      if dropoutOptions.rate == nil { throw ValidationError("--noise dropout needs --rate (the dropout probability p)") }
-    }
-    let dropoutOptions = dropoutArguments
+    try noiseOptions.checkDropoutNoise(dropoutOptions)
+    let dropoutOptions = noiseOptions.dropout(dropoutOptions)
     guard out != nil || oldOutput != nil else { throw ValidationError("Missing expected argument '-o/--out <file>'") }
+    let sigma = noiseOptions.sigma
     do {
       var options = try dropoutOptions.apply(
-        to: training.options(noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil))
-      options.precision = model == "ctrnn" ? precision : .f64
+        to: training.options(noise: noiseOptions.noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noiseOptions.dynamicsGate))
+      options.precision = architecture.model == "ctrnn" ? architecture.precision : .f64
       try options.validate()
       try dropoutOptions.adaptive(sigma: sigma)?.validate()
     } catch {
       throw ValidationError("\(error)")
     }
-    if model != "ctrnn", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
-    if dropoutOptions.dropout != nil, noise == .gated || noiseLaw != .gaussian || sigmaSchedule != .constant {
-      throw ValidationError("--dropout combines with Gaussian noise in or out only (not --noise gated, --noise-law, --sigma-schedule)")
-    }
-    if noise == .gated {
-      if let problem = gate.problem(activation: training.activation) { throw ValidationError("--noise gated: \(problem)") }
-      guard [.gaussian, .halfNormal].contains(noiseLaw) else {
-        throw ValidationError("--noise-law \(noiseLaw.rawValue): gated noise takes gaussian or half-normal (Gulcehre et al.'s two)")
-      }
-      if learnGate, sigma <= 0 { throw ValidationError("--learn-gate needs --sigma > 0 (p only scales the noise)") }
-      if learnGate, precision != .f64 { throw ValidationError("--learn-gate trains in f64 only") }
-    } else if gateAlpha != 1 || gateP != 1 || gateSite != .output || learnGate {
-      throw ValidationError("--gate-alpha, --gate-p, --gate-site and --learn-gate apply to --noise gated only")
-    }
-    if model == "mlp", noise == .gated || sigmaSchedule != .constant {
-      throw ValidationError("--noise gated and --sigma-schedule apply to --model ctrnn only")
-    }
+    if architecture.model != "ctrnn", dropoutOptions.dropout != nil { throw ValidationError("--dropout applies to --model ctrnn only") }
+    try noiseOptions.check(
+      law: noiseLaw, dropout: dropoutOptions.dropout, activation: training.activation, precision: architecture.precision,
+      model: architecture.model)
     try OutputPath.validate(output, option: "-o/--out")
-    guard ["ctrnn", "mlp", "dae"].contains(model) else { throw ValidationError("--model must be ctrnn, mlp or dae, got '\(model)'") }
-    if model != "ctrnn", noiseLaw != .gaussian { throw ValidationError("--noise-law applies to --model ctrnn only") }
-    if model == "dae" {
-      if hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
-      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
-      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model dae, got \(training.hidden)") }
-    }
-    if model == "ctrnn", hiddenLayers != nil { throw ValidationError("--hidden-layers applies to --model mlp only") }
-    if model != "ctrnn", precision != .f64 { throw ValidationError("--precision f32 applies to --model ctrnn only") }
-    if precision == .f32, noiseLaw != .gaussian, !(noise == .gated && noiseLaw == .halfNormal) {
-      throw ValidationError("--precision f32 trains with Gaussian noise only (and half-normal with --noise gated); use f64 with --noise-law \(noiseLaw.rawValue)")
-    }
-    if model != "mlp", training.isFeedforwardOnlyTask { throw ValidationError("--task \(training.task) applies to --model mlp only") }
-    if model == "mlp" {
-      guard MLPTask(rawValue: training.task) != nil else {
-        throw ValidationError("--task \(training.task): --model mlp trains \(MLPTask.allCases.map(\.rawValue).joined(separator: " or ")) only")
-      }
-      if training.trialSteps != nil { throw ValidationError("--trial-steps applies to --model ctrnn only") }
-      if let hiddenLayers, !(1...16).contains(hiddenLayers) {
-        throw ValidationError("--hidden-layers must be in 1...16, got \(hiddenLayers)")
-      }
-      guard (1...4096).contains(training.hidden) else { throw ValidationError("--hidden must be in 1...4096 for --model mlp, got \(training.hidden)") }
-    }
+    try architecture.check(training: training, noise: noiseOptions.noise, law: noiseLaw)
   }
 
   func run() throws {
-    if model == "mlp" { return try runMLP() }
-    if model == "dae" { return try runDAE() }
+    if architecture.model == "mlp" { return try runMLP() }
+    if architecture.model == "dae" { return try runDAE() }
     let task = try training.makeTask()
-    let dropoutOptions = dropoutArguments
+    let dropoutOptions = noiseOptions.dropout(dropoutOptions)
+    let sigma = noiseOptions.sigma, sigmaSchedule = noiseOptions.sigmaSchedule
     var options = try dropoutOptions.apply(
       to: training.options(
-        noise: noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noise == .gated ? gate : nil, schedule: sigmaSchedule))
-    options.precision = precision
+        noise: noiseOptions.noise.placement, sigma: sigma, seed: seed, law: noiseLaw, gate: noiseOptions.dynamicsGate, schedule: sigmaSchedule))
+    options.precision = architecture.precision
     if let adaptive = dropoutOptions.adaptive(sigma: sigma) { return try runLearnedNoise(task, options, adaptive) }
-    if learnGate { return try runLearnedGate(task, options) }
-    let noiseText = noise == .dropout ? "no additive noise"
-      : noiseLaw == .gaussian && noise != .gated ? "noise-\(noise.rawValue)" : "noise-\(noise.rawValue) (\(noiseLaw.label))"
+    if noiseOptions.learnGate { return try runLearnedGate(task, options) }
+    let noiseText = noiseOptions.label(law: noiseLaw)
     let progress = Progress(label: "train \(task.name) \(noiseText) sigma=\(sigma)", total: options.iterations)
     let result: TrainingResult
     do {
